@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { registerExtract } from './extract-command.js';
+import { EXIT, exitFor } from './fail.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const program = new Command('tune')
+  .description('hyperparameter search on cached features: extract once with a pretrained convnet, tune a small classifier fast')
+  .version(pkg.version)
+  .exitOverride()
+  .configureOutput({
+    // Commander's own usage errors become the contract's one line.
+    outputError: (text, write) => write(`tune: command line: ${text.replace(/^error: /, '').trim()}\n`),
+  });
+registerExtract(program);
+for (const command of program.commands) command.exitOverride();
+
+try {
+  await program.parseAsync(process.argv);
+  process.exitCode = EXIT.ok;
+} catch (err) {
+  process.exitCode = err instanceof CommanderError && err.exitCode === 0 ? EXIT.ok : exitFor(err);
+}
+// Worker threads of tfjs or piscina must not keep a finished command alive.
+process.exit(process.exitCode);

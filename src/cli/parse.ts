@@ -1,0 +1,21 @@
+import { InputError } from '../errors.js';
+
+/** Parses a whole number flag within [min, max]; throws InputError naming the flag. */
+export function intFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `${min}..${max}`;
+      throw new InputError('command line', flag, `must be a whole number ${range}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Parses a flag whose value is one of `choices`; throws InputError naming the flag. */
+export function choiceFlag<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    throw new InputError('command line', flag, `must be one of ${choices.join(', ')}, got "${value}"`);
+  };
+}

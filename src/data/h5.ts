@@ -1,0 +1,77 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import h5wasm from 'h5wasm/node';
+import { InputError, reason } from '../errors.js';
+
+export type H5File = InstanceType<typeof h5wasm.File>;
+export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
+
+/** HDF5's type classes, as h5wasm reports them in `metadata.type`. */
+export const H5T_INTEGER = 0;
+export const H5T_FLOAT = 1;
+
+let ready: Promise<unknown> | undefined;
+
+/** Loads the HDF5 library once per thread; every other function here awaits it. */
+export async function h5ready(): Promise<void> {
+  ready ??= h5wasm.ready;
+  await ready;
+}
+
+/**
+ * Opens an existing HDF5 file for reading. Throws InputError when the file is missing, is a
+ * folder, is empty or is not HDF5 (h5wasm itself only reports a negative id or throws).
+ */
+export async function openForRead(path: string): Promise<H5File> {
+  await h5ready();
+  if (!existsSync(path)) throw new InputError(path, 'file', 'does not exist');
+  const st = statSync(path);
+  if (st.isDirectory()) throw new InputError(path, 'file', 'is a folder, not an HDF5 file');
+  if (st.size === 0) throw new InputError(path, 'file', 'is empty (0 bytes)');
+  let file: H5File;
+  try {
+    file = new h5wasm.File(resolve(path), 'r');
+  } catch (err) {
+    throw new InputError(path, 'file', `is not a readable HDF5 file (${reason(err)})`);
+  }
+  if (file.file_id < 0n) throw new InputError(path, 'file', 'is not a readable HDF5 file');
+  return file;
+}
+
+/** Creates (truncates) an HDF5 file for writing; the caller writes to a temporary name. */
+export async function openForWrite(path: string): Promise<H5File> {
+  await h5ready();
+  return new h5wasm.File(resolve(path), 'w');
+}
+
+/** A dataset at `name`, or InputError naming the file and the missing path. */
+export function requireDataset(file: H5File, path: string, name: string): H5Dataset {
+  let entity: unknown;
+  try {
+    entity = file.get(name);
+  } catch (err) {
+    throw new InputError(path, `/${name}`, `cannot be read (${reason(err)})`);
+  }
+  if (!(entity instanceof h5wasm.Dataset)) {
+    throw new InputError(path, `/${name}`, entity == null ? 'dataset is missing' : 'is not a dataset');
+  }
+  return entity;
+}
+
+/** A string or string-list attribute, or undefined when absent or of another type. */
+export function stringAttr(file: H5File, name: string): string | string[] | undefined {
+  const attr = file.attrs[name];
+  if (attr === undefined) return undefined;
+  const value = attr.json_value;
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return undefined;
+}
+
+/** A numeric attribute, or undefined when absent or of another type. */
+export function numberAttr(file: H5File, name: string): number | undefined {
+  const value = file.attrs[name]?.json_value;
+  if (typeof value === 'number') return value;
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'number') return value[0];
+  return undefined;
+}
