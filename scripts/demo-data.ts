@@ -11,7 +11,8 @@
  * same labels, rows and features.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { MOBILENET_V2_BASE_LAYER, writeNsfwjsMobileNetV2 } from './nsfwjs-model.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,28 +45,6 @@ const SPLITS = [
 export const DEMO_SIZE = 128;
 const SIDE = 28;
 
-/** Writes nsfwjs' bundled MobileNetV2 (model JSON and base64 weight shards) as model.json + shards. */
-async function writeModel(): Promise<string> {
-  const dir = join(work, 'mobilenet_v2');
-  mkdirSync(dir, { recursive: true });
-  const { MobileNetV2Model } = (await import('nsfwjs/models/mobilenet_v2')) as unknown as { MobileNetV2Model: BundledModel };
-  const json = (await MobileNetV2Model.modelJson()).default;
-  const shards = json.weightsManifest.flatMap((group) => group.paths);
-  if (shards.length !== MobileNetV2Model.weightBundles.length) throw new Error('nsfwjs: weight bundles do not match the manifest');
-  for (const [i, shard] of shards.entries()) {
-    const base64 = (await MobileNetV2Model.weightBundles[i]!()).default;
-    writeFileSync(join(dir, shard), Buffer.from(base64, 'base64'));
-  }
-  const path = join(dir, 'model.json');
-  writeFileSync(path, JSON.stringify({ format: 'layers-model', ...json }));
-  return path;
-}
-
-interface BundledModel {
-  modelJson: () => Promise<{ default: { modelTopology: unknown; weightsManifest: { paths: string[] }[] } }>;
-  weightBundles: (() => Promise<{ default: string }>)[];
-}
-
 async function writeImages(): Promise<void> {
   rmSync(join(work, 'images'), { recursive: true, force: true });
   const pkgDir = dirname(require.resolve('fashion-mnist/package.json'));
@@ -88,13 +67,13 @@ async function writeImages(): Promise<void> {
 
 async function main(): Promise<void> {
   process.chdir(root);
-  const model = await writeModel();
+  const model = await writeNsfwjsMobileNetV2(join(work, 'mobilenet_v2'));
   await writeImages();
   mkdirSync(out, { recursive: true });
   const cli = join('dist', 'src', 'cli', 'main.js');
   for (const split of SPLITS) {
     const args = [cli, 'extract', join(work, 'images', split.name), join(out, `${split.name}.hdf5`),
-      '--base', model, '--layer', 'out_relu', '--size', String(DEMO_SIZE), '--pool', 'avg',
+      '--base', model, '--layer', MOBILENET_V2_BASE_LAYER, '--size', String(DEMO_SIZE), '--pool', 'avg',
       '--seed', String(split.seed), '--overwrite'];
     const run = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
     if (run.status !== 0) process.exit(run.status ?? 1);

@@ -35,6 +35,7 @@ export interface ExtractOptions {
   backend?: BackendName;
   /** Stops the extraction between batches; the partial file is removed. */
   signal?: AbortSignal;
+  /** Called when the first batch is done: the base loaded and the images decode. */
   onStart?: (info: { images: number; classNames: string[]; backend: BackendName; workers: number }) => void;
   onProgress?: (done: number, total: number) => void;
 }
@@ -69,7 +70,6 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   const folder = listImageFolder(options.imageDir);
   const order = new Rng(seed).shuffle([...folder.images]);
   const backend = await useBackend(options.backend);
-  options.onStart?.({ images: order.length, classNames: folder.classNames, backend, workers });
 
   const meta: FeatureMeta = {
     classNames: folder.classNames,
@@ -108,6 +108,8 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
       }
       const result = await pending.shift()!;
       if ('error' in result) throw InputError.from(result.error);
+      // Announced once the base has proved it loads, so that bad input stays a single line.
+      if (b === 0) options.onStart?.({ images: order.length, classNames: folder.classNames, backend, workers });
       if (options.signal?.aborted) throw options.signal.reason;
       dim = result.features.length / batches[b]!.length;
       meta.featureShape = result.featureShape;

@@ -1,0 +1,31 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (tests run from dist/test/...). */
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const TUNE = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `tune` CLI as a user would, in `cwd` (default: the repo root). */
+export function tune(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env): RunResult {
+  const run = spawnSync(process.execPath, [TUNE, ...args], { cwd, env, encoding: "utf8", timeout: 300_000 });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** A fresh temporary folder for one test. */
+export function tempDir(prefix = 'tune-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Everything in `dir`, hidden files included, to prove nothing half-written stays behind. */
+export function listing(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
