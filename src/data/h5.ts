@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import fs, { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import { InputError, reason } from '../errors.js';
@@ -28,14 +28,48 @@ export async function openForRead(path: string): Promise<H5File> {
   const st = statSync(path);
   if (st.isDirectory()) throw new InputError(path, 'file', 'is a folder, not an HDF5 file');
   if (st.size === 0) throw new InputError(path, 'file', 'is empty (0 bytes)');
-  let file: H5File;
-  try {
-    file = new h5wasm.File(resolve(path), 'r');
-  } catch (err) {
-    throw new InputError(path, 'file', `is not a readable HDF5 file (${reason(err)})`);
+  const { value: file, diagnostic } = quietly(() => {
+    try {
+      return new h5wasm.File(resolve(path), 'r');
+    } catch (err) {
+      return err;
+    }
+  });
+  if (!(file instanceof h5wasm.File) || file.file_id < 0n) {
+    const why = diagnostic ?? (file instanceof h5wasm.File ? undefined : reason(file));
+    throw new InputError(path, 'file', `is not a readable HDF5 file${why ? ` (${why})` : ''}`);
   }
-  if (file.file_id < 0n) throw new InputError(path, 'file', 'is not a readable HDF5 file');
   return file;
+}
+
+/**
+ * Runs synchronous h5wasm calls with the HDF5 library's own error stack (which it writes
+ * straight to file descriptor 2, many lines long) held back, so that bad input still gets the
+ * contract's single line. Returns the result and the stack's innermost message, if any.
+ */
+export function quietly<T>(fn: () => T): { value: T; diagnostic?: string } {
+  const original = fs.writeSync;
+  let text = '';
+  fs.writeSync = function (this: unknown, fd: number, buffer: unknown, ...rest: unknown[]) {
+    if (fd !== 2) return (original as (...args: unknown[]) => number).call(fs, fd, buffer, ...rest);
+    if (typeof buffer === 'string') {
+      text += buffer;
+      return Buffer.byteLength(buffer);
+    }
+    const view = buffer as ArrayBufferView;
+    const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+    const length = typeof rest[1] === 'number' ? rest[1] : view.byteLength - offset;
+    text += Buffer.from(view.buffer, view.byteOffset + offset, length).toString('utf8');
+    return length;
+  } as typeof fs.writeSync;
+  try {
+    const value = fn();
+    const messages = [...text.matchAll(/in [\w.]+\(\): (.+)$/gm)].map((m) => m[1]!.trim());
+    const diagnostic = messages.at(-1);
+    return diagnostic === undefined ? { value } : { value, diagnostic };
+  } finally {
+    fs.writeSync = original;
+  }
 }
 
 /** Creates (truncates) an HDF5 file for writing; the caller writes to a temporary name. */

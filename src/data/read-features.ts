@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { H5T_FLOAT, H5T_INTEGER, numberAttr, openForRead, requireDataset, stringAttr, type H5Dataset, type H5File } from './h5.js';
+import { H5T_FLOAT, H5T_INTEGER, numberAttr, openForRead, quietly, requireDataset, stringAttr, type H5Dataset, type H5File } from './h5.js';
 import { META_ATTRS, type FeatureMeta } from './feature-meta.js';
 import { sharedFloat32, sharedInt32, type FeatureSet } from './feature-set.js';
 
@@ -15,7 +15,7 @@ import { sharedFloat32, sharedInt32, type FeatureSet } from './feature-set.js';
 export async function readFeatures(path: string): Promise<FeatureSet> {
   const file = await openForRead(path);
   try {
-    return load(file, path);
+    return quietly(() => load(file, path)).value;
   } finally {
     file.close();
   }

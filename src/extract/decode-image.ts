@@ -25,3 +25,25 @@ export async function decodeInto(path: string, size: number, out: Float32Array, 
   }
   for (let i = 0; i < expected; i++) out[offset + i] = pixels[i]!;
 }
+
+/** How many image headers are read at once by `checkImages`. */
+const HEADER_CONCURRENCY = 16;
+
+/**
+ * Reads every image's header before any work starts, so that a file that is not an image
+ * fails at once with one line rather than after minutes of extraction. Throws InputError.
+ */
+export async function checkImages(paths: string[]): Promise<void> {
+  for (let i = 0; i < paths.length; i += HEADER_CONCURRENCY) {
+    await Promise.all(
+      paths.slice(i, i + HEADER_CONCURRENCY).map(async (path) => {
+        try {
+          const meta = await sharp(path).metadata();
+          if (!meta.width || !meta.height) throw new Error('no image size in the header');
+        } catch (err) {
+          throw new InputError(path, 'image', `cannot be decoded (${reason(err)})`);
+        }
+      }),
+    );
+  }
+}

@@ -7,6 +7,7 @@ import { InputError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import type { BaseSpec } from './bases/base.js';
 import { defaultPreprocessing } from './bases/load-base.js';
+import { checkImages } from './decode-image.js';
 import { listImageFolder } from './image-folder.js';
 import type { Pooling } from './pooling.js';
 import type { PreprocessMode } from './preprocess.js';
@@ -68,6 +69,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   const started = performance.now();
 
   const folder = listImageFolder(options.imageDir);
+  await checkImages(folder.images.map((image) => image.path));
   const order = new Rng(seed).shuffle([...folder.images]);
   const backend = await useBackend(options.backend);
 

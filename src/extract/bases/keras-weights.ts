@@ -1,5 +1,5 @@
 import { InputError } from '../../errors.js';
-import { openForRead, requireDataset, type H5File } from '../../data/h5.js';
+import { openForRead, quietly, requireDataset, type H5File } from '../../data/h5.js';
 
 export interface LayerWeightSpec {
   layer: string;
@@ -18,7 +18,7 @@ export async function readKerasWeights(path: string, specs: LayerWeightSpec[]): 
   const file = await openForRead(path);
   try {
     const root = file.keys().includes('model_weights') ? 'model_weights/' : '';
-    return specs.map((spec) => readLayer(file, path, root, spec));
+    return quietly(() => specs.map((spec) => readLayer(file, path, root, spec))).value;
   } finally {
     file.close();
   }
