@@ -73,7 +73,9 @@ export function registerExtract(program: Command): void {
         onProgress: (done, total) => progress.update(done, total),
       }).finally(() => progress.finish());
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(summary)}\n`);
+        // Worker threads live in this process, so its peak RSS covers the whole extraction.
+        const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+        process.stdout.write(`${JSON.stringify({ ...summary, peakRssMiB })}\n`);
       } else {
         process.stdout.write(
           `wrote ${summary.out}: ${summary.rows} rows x ${summary.dim} features (map ${summary.featureShape.join('x')}), ` +
