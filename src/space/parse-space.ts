@@ -1,0 +1,282 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { InputError, reason } from '../errors.js';
+import { discreteValues, type Condition, type Hyperparameter, type Value } from './hyperparameter.js';
+import { Space } from './space.js';
+import {
+  ACTIVATIONS,
+  DEFAULT_LEARNING_RATE,
+  LOSSES,
+  OPTIMIZERS,
+  ORACLES,
+  TUNER_DEFAULTS,
+  inferDirection,
+  type Activation,
+  type CompileSpec,
+  type LayerSpec,
+  type Param,
+  type StudySpec,
+  type TunerSpec,
+} from './study-spec.js';
+import { checkLayerConditions } from './check-conditions.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
+ * file, the place (`hyperparameters[2].when`) and the rule broken, with the value received.
+ */
+export function readSpaceFile(path: string): StudySpec {
+  if (!existsSync(path)) throw new InputError(path, 'file', 'does not exist');
+  const text = readFileSync(path, 'utf8');
+  if (text.trim() === '') throw new InputError(path, 'file', 'is empty; expected a JSON space file');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(path, 'file', `is not JSON (${reason(err)})`);
+  }
+  return parseSpace(json, path);
+}
+
+/** Validates a space file's JSON; `file` names it in errors. */
+export function parseSpace(json: unknown, file: string): StudySpec {
+  const p = new Parser(file);
+  const root = p.object(json, 'top level');
+  p.only(root, 'top level', ['name', 'data', 'hyperparameters', 'model', 'compile', 'tuner', 'description']);
+  const name = p.string(root['name'], 'name');
+  if (!/^[\w.-]+$/.test(name)) p.fail('name', `must be letters, digits, _ . or - only, got ${show(name)}`);
+  const data = p.object(root['data'], 'data');
+  p.only(data, 'data', ['train', 'valid', 'test']);
+  const hyperparameters = p.array(root['hyperparameters'], 'hyperparameters').map((h, i) => p.hyperparameter(h, `hyperparameters[${i}]`));
+  const space = new Space(p.checkHyperparameters(hyperparameters));
+  const model = p.array(root['model'], 'model').map((l, i) => p.layer(l, `model[${i}]`, space));
+  if (model.length === 0) p.fail('model', 'must have at least one layer');
+  const compile = p.compile(root['compile'], space);
+  checkLayerConditions(file, space, model, compile);
+  const last = model.at(-1)!;
+  if (last.kind !== 'dense' || last.if !== undefined || typeof last.units !== 'number') {
+    p.fail(`model[${model.length - 1}]`, 'the last layer must be an unconditional dense layer with a fixed number of units (the output)');
+  }
+  return {
+    name,
+    data: { train: p.string(data['train'], 'data.train'), valid: p.string(data['valid'], 'data.valid'), test: p.string(data['test'], 'data.test') },
+    space,
+    model,
+    compile,
+    tuner: p.tuner(root['tuner']),
+    source: json,
+  };
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+class Parser {
+  constructor(readonly file: string) {}
+
+  fail(where: string, what: string): never {
+    throw new InputError(this.file, where, what);
+  }
+
+  object(v: unknown, where: string): Json {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(where, `must be an object, got ${show(v)}`);
+    return v as Json;
+  }
+
+  array(v: unknown, where: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(where, `must be an array, got ${show(v)}`);
+    return v;
+  }
+
+  string(v: unknown, where: string): string {
+    if (typeof v !== 'string' || v === '') this.fail(where, `must be a non-empty string, got ${show(v)}`);
+    return v;
+  }
+
+  number(v: unknown, where: string): number {
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(where, `must be a number, got ${show(v)}`);
+    return v;
+  }
+
+  int(v: unknown, where: string, min: number): number {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) this.fail(where, `must be a whole number >= ${min}, got ${show(v)}`);
+    return v;
+  }
+
+  oneOf<T extends string>(v: unknown, where: string, options: readonly T[]): T {
+    if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) this.fail(where, `must be one of ${options.join(', ')}, got ${show(v)}`);
+    return v as T;
+  }
+
+  only(obj: Json, where: string, keys: string[]): void {
+    for (const k of Object.keys(obj)) {
+      if (!keys.includes(k)) this.fail(where, `unknown key ${show(k)} (allowed: ${keys.join(', ')})`);
+    }
+  }
+
+  hyperparameter(v: unknown, where: string): Hyperparameter {
+    const h = this.object(v, where);
+    const name = this.string(h['name'], `${where}.name`);
+    if (!/^[A-Za-z_][\w]*$/.test(name)) this.fail(`${where}.name`, `must be an identifier (letters, digits, _), got ${show(name)}`);
+    const type = this.oneOf(h['type'], `${where}.type`, ['choice', 'float', 'int', 'boolean'] as const);
+    const common = { name, ...(h['when'] !== undefined ? { when: this.condition(h['when'], `${where}.when`) } : {}) };
+    let hp: Hyperparameter;
+    switch (type) {
+      case 'choice': {
+        this.only(h, where, ['name', 'type', 'values', 'default', 'when']);
+        const values = this.array(h['values'], `${where}.values`);
+        if (values.length === 0) this.fail(`${where}.values`, 'must list at least one value');
+        values.forEach((x, i) => {
+          if (!['number', 'string', 'boolean'].includes(typeof x)) this.fail(`${where}.values[${i}]`, `must be a number, string or boolean, got ${show(x)}`);
+        });
+        if (new Set(values).size !== values.length) this.fail(`${where}.values`, `must not repeat a value, got ${show(values)}`);
+        const kinds = new Set(values.map((x) => typeof x));
+        if (kinds.size > 1) this.fail(`${where}.values`, `must all be of one type, got ${show(values)}`);
+        hp = { ...common, type, values: values as Value[] };
+        break;
+      }
+      case 'boolean':
+        this.only(h, where, ['name', 'type', 'default', 'when']);
+        hp = { ...common, type };
+        break;
+      case 'float':
+      case 'int': {
+        this.only(h, where, ['name', 'type', 'min', 'max', 'step', 'sampling', 'default', 'when']);
+        const isInt = type === 'int';
+        const min = isInt ? this.int(h['min'], `${where}.min`, Number.MIN_SAFE_INTEGER) : this.number(h['min'], `${where}.min`);
+        const max = isInt ? this.int(h['max'], `${where}.max`, Number.MIN_SAFE_INTEGER) : this.number(h['max'], `${where}.max`);
+        if (max < min) this.fail(`${where}.max`, `must be >= min (${min}), got ${max}`);
+        const sampling = h['sampling'] === undefined ? 'linear' : this.oneOf(h['sampling'], `${where}.sampling`, ['linear', 'log'] as const);
+        if (sampling === 'log' && min <= 0) this.fail(`${where}.min`, `must be > 0 with log sampling, got ${min}`);
+        let step: number | undefined;
+        if (h['step'] !== undefined) {
+          step = isInt ? this.int(h['step'], `${where}.step`, 1) : this.number(h['step'], `${where}.step`);
+          if (step <= 0) this.fail(`${where}.step`, `must be > 0, got ${step}`);
+        }
+        hp = isInt ? { ...common, type: 'int', min, max, step: step ?? 1, sampling } : { ...common, type: 'float', min, max, sampling, ...(step !== undefined ? { step } : {}) };
+        break;
+      }
+    }
+    if (h['default'] !== undefined) {
+      const d = h['default'];
+      const options = discreteValues(hp);
+      const ok = options ? options.some((o) => o === d) : typeof d === 'number' && d >= (hp as { min: number }).min && d <= (hp as { max: number }).max;
+      if (!ok) this.fail(`${where}.default`, `must be one of the hyperparameter's values, got ${show(d)}`);
+      hp.default = d as Value;
+    }
+    return hp;
+  }
+
+  condition(v: unknown, where: string): Condition {
+    const c = this.object(v, where);
+    if (Object.keys(c).length === 0) this.fail(where, 'must name at least one parent');
+    const out: Condition = {};
+    for (const [parent, allowed] of Object.entries(c)) {
+      const list = this.array(allowed, `${where}.${parent}`);
+      if (list.length === 0) this.fail(`${where}.${parent}`, 'must list at least one allowed value');
+      out[parent] = list as Value[];
+    }
+    return out;
+  }
+
+  /** Names are unique; parents come first, are discrete, and the allowed values are theirs. */
+  checkHyperparameters(hps: Hyperparameter[]): Hyperparameter[] {
+    const seen = new Map<string, Hyperparameter>();
+    hps.forEach((hp, i) => {
+      if (seen.has(hp.name)) this.fail(`hyperparameters[${i}].name`, `repeats ${show(hp.name)}`);
+      for (const [parent, allowed] of Object.entries(hp.when ?? {})) {
+        const where = `hyperparameters[${i}].when.${parent}`;
+        const p = seen.get(parent);
+        if (!p) this.fail(where, hps.some((h) => h.name === parent) ? `parent ${show(parent)} must be declared before ${show(hp.name)}` : `unknown hyperparameter ${show(parent)}`);
+        const options = discreteValues(p);
+        if (!options) this.fail(where, `parent ${show(parent)} is a continuous float; conditions need a choice, boolean, int or stepped float`);
+        allowed.forEach((a, k) => {
+          if (!options.some((o) => o === a)) this.fail(`${where}[${k}]`, `is not a value of ${show(parent)} (${show(options)}), got ${show(a)}`);
+        });
+      }
+      seen.set(hp.name, hp);
+    });
+    return hps;
+  }
+
+  param<T extends number | string>(v: unknown, where: string, space: Space, check: (x: unknown, where: string) => T): Param<T> {
+    if (typeof v === 'string' && v.startsWith('$')) {
+      const ref = v.slice(1);
+      const hp = space.byName.get(ref);
+      if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(v)}`);
+      const options = discreteValues(hp);
+      if (options) options.forEach((o) => check(o, `${where} (value ${show(o)} of ${show(ref)})`));
+      else check((hp as { min: number }).min, where);
+      return { ref };
+    }
+    return check(v, where);
+  }
+
+  layer(v: unknown, where: string, space: Space): LayerSpec {
+    const l = this.object(v, where);
+    const cond = l['if'] === undefined ? {} : { if: this.ifName(l['if'], `${where}.if`, space) };
+    if ('dense' in l) {
+      this.only(l, where, ['dense', 'activation', 'if']);
+      const units = this.param(l['dense'], `${where}.dense`, space, (x, w) => this.int(x, w, 1));
+      const activation = this.param(l['activation'] ?? 'linear', `${where}.activation`, space, (x, w) => this.oneOf(x, w, ACTIVATIONS));
+      return { kind: 'dense', units, activation: activation as Param<Activation>, ...cond };
+    }
+    if ('dropout' in l) {
+      this.only(l, where, ['dropout', 'if']);
+      const rate = this.param(l['dropout'], `${where}.dropout`, space, (x, w) => {
+        const r = this.number(x, w);
+        if (r < 0 || r >= 1) this.fail(w, `must be a rate in [0, 1), got ${r}`);
+        return r;
+      });
+      return { kind: 'dropout', rate, ...cond };
+    }
+    return this.fail(where, `must be a dense or dropout layer ({"dense": units} or {"dropout": rate}), got ${show(v)}`);
+  }
+
+  ifName(v: unknown, where: string, space: Space): string {
+    const name = this.string(v, where);
+    const hp = space.byName.get(name);
+    if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(name)}`);
+    if (hp.type !== 'boolean') this.fail(where, `must name a boolean hyperparameter, got ${show(name)} (${hp.type})`);
+    return name;
+  }
+
+  compile(v: unknown, space: Space): CompileSpec {
+    const c = this.object(v, 'compile');
+    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate']);
+    const loss = this.oneOf(c['loss'], 'compile.loss', LOSSES);
+    const name = this.oneOf(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', OPTIMIZERS);
+    const optimizer: CompileSpec['optimizer'] = { name };
+    if (c['learning_rate'] !== undefined) {
+      optimizer.learningRate = this.param(c['learning_rate'], 'compile.learning_rate', space, (x, w) => {
+        const r = this.number(x, w);
+        if (r <= 0) this.fail(w, `must be > 0, got ${r}`);
+        return r;
+      });
+    }
+    const metrics = c['metrics'] === undefined ? ['accuracy'] : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, ['accuracy'] as const));
+    return { loss, optimizer, metrics };
+  }
+
+  tuner(v: unknown): TunerSpec {
+    const t = v === undefined ? {} : this.object(v, 'tuner');
+    this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials']);
+    const d = TUNER_DEFAULTS;
+    const objective = t['objective'] === undefined ? d.objective : this.oneOf(t['objective'], 'tuner.objective', ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
+    return {
+      oracle: t['oracle'] === undefined ? d.oracle : this.oneOf(t['oracle'], 'tuner.oracle', ORACLES),
+      objective,
+      direction: t['direction'] === undefined ? inferDirection(objective) : this.oneOf(t['direction'], 'tuner.direction', ['max', 'min'] as const),
+      maxTrials: t['max_trials'] === undefined ? d.maxTrials : this.int(t['max_trials'], 'tuner.max_trials', 1),
+      executionsPerTrial: t['executions_per_trial'] === undefined ? d.executionsPerTrial : this.int(t['executions_per_trial'], 'tuner.executions_per_trial', 1),
+      epochs: t['epochs'] === undefined ? d.epochs : this.int(t['epochs'], 'tuner.epochs', 1),
+      batchSize: t['batch_size'] === undefined ? d.batchSize : this.int(t['batch_size'], 'tuner.batch_size', 1),
+      validationBatchSize: t['validation_batch_size'] === undefined ? d.validationBatchSize : this.int(t['validation_batch_size'], 'tuner.validation_batch_size', 1),
+      seed: t['seed'] === undefined ? d.seed : this.int(t['seed'], 'tuner.seed', 0),
+      maxConsecutiveFailedTrials: t['max_consecutive_failed_trials'] === undefined ? d.maxConsecutiveFailedTrials : this.int(t['max_consecutive_failed_trials'], 'tuner.max_consecutive_failed_trials', 1),
+    };
+  }
+}
+
+export { DEFAULT_LEARNING_RATE };

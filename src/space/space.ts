@@ -1,0 +1,107 @@
+import type { Rng } from '../random/rng.js';
+import { defaultValue, discreteValues, roundTo, type Hyperparameter, type Value, type Values } from './hyperparameter.js';
+
+/**
+ * A search space: hyperparameters in declaration order (parents before children), with
+ * conditions. Oracles see it through `sample`, `encode` and `decode`, which move between a
+ * trial's active values and a point of the unit cube, one dimension per hyperparameter.
+ */
+export class Space {
+  readonly byName: Map<string, Hyperparameter>;
+
+  constructor(readonly hyperparameters: Hyperparameter[]) {
+    this.byName = new Map(hyperparameters.map((hp) => [hp.name, hp]));
+  }
+
+  get dimensions(): number {
+    return this.hyperparameters.length;
+  }
+
+  /** True when every parent in `hp.when` is active with an allowed value in `values`. */
+  isActive(hp: Hyperparameter, values: Values): boolean {
+    if (!hp.when) return true;
+    return Object.entries(hp.when).every(([parent, allowed]) => {
+      const v = values[parent];
+      return v !== undefined && allowed.some((a) => a === v);
+    });
+  }
+
+  /** Random active values: each active hyperparameter drawn uniformly (log-uniform when asked). */
+  sample(rng: Rng): Values {
+    const values: Values = {};
+    for (const hp of this.hyperparameters) {
+      if (!this.isActive(hp, values)) continue;
+      values[hp.name] = this.decodeOne(hp, rng.next());
+    }
+    return values;
+  }
+
+  /** A point of [0, 1]^d; inactive hyperparameters sit at their default's position. */
+  encode(values: Values): number[] {
+    return this.hyperparameters.map((hp) => this.encodeOne(hp, values[hp.name] ?? defaultValue(hp)));
+  }
+
+  /** The active values that a point of [0, 1]^d stands for. */
+  decode(point: number[]): Values {
+    const values: Values = {};
+    this.hyperparameters.forEach((hp, i) => {
+      if (this.isActive(hp, values)) values[hp.name] = this.decodeOne(hp, point[i]!);
+    });
+    return values;
+  }
+
+  /** A canonical text of a values set, equal for equal trials whatever the key order. */
+  key(values: Values): string {
+    return JSON.stringify(this.hyperparameters.filter((hp) => hp.name in values).map((hp) => [hp.name, values[hp.name]]));
+  }
+
+  /** How many distinct active value sets exist, or Infinity when a float is continuous. */
+  cardinality(): number {
+    let count = 0;
+    const walk = (i: number, values: Values): void => {
+      if (count === Infinity) return;
+      if (i === this.hyperparameters.length) {
+        count++;
+        return;
+      }
+      const hp = this.hyperparameters[i]!;
+      if (!this.isActive(hp, values)) return walk(i + 1, values);
+      const options = discreteValues(hp);
+      if (!options) {
+        count = Infinity;
+        return;
+      }
+      for (const v of options) walk(i + 1, { ...values, [hp.name]: v });
+    };
+    walk(0, {});
+    return count;
+  }
+
+  private encodeOne(hp: Hyperparameter, value: Value): number {
+    const options = discreteValues(hp);
+    if (options) {
+      const index = Math.max(0, options.findIndex((o) => o === value));
+      return (index + 0.5) / options.length;
+    }
+    const { min, max, sampling } = hp as { min: number; max: number; sampling: string };
+    if (max === min) return 0.5;
+    const v = value as number;
+    return sampling === 'log' ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min);
+  }
+
+  private decodeOne(hp: Hyperparameter, x: number): Value {
+    const u = Math.min(1, Math.max(0, x));
+    const options = discreteValues(hp);
+    if (options) {
+      if ((hp.type === 'int' || hp.type === 'float') && hp.sampling === 'log' && options.length > 1) {
+        // Log sampling of a stepped range: pick by log position, then snap to the step grid.
+        const raw = hp.min * Math.pow(hp.max / hp.min, u);
+        const step = hp.step!;
+        return roundTo(hp.min + Math.round((raw - hp.min) / step) * step, step);
+      }
+      return options[Math.min(options.length - 1, Math.floor(u * options.length))]!;
+    }
+    const { min, max, sampling } = hp as { min: number; max: number; sampling: string };
+    return sampling === 'log' ? min * Math.pow(max / min, u) : min + u * (max - min);
+  }
+}

@@ -1,0 +1,77 @@
+import type { Space } from './space.js';
+
+/** `"$name"` in the model or compile section: the value of hyperparameter `name`. */
+export interface Ref {
+  ref: string;
+}
+export type Param<T> = T | Ref;
+
+export const ACTIVATIONS = ['relu', 'sigmoid', 'softmax', 'tanh', 'linear', 'elu', 'selu', 'gelu', 'swish'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export type LayerSpec =
+  | { kind: 'dense'; units: Param<number>; activation: Param<Activation>; if?: string }
+  | { kind: 'dropout'; rate: Param<number>; if?: string };
+
+export const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export const LOSSES = ['binary_crossentropy', 'sparse_categorical_crossentropy'] as const;
+export type LossName = (typeof LOSSES)[number];
+
+export interface CompileSpec {
+  loss: LossName;
+  optimizer: { name: OptimizerName; learningRate?: Param<number> };
+  metrics: string[];
+}
+
+export const ORACLES = ['random', 'bayesian'] as const;
+export type OracleName = (typeof ORACLES)[number];
+
+export interface TunerSpec {
+  oracle: OracleName;
+  objective: string;
+  direction: 'max' | 'min';
+  maxTrials: number;
+  executionsPerTrial: number;
+  epochs: number;
+  batchSize: number;
+  /** Rows per evaluation batch; the seed's 34. Results do not depend on it. */
+  validationBatchSize: number;
+  seed: number;
+  /** The run stops after this many failed trials in a row. */
+  maxConsecutiveFailedTrials: number;
+}
+
+/** Everything a space file says, checked. */
+export interface StudySpec {
+  name: string;
+  data: { train: string; valid: string; test: string };
+  space: Space;
+  model: LayerSpec[];
+  compile: CompileSpec;
+  tuner: TunerSpec;
+  /** The file's JSON, stored with the study to detect a changed space on resume. */
+  source: unknown;
+}
+
+/** Defaults of the space file's `tuner` section (KerasTuner's, where it has one). */
+export const TUNER_DEFAULTS = {
+  oracle: 'bayesian' as OracleName,
+  objective: 'val_accuracy',
+  maxTrials: 10,
+  executionsPerTrial: 1,
+  epochs: 10,
+  batchSize: 32,
+  validationBatchSize: 34,
+  seed: 0,
+  maxConsecutiveFailedTrials: 3,
+};
+
+/** Keras' default learning rates. */
+export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { rmsprop: 0.001, adam: 0.001, sgd: 0.01 };
+
+/** Metric names whose lower values are better; everything else is maximised. */
+export function inferDirection(objective: string): 'max' | 'min' {
+  return /loss|error|mse|mae/.test(objective) ? 'min' : 'max';
+}

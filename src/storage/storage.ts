@@ -1,0 +1,51 @@
+import type { Values } from '../space/hyperparameter.js';
+import type { EpochMetrics, StudyRecord, TrialRecord } from '../study/trial.js';
+
+/** A classifier's weights: each tensor's values and shape, in layer order (kernel, bias, ...). */
+export interface StoredWeights {
+  tensors: { shape: number[]; values: Float32Array }[];
+}
+
+/**
+ * Where studies, trials, per-epoch metrics and the best trials' weights live. Only the main
+ * thread holds a Storage (workers never open it). Every method is synchronous and each write
+ * is its own short transaction. Implementations: SqliteStorage (src/storage/sqlite.ts).
+ * Methods throw InputError for a file that is not a database of ours, and Error for bugs.
+ */
+export interface Storage {
+  /**
+   * Creates the study `name`, or returns it when it exists with an equal space (deep-equal
+   * JSON). With a different space it throws InputError, unless `overwrite`, which deletes the
+   * old study and everything of it first. Called by `tune run` at start.
+   */
+  openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): StudyRecord;
+  /** The study `name`, or undefined. Called by best, list, show. */
+  findStudy(name: string): StudyRecord | undefined;
+  /** All studies, oldest first. */
+  listStudies(): StudyRecord[];
+  /** Every trial of a study, by number. */
+  trials(studyId: number): TrialRecord[];
+  /** One trial by number, or undefined. */
+  trial(studyId: number, number: number): TrialRecord | undefined;
+  /** A new running trial with the next free number. */
+  createTrial(studyId: number, values: Values): TrialRecord;
+  /** Sets an interrupted trial running again (same number and values); returns it. */
+  restartTrial(trialId: number): TrialRecord;
+  /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
+  recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void;
+  /** The epochs of a trial, ordered by execution then epoch. */
+  epochs(trialId: number): { execution: number; epoch: number; metrics: EpochMetrics }[];
+  /** Marks a running trial complete with its score. */
+  completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): TrialRecord;
+  /** Marks a running trial failed with its error message. */
+  failTrial(trialId: number, error: string, seconds: number): TrialRecord;
+  /** Marks every running trial of the study interrupted (its epochs are dropped); returns how many. */
+  interruptRunning(studyId: number): number;
+  /** Stores a trial's weights, replacing earlier ones. */
+  saveWeights(trialId: number, weights: StoredWeights): void;
+  /** A trial's weights, or undefined when none are kept. */
+  loadWeights(trialId: number): StoredWeights | undefined;
+  /** Keeps weights only for the `keep` best complete trials of the study (by its direction). */
+  pruneWeights(studyId: number, keep: number): void;
+  close(): void;
+}

@@ -1,0 +1,33 @@
+import type { Values } from '../space/hyperparameter.js';
+import type { EpochMetrics } from './trial.js';
+
+/**
+ * What a running study tells its reporters (Ink leaderboard, plain lines, JSON). The study
+ * emits these; reporters only listen, and never change the study.
+ */
+export type StudyEvent =
+  | {
+      type: 'study-started';
+      study: string;
+      oracle: string;
+      backend: string;
+      workers: number;
+      objective: string;
+      direction: 'max' | 'min';
+      maxTrials: number;
+      epochs: number;
+      executionsPerTrial: number;
+      /** Trials already complete from earlier runs of this study. */
+      completedBefore: number;
+      /** Hyperparameter names in declaration order, for table columns. */
+      hyperparameters: string[];
+    }
+  | { type: 'trial-started'; number: number; values: Values; resumed: boolean }
+  | { type: 'epoch'; number: number; execution: number; epoch: number; metrics: EpochMetrics }
+  | { type: 'trial-complete'; number: number; values: Values; score: number; bestEpoch: number; seconds: number }
+  | { type: 'trial-failed'; number: number; values: Values; error: string }
+  | { type: 'study-finished'; reason: StudyEndReason; seconds: number; best?: { number: number; values: Values; score: number } };
+
+export type StudyEndReason = 'max-trials' | 'space-exhausted' | 'failures' | 'interrupted';
+
+export type StudyListener = (event: StudyEvent) => void;
