@@ -97,7 +97,8 @@ function baseSpec(flags: ExtractFlags): BaseSpec {
   return { kind: 'tfjs', model: flags.base, ...(flags.layer !== undefined ? { layer: flags.layer } : {}) };
 }
 
-function kerasCachedWeights(): string {
+/** Keras' own cached copy of the VGG19 weights, or InputError asking for --weights. */
+export function kerasCachedWeights(): string {
   const home = process.env['KERAS_HOME'] ?? join(homedir(), '.keras');
   const cached = join(home, 'models', VGG19_WEIGHTS_FILE);
   if (existsSync(cached)) return cached;

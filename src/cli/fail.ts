@@ -12,6 +12,14 @@ export class Interrupted extends Error {
   }
 }
 
+/** The study stopped on its own rule (too many failed trials): exit 1 with its reason. */
+export class StudyStopped extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StudyStopped';
+  }
+}
+
 /**
  * Turns anything a command threw into the contract's exit: an InputError is one line
  * `tune: <file>: <where>: <what>` and exit 2; Ctrl-C is 130; anything else is a bug, with the
@@ -25,6 +33,10 @@ export function exitFor(err: unknown): number {
   if (err instanceof Interrupted) {
     process.stderr.write('tune: interrupted\n');
     return EXIT.interrupted;
+  }
+  if (err instanceof StudyStopped) {
+    process.stderr.write(`tune: ${err.message}\n`);
+    return EXIT.bug;
   }
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.input;
   const text = err instanceof Error ? (err.stack ?? err.message) : String(err);

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBest } from './best-command.js';
 import { registerExtract } from './extract-command.js';
+import { registerList } from './list-command.js';
+import { registerPredict } from './predict-command.js';
+import { registerRun } from './run-command.js';
 import { EXIT, exitFor } from './fail.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -14,7 +18,11 @@ const program = new Command('tune')
     // Commander's own usage errors become the contract's one line.
     outputError: (text, write) => write(`tune: command line: ${text.replace(/^error: /, '').trim()}\n`),
   });
+registerRun(program);
+registerBest(program);
+registerList(program);
 registerExtract(program);
+registerPredict(program);
 for (const command of program.commands) command.exitOverride();
 
 try {

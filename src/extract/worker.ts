@@ -1,11 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '../engine/backend.js';
 import { InputError, type InputErrorFields } from '../errors.js';
 import type { BaseSpec, ConvBase } from './bases/base.js';
 import { loadBase } from './bases/load-base.js';
-import { decodeInto } from './decode-image.js';
-import { pool, type Pooling } from './pooling.js';
-import { preprocess, type PreprocessMode } from './preprocess.js';
+import { featuresOf } from './features-of.js';
+import type { Pooling } from './pooling.js';
+import type { PreprocessMode } from './preprocess.js';
 
 /** One batch of images for one worker: plain data, posted from the main thread. */
 export interface ExtractTask {
@@ -39,14 +38,7 @@ function baseFor(task: ExtractTask): Promise<ConvBase> {
 export default async function extractBatch(task: ExtractTask): Promise<ExtractResult> {
   try {
     const base = await baseFor(task);
-    const { size, paths } = task;
-    const pixels = new Float32Array(paths.length * size * size * 3);
-    await Promise.all(paths.map((path, i) => decodeInto(path, size, pixels, i * size * size * 3)));
-    preprocess(pixels, task.preprocess);
-    const { features, featureShape } = tf.tidy(() => {
-      const map = pool(base.apply(tf.tensor4d(pixels, [paths.length, size, size, 3])), task.pooling);
-      return { features: map.dataSync() as Float32Array, featureShape: map.shape.slice(1) };
-    });
+    const { features, featureShape } = await featuresOf(base, task.paths, task.size, task.preprocess, task.pooling);
     // A batch is about 1 MB of features: cloning it back costs far less than the batch itself.
     return { features, featureShape };
   } catch (err) {

@@ -58,23 +58,37 @@ export class Space {
   /** How many distinct active value sets exist, or Infinity when a float is continuous. */
   cardinality(): number {
     let count = 0;
-    const walk = (i: number, values: Values): void => {
-      if (count === Infinity) return;
-      if (i === this.hyperparameters.length) {
-        count++;
-        return;
-      }
+    const complete = this.walk(() => {
+      count++;
+      return true;
+    });
+    return complete ? count : Infinity;
+  }
+
+  /**
+   * Every distinct active value set, or undefined when there are more than `limit` (or a
+   * continuous float). Lets oracles treat small spaces exactly.
+   */
+  enumerate(limit: number): Values[] | undefined {
+    const all: Values[] = [];
+    const complete = this.walk((values) => {
+      all.push(values);
+      return all.length <= limit;
+    });
+    return complete ? all : undefined;
+  }
+
+  /** Visits every active value set until `visit` returns false; false when stopped or infinite. */
+  private walk(visit: (values: Values) => boolean): boolean {
+    const step = (i: number, values: Values): boolean => {
+      if (i === this.hyperparameters.length) return visit(values);
       const hp = this.hyperparameters[i]!;
-      if (!this.isActive(hp, values)) return walk(i + 1, values);
+      if (!this.isActive(hp, values)) return step(i + 1, values);
       const options = discreteValues(hp);
-      if (!options) {
-        count = Infinity;
-        return;
-      }
-      for (const v of options) walk(i + 1, { ...values, [hp.name]: v });
+      if (!options) return false;
+      return options.every((v) => step(i + 1, { ...values, [hp.name]: v }));
     };
-    walk(0, {});
-    return count;
+    return step(0, {});
   }
 
   private encodeOne(hp: Hyperparameter, value: Value): number {

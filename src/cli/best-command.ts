@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
+import { readFeatures } from '../data/read-features.js';
+import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
+import { Mlp } from '../engine/mlp.js';
+import { concreteModel } from '../engine/model-spec.js';
+import { evaluate } from '../engine/train.js';
+import { InputError } from '../errors.js';
+import { exportLayersModel } from '../export/tfjs-layers.js';
+import { dataPaths } from '../study/load-data.js';
+import { bestTrial } from '../study/run-study.js';
+import { resultsSummary } from '../tui/summary.js';
+import { choiceFlag } from './parse.js';
+import { DEFAULT_DB, chooseStudy, openExisting, studySpec } from './study-access.js';
+
+interface BestFlags {
+  db: string;
+  study?: string;
+  data?: string;
+  export?: string;
+  json?: boolean;
+  backend?: BackendName;
+}
+
+export function registerBest(program: Command): void {
+  program
+    .command('best')
+    .description('the best trial: its values, score, and loss/accuracy on the test split; --export writes it as a tfjs model')
+    .option('--export <model.json>', 'write the best classifier as a tfjs Layers model (model.json + weights beside it)')
+    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the space file\'s data')
+    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
+    .option('--study <name>', 'study name (default: the only study in the database)')
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
+    .option('--json', 'print the result as one JSON object')
+    .action(async (flags: BestFlags) => {
+      const storage = openExisting(flags.db);
+      try {
+        const study = chooseStudy(storage, flags.db, flags.study);
+        const spec = studySpec(study, flags.db);
+        const trials = storage.trials(study.id);
+        const best = bestTrial(trials, study.direction);
+        if (!best) throw new InputError(flags.db, `study "${study.name}"`, 'has no complete trial yet');
+        const weights = storage.loadWeights(best.id);
+        if (!weights) throw new InputError(flags.db, `trial ${best.number}`, 'has no stored weights');
+        const paths = dataPaths(spec, flags.data);
+        const test = await readFeatures(paths.test);
+        const train = await readFeatures(paths.train);
+        if (test.dim !== weights.tensors[0]!.shape[0]) {
+          throw new InputError(paths.test, '/data', `has ${test.dim} features per row, but the model takes ${weights.tensors[0]!.shape[0]}`);
+        }
+        const backend = await useBackend(flags.backend);
+        const model = concreteModel(spec.model, spec.compile, best.values, test.dim);
+        const mlp = Mlp.fromWeights(model, weights);
+        const x = tf.tensor2d(test.data, [test.rows, test.dim]);
+        const y = tf.tensor1d(Float32Array.from(test.labels));
+        const scores = evaluate(mlp, { x, y, rows: test.rows });
+        tf.dispose([x, y]);
+        mlp.dispose();
+        const result = {
+          study: study.name, trial: best.number, values: best.values, objective: study.objective, direction: study.direction,
+          score: best.score, bestEpoch: best.bestEpoch, test: { loss: scores.val_loss, accuracy: scores.val_accuracy, correct: Math.round(scores.val_accuracy * test.rows), rows: test.rows },
+          backend, ...(flags.export ? { exported: flags.export } : {}),
+        };
+        if (flags.export) {
+          const classNames = train.meta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
+          await exportLayersModel(flags.export, model, weights, {
+            study: study.name, trial: best.number, values: best.values, score: best.score!, objective: study.objective, classNames, features: train.meta,
+          });
+        }
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          return;
+        }
+        const summary = resultsSummary([{ number: best.number, values: best.values, score: best.score!, bestEpoch: best.bestEpoch!, seconds: best.seconds! }], study.objective, study.direction, 1);
+        process.stdout.write(`${summary}\n`);
+        process.stdout.write(`Best epoch: ${best.bestEpoch}\nTest loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${result.test.correct} of ${test.rows})\n`);
+        if (flags.export) process.stdout.write(`Exported trial ${best.number} to ${flags.export}\n`);
+      } finally {
+        storage.close();
+      }
+    });
+}

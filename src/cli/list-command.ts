@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { InputError } from '../errors.js';
+import { formatValues } from '../tui/format.js';
+import { intFlag } from './parse.js';
+import { DEFAULT_DB, chooseStudy, openExisting } from './study-access.js';
+
+interface ReadFlags {
+  db: string;
+  study?: string;
+  json?: boolean;
+}
+
+const score = (s: number | null): string => (s === null ? '-' : s.toFixed(4));
+
+export function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('the trials of a study, as a table')
+    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
+    .option('--study <name>', 'study name (default: the only study in the database)')
+    .option('--json', 'print one JSON object per trial')
+    .action((flags: ReadFlags) => {
+      const storage = openExisting(flags.db);
+      try {
+        const study = chooseStudy(storage, flags.db, flags.study);
+        const trials = storage.trials(study.id);
+        if (flags.json) {
+          for (const t of trials) process.stdout.write(`${JSON.stringify(t)}\n`);
+          return;
+        }
+        process.stdout.write(`study ${study.name}: ${trials.length} trials (${study.objective}, ${study.direction})\n`);
+        process.stdout.write(`${'trial'.padStart(5)}  ${'status'.padEnd(11)}  ${'score'.padStart(7)}  ${'epoch'.padStart(5)}  ${'time'.padStart(7)}  values\n`);
+        for (const t of trials) {
+          const time = t.seconds === null ? '-' : `${t.seconds.toFixed(1)}s`;
+          process.stdout.write(`${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ${time.padStart(7)}  ${formatValues(t.values)}\n`);
+        }
+      } finally {
+        storage.close();
+      }
+    });
+
+  program
+    .command('show')
+    .description('one trial: its values, status, score and every epoch\'s metrics')
+    .argument('<number>', 'the trial number', intFlag('trial number', 1))
+    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
+    .option('--study <name>', 'study name (default: the only study in the database)')
+    .option('--json', 'print the trial and its epochs as one JSON object')
+    .action((number: number, flags: ReadFlags) => {
+      const storage = openExisting(flags.db);
+      try {
+        const study = chooseStudy(storage, flags.db, flags.study);
+        const trial = storage.trial(study.id, number);
+        if (!trial) throw new InputError(flags.db, `trial ${number}`, `does not exist in study "${study.name}" (it has ${storage.trials(study.id).length} trials)`);
+        const epochs = storage.epochs(trial.id);
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ ...trial, epochs })}\n`);
+          return;
+        }
+        process.stdout.write(`trial ${trial.number} of study ${study.name}: ${trial.status}, score ${score(trial.score)}, best epoch ${trial.bestEpoch ?? '-'}\n`);
+        process.stdout.write(`values: ${formatValues(trial.values)}\n`);
+        if (trial.error) process.stdout.write(`error: ${trial.error}\n`);
+        process.stdout.write(`${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`);
+        for (const e of epochs) {
+          const m = e.metrics;
+          process.stdout.write(`${String(e.execution).padStart(4)}  ${String(e.epoch).padStart(5)}  ${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`);
+        }
+      } finally {
+        storage.close();
+      }
+    });
+}

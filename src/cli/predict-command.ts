@@ -1,0 +1,76 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Command } from 'commander';
+import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
+import { InputError, reason } from '../errors.js';
+import type { BaseSpec } from '../extract/bases/base.js';
+import { defaultPreprocessing, loadBase } from '../extract/bases/load-base.js';
+import { fileHandler, readModelJson } from '../extract/bases/model-files.js';
+import { featuresOf } from '../extract/features-of.js';
+import { checkImages } from '../extract/decode-image.js';
+import type { Pooling } from '../extract/pooling.js';
+import type { PreprocessMode } from '../extract/preprocess.js';
+import type { ExportMetadata } from '../export/tfjs-layers.js';
+import { kerasCachedWeights } from './extract-command.js';
+import { choiceFlag } from './parse.js';
+
+interface PredictFlags {
+  model: string;
+  base?: string;
+  weights?: string;
+  layer?: string;
+  json?: boolean;
+  backend?: BackendName;
+}
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description('classify images with an exported model: the same conv base and preprocessing as its features, then the classifier')
+    .argument('<images...>', 'image files (JPEG, PNG, WebP)')
+    .requiredOption('--model <model.json>', 'a model written by `tune best --export`')
+    .option('--base <name>', 'override the recorded base: vgg19 or a tfjs model.json')
+    .option('--weights <file>', 'VGG19 weights file (default: the Keras cache)')
+    .option('--layer <name>', 'override the recorded layer of a tfjs base')
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
+    .option('--json', 'one JSON object per image')
+    .action(async (images: string[], flags: PredictFlags) => {
+      const json = readModelJson(flags.model);
+      const meta = (json['userDefinedMetadata'] as { tune?: ExportMetadata } | undefined)?.tune;
+      if (!meta?.features) throw new InputError(flags.model, 'userDefinedMetadata.tune', 'is missing; export the model with `tune best --export`');
+      const f = meta.features;
+      const baseName = flags.base ?? f.base;
+      if (!baseName || f.inputSize === undefined) throw new InputError(flags.model, 'userDefinedMetadata.tune.features', 'does not say which base made the features; pass --base');
+      const spec: BaseSpec =
+        baseName === 'vgg19' ? { kind: 'vgg19', weights: flags.weights ?? kerasCachedWeights() } : { kind: 'tfjs', model: baseName, ...((flags.layer ?? f.layer) !== undefined ? { layer: (flags.layer ?? f.layer)! } : {}) };
+      await checkImages(images);
+      await useBackend(flags.backend);
+      const base = await loadBase(spec, f.inputSize);
+      let classifier: tf.LayersModel;
+      try {
+        classifier = await tf.loadLayersModel(fileHandler(flags.model, json));
+      } catch (err) {
+        if (err instanceof InputError) throw err;
+        throw new InputError(flags.model, 'model', `cannot be loaded as a tfjs Layers model (${reason(err)})`);
+      }
+      const mode = (f.preprocessing as PreprocessMode | undefined) ?? defaultPreprocessing(spec);
+      const { features } = await featuresOf(base, images, f.inputSize, mode, (f.pooling as Pooling | undefined) ?? 'none');
+      const dim = features.length / images.length;
+      const expected = classifier.inputs[0]!.shape[1];
+      if (dim !== expected) throw new InputError(flags.model, 'input', `takes ${expected} features, but the base gives ${dim}; check --base/--layer`);
+      const probs = tf.tidy(() => (classifier.predict(tf.tensor2d(features, [images.length, dim])) as tf.Tensor).arraySync() as number[][]);
+      images.forEach((path, i) => {
+        const p = probs[i]!;
+        const binary = p.length === 1;
+        const index = binary ? (p[0]! >= 0.5 ? 1 : 0) : p.indexOf(Math.max(...p));
+        const name = meta.classNames[index] ?? String(index);
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ image: path, class: name, label: index, probability: binary ? p[0] : p[index], probabilities: binary ? [1 - p[0]!, p[0]!] : p })}\n`);
+        } else {
+          const confidence = binary ? (index === 1 ? p[0]! : 1 - p[0]!) : p[index]!;
+          process.stdout.write(`${path}: ${name} (${(confidence * 100).toFixed(1)}%)\n`);
+        }
+      });
+      base.dispose();
+      classifier.dispose();
+    });
+}

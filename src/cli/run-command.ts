@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { BACKENDS, type BackendName } from '../engine/backend.js';
+import { ORACLES, type OracleName } from '../space/study-spec.js';
+import { readSpaceFile } from '../space/parse-space.js';
+import { SqliteStorage } from '../storage/sqlite.js';
+import type { StudyListener } from '../study/events.js';
+import { loadStudyData } from '../study/load-data.js';
+import { runStudy } from '../study/run-study.js';
+import { startInkReporter } from '../tui/ink-reporter.js';
+import { plainReporter } from '../tui/plain-reporter.js';
+import { resultsSummary } from '../tui/summary.js';
+import { Interrupted, StudyStopped, interruptSignal } from './fail.js';
+import { choiceFlag, intFlag } from './parse.js';
+import { DEFAULT_DB } from './study-access.js';
+
+interface RunFlags {
+  data?: string;
+  workers?: number;
+  maxTrials?: number;
+  epochs?: number;
+  executions?: number;
+  oracle?: OracleName;
+  seed?: number;
+  backend?: BackendName;
+  tui: boolean;
+  overwrite?: boolean;
+  db: string;
+  study?: string;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run (or resume) the study a space file describes; results go to the database')
+    .argument('<space>', 'the space file (JSON): hyperparameters, model, compile, tuner')
+    .option('--data <dir>', 'use DIR/train.hdf5, DIR/valid.hdf5, DIR/test.hdf5 instead of the space file\'s data')
+    .option('--workers <n>', 'trials trained at once (default: one per core; one on a GPU)', intFlag('--workers', 1, 256))
+    .option('--max-trials <n>', 'complete trials to reach (overrides tuner.max_trials)', intFlag('--max-trials', 1))
+    .option('--epochs <n>', 'epochs per execution (overrides tuner.epochs)', intFlag('--epochs', 1))
+    .option('--executions <n>', 'executions per trial (overrides tuner.executions_per_trial)', intFlag('--executions', 1))
+    .option('--oracle <name>', `search algorithm: ${ORACLES.join(', ')}`, choiceFlag('--oracle', ORACLES))
+    .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
+    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
+    .option('--no-tui', 'plain lines instead of the live leaderboard')
+    .option('--overwrite', 'replace a study of the same name whose space differs')
+    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
+    .option('--study <name>', 'study name (default: the space file\'s name)')
+    .option('--json', 'print events as JSON lines')
+    .action(async (spacePath: string, flags: RunFlags) => {
+      const spec = readSpaceFile(spacePath);
+      const data = await loadStudyData(spec, spacePath, flags.data);
+      const storage = SqliteStorage.open(flags.db);
+      try {
+        const study = storage.openStudy(flags.study ?? spec.name, spec.source, spec.tuner.objective, spec.tuner.direction, flags.overwrite ?? false);
+        const ink = !flags.json && flags.tui && process.stdout.isTTY ? startInkReporter() : undefined;
+        const listener: StudyListener = flags.json
+          ? (event) => process.stdout.write(`${JSON.stringify(event)}\n`)
+          : (ink?.listener ?? plainReporter((line) => process.stdout.write(`${line}\n`)));
+        const signal = interruptSignal();
+        const result = await runStudy({
+          spec, study, data, storage, signal, listener,
+          overrides: { ...pickDefined(flags) },
+        }).finally(() => ink?.stop());
+        if (!flags.json) {
+          const trials = storage.trials(study.id).filter((t) => t.status === 'complete').map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
+          process.stdout.write(`${resultsSummary(trials, study.objective, study.direction)}\n`);
+        }
+        if (result.reason === 'interrupted') throw new Interrupted();
+        if (result.reason === 'failures') throw new StudyStopped(`the run stopped after ${spec.tuner.maxConsecutiveFailedTrials} consecutive failed trials; last error: ${result.lastError}`);
+      } finally {
+        storage.close();
+      }
+    });
+}
+
+function pickDefined(flags: RunFlags): Record<string, unknown> {
+  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend'] as const;
+  return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]]));
+}

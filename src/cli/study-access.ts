@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { InputError } from '../errors.js';
+import { parseSpace } from '../space/parse-space.js';
+import type { StudySpec } from '../space/study-spec.js';
+import { SqliteStorage } from '../storage/sqlite.js';
+import type { Storage } from '../storage/storage.js';
+import type { StudyRecord } from '../study/trial.js';
+
+/** Where `--db` points when it is not given. */
+export const DEFAULT_DB = 'trials.db';
+
+/** Opens an existing database for the read commands; a missing file is bad input, not a new db. */
+export function openExisting(db: string): Storage {
+  if (!existsSync(db)) throw new InputError(db, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db)');
+  return SqliteStorage.open(db);
+}
+
+/**
+ * The study a read command means: `--study NAME`, or the only study of the database.
+ * Throws InputError for an unknown name, an empty database, or several studies and no name.
+ */
+export function chooseStudy(storage: Storage, db: string, name?: string): StudyRecord {
+  if (name !== undefined) {
+    const study = storage.findStudy(name);
+    if (!study) {
+      const names = storage.listStudies().map((s) => s.name);
+      throw new InputError(db, `study "${name}"`, `does not exist (studies: ${names.length ? names.join(', ') : 'none'})`);
+    }
+    return study;
+  }
+  const studies = storage.listStudies();
+  if (studies.length === 0) throw new InputError(db, 'studies', 'the database has no study yet; run `tune run SPACE.json` first');
+  if (studies.length > 1) throw new InputError(db, 'studies', `has ${studies.length} studies (${studies.map((s) => s.name).join(', ')}); pass --study NAME`);
+  return studies[0]!;
+}
+
+/** The study's space file as it was when the study was created. */
+export function studySpec(study: StudyRecord, db: string): StudySpec {
+  return parseSpace(study.space, `${db} (study "${study.name}")`);
+}

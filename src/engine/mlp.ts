@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random/rng.js';
+import type { StoredWeights } from '../storage/storage.js';
+import { weightShapes, type ConcreteModel } from './model-spec.js';
+
+/**
+ * A dense classifier as plain tfjs variables, trained by our own loop: the forward pass is a
+ * few ops, dropout masks come from seeded draws (so a seed repeats a run), and the last
+ * layer's activation is folded into the loss (computed from logits, numerically stable).
+ */
+export class Mlp {
+  readonly variables: tf.Variable[];
+
+  constructor(
+    readonly model: ConcreteModel,
+    init: Float32Array[],
+  ) {
+    const shapes = weightShapes(model);
+    this.variables = shapes.map((shape, i) => tf.variable(tf.tensor(init[i]!, shape), true));
+  }
+
+  /** Keras' defaults: Glorot-uniform kernels, zero biases, drawn from `rng`. */
+  static initial(model: ConcreteModel, rng: Rng): Float32Array[] {
+    return weightShapes(model).map((shape) => {
+      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      if (shape.length === 2) {
+        const limit = Math.sqrt(6 / (shape[0]! + shape[1]!));
+        for (let i = 0; i < values.length; i++) values[i] = (rng.next() * 2 - 1) * limit;
+      }
+      return values;
+    });
+  }
+
+  static fromWeights(model: ConcreteModel, weights: StoredWeights): Mlp {
+    return new Mlp(model, weights.tensors.map((t) => t.values));
+  }
+
+  /**
+   * Logits of the output layer (its activation is left to the loss or to `probabilities`).
+   * `dropoutSeed` switches dropout on (training) with masks drawn from that seed.
+   */
+  logits(x: tf.Tensor2D, dropoutSeed?: () => number): tf.Tensor2D {
+    let h = x;
+    let v = 0;
+    const last = this.model.layers.length - 1;
+    this.model.layers.forEach((layer, i) => {
+      if (layer.kind === 'dropout') {
+        if (dropoutSeed && layer.rate > 0) {
+          const keep = tf.randomUniform(h.shape, 0, 1, 'float32', dropoutSeed()).greaterEqual(layer.rate).cast('float32');
+          h = h.mul(keep).div(1 - layer.rate);
+        }
+        return;
+      }
+      h = h.matMul(this.variables[v++] as tf.Tensor2D).add(this.variables[v++]!);
+      if (i !== last) h = activate(h, layer.activation);
+    });
+    return h;
+  }
+
+  /** Class probabilities: sigmoid of one unit, or softmax. */
+  probabilities(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const z = this.logits(x);
+      return this.model.loss === 'binary_crossentropy' ? tf.sigmoid(z) : tf.softmax(z);
+    });
+  }
+
+  /** The current weights, copied out. */
+  weights(): StoredWeights {
+    return { tensors: this.variables.map((t) => ({ shape: t.shape.slice(), values: t.dataSync() as Float32Array })) };
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+  }
+}
+
+function activate(h: tf.Tensor2D, activation: string): tf.Tensor2D {
+  switch (activation) {
+    case 'relu':
+      return tf.relu(h);
+    case 'sigmoid':
+      return tf.sigmoid(h);
+    case 'softmax':
+      return tf.softmax(h);
+    case 'tanh':
+      return tf.tanh(h);
+    case 'elu':
+      return tf.elu(h);
+    case 'selu':
+      return tf.selu(h);
+    case 'gelu':
+      // tfjs has no gelu op; the tanh form is what Keras uses with approximate=True.
+      return tf.tidy(() => h.mul(0.5).mul(tf.tanh(h.add(h.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1)));
+    case 'swish':
+      return h.mul(tf.sigmoid(h));
+    default:
+      return h;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Value, Values } from '../space/hyperparameter.js';
+import { DEFAULT_LEARNING_RATE, type Activation, type CompileSpec, type LayerSpec, type OptimizerName, type Param } from '../space/study-spec.js';
+
+/** A layer with every `$name` resolved: what a trial actually builds. */
+export type ConcreteLayer = { kind: 'dense'; units: number; activation: Activation } | { kind: 'dropout'; rate: number };
+
+/** The classifier a trial trains: layers after the input, and its optimizer. */
+export interface ConcreteModel {
+  inputDim: number;
+  layers: ConcreteLayer[];
+  optimizer: { name: OptimizerName; learningRate: number };
+  loss: CompileSpec['loss'];
+}
+
+function resolve<T extends Value>(param: Param<T>, values: Values): T {
+  if (typeof param === 'object' && param !== null && 'ref' in param) {
+    const v = values[param.ref];
+    if (v === undefined) throw new Error(`hyperparameter ${param.ref} is inactive but used`);
+    return v as T;
+  }
+  return param;
+}
+
+/**
+ * The concrete classifier of one trial: layers whose `if` is false are left out, `$name`s take
+ * the trial's values. Space validation has proved every used value active, so an inactive one
+ * here is a bug and throws.
+ */
+export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: Values, inputDim: number): ConcreteModel {
+  const layers: ConcreteLayer[] = [];
+  for (const layer of model) {
+    if (layer.if !== undefined && values[layer.if] !== true) continue;
+    if (layer.kind === 'dense') layers.push({ kind: 'dense', units: resolve(layer.units, values), activation: resolve(layer.activation, values) });
+    else layers.push({ kind: 'dropout', rate: resolve(layer.rate, values) });
+  }
+  const lr = compile.optimizer.learningRate;
+  return {
+    inputDim,
+    layers,
+    optimizer: { name: compile.optimizer.name, learningRate: lr === undefined ? DEFAULT_LEARNING_RATE[compile.optimizer.name] : resolve(lr, values) },
+    loss: compile.loss,
+  };
+}
+
+/** Shapes of the trainable tensors in order: each dense layer's kernel (in, out) then bias (out). */
+export function weightShapes(model: ConcreteModel): number[][] {
+  const shapes: number[][] = [];
+  let width = model.inputDim;
+  for (const layer of model.layers) {
+    if (layer.kind !== 'dense') continue;
+    shapes.push([width, layer.units], [layer.units]);
+    width = layer.units;
+  }
+  return shapes;
+}

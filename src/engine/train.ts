@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../random/rng.js';
+import type { StoredWeights } from '../storage/storage.js';
+import type { EpochMetrics } from '../study/trial.js';
+import { correctCount, lossFromLogits } from './losses.js';
+import { Mlp } from './mlp.js';
+import type { ConcreteModel } from './model-spec.js';
+import { makeOptimizer } from './optimizers.js';
+
+/** A split as tensors, made once per worker and reused by every trial. */
+export interface SplitTensors {
+  x: tf.Tensor2D;
+  y: tf.Tensor1D;
+  rows: number;
+}
+
+export interface ExecutionSettings {
+  epochs: number;
+  batchSize: number;
+  objective: keyof EpochMetrics;
+  direction: 'max' | 'min';
+  seed: number;
+}
+
+export interface ExecutionResult {
+  /** The best objective value over the epochs. */
+  best: number;
+  /** Its epoch, 1-based. */
+  bestEpoch: number;
+  /** The weights at that epoch (KerasTuner checkpoints the best epoch). */
+  weights: StoredWeights;
+}
+
+/**
+ * Trains one execution: batches in file order (no reshuffle, as the seed reads its HDF5),
+ * every row used each epoch, then validation on the whole valid split. Calls `onEpoch` after
+ * each epoch. Throws when the loss stops being finite, which fails the trial.
+ */
+export function trainExecution(model: ConcreteModel, train: SplitTensors, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void): ExecutionResult {
+  const rng = new Rng(settings.seed);
+  const mlp = new Mlp(model, Mlp.initial(model, rng));
+  const optimizer = makeOptimizer(model);
+  const dropoutSeed = (): number => rng.int(0x7fffffff);
+  let best: ExecutionResult | undefined;
+  try {
+    for (let epoch = 1; epoch <= settings.epochs; epoch++) {
+      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, settings.batchSize, dropoutSeed);
+      const metrics: EpochMetrics = { loss: lossSum / train.rows, accuracy: correct / train.rows, ...evaluate(mlp, valid) };
+      if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
+      onEpoch(epoch, metrics);
+      const value = metrics[settings.objective];
+      const better = best === undefined || (settings.direction === 'max' ? value > best.best : value < best.best);
+      if (better) best = { best: value, bestEpoch: epoch, weights: mlp.weights() };
+    }
+    return best!;
+  } finally {
+    mlp.dispose();
+    optimizer.dispose();
+  }
+}
+
+function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: SplitTensors, batchSize: number, dropoutSeed: () => number): [number, number] {
+  const dim = train.x.shape[1];
+  let lossSum = tf.scalar(0);
+  let correct = tf.scalar(0);
+  for (let start = 0; start < train.rows; start += batchSize) {
+    const size = Math.min(batchSize, train.rows - start);
+    let right: tf.Scalar | undefined;
+    const [nextLoss, nextCorrect] = tf.tidy(() => {
+      const x = train.x.slice([start, 0], [size, dim]);
+      const y = train.y.slice([start], [size]);
+      const loss = optimizer.minimize(
+        () => {
+          const logits = mlp.logits(x, dropoutSeed);
+          right = tf.keep(correctCount(mlp.model, logits, y));
+          return lossFromLogits(mlp.model, logits, y);
+        },
+        true,
+        mlp.variables,
+      )!;
+      return [lossSum.add(loss.mul(size)), correct.add(right!)];
+    });
+    tf.dispose([lossSum, correct, right!]);
+    lossSum = nextLoss as tf.Scalar;
+    correct = nextCorrect as tf.Scalar;
+  }
+  const result: [number, number] = [lossSum.dataSync()[0]!, correct.dataSync()[0]!];
+  tf.dispose([lossSum, correct]);
+  return result;
+}
+
+/** Loss and accuracy without dropout. Rows are independent, so one pass equals any batching. */
+export function evaluate(mlp: Mlp, split: SplitTensors): { val_loss: number; val_accuracy: number } {
+  return tf.tidy(() => {
+    const logits = mlp.logits(split.x);
+    const loss = lossFromLogits(mlp.model, logits, split.y).dataSync()[0]!;
+    const right = correctCount(mlp.model, logits, split.y).dataSync()[0]!;
+    return { val_loss: loss, val_accuracy: right / split.rows };
+  });
+}

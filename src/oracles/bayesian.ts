@@ -1,0 +1,105 @@
+import type { Rng } from '../random/rng.js';
+import type { Values } from '../space/hyperparameter.js';
+import type { Space } from '../space/space.js';
+import { GaussianProcess } from './gp.js';
+import { ENUMERATION_LIMIT, type Oracle, type ProposalContext } from './oracle.js';
+import { untriedSample } from './random.js';
+
+/** Defaults of the Bayesian oracle (KerasTuner's). */
+export const BAYESIAN_DEFAULTS = {
+  /** Exploration weight of the upper confidence bound. */
+  beta: 2.6,
+  /** Noise added to the kernel's diagonal. */
+  alpha: 1e-4,
+  /** Random trials before the model is used, per hyperparameter. */
+  initialPointsPerDimension: 3,
+  /** Random starts of the acquisition search in spaces too large to enumerate. */
+  randomStarts: 1000,
+  /** Of those, how many are refined by local search. */
+  refined: 10,
+};
+
+/**
+ * Bayesian optimisation: a Gaussian process over the encoded space, proposals maximising the
+ * upper confidence bound mean + beta * std (scores negated when the objective is minimised).
+ * Running trials count as observations at the model's own prediction ("kriging believer"),
+ * so parallel workers are pushed apart. Small spaces are scored exhaustively over every
+ * untried values set; larger ones from many random starts refined by local moves.
+ */
+export class BayesianOracle implements Oracle {
+  readonly name = 'bayesian';
+  private all: Values[] | undefined | null = null;
+
+  constructor(
+    private readonly space: Space,
+    private readonly rng: Rng,
+    private readonly direction: 'max' | 'min',
+    private readonly options = BAYESIAN_DEFAULTS,
+  ) {}
+
+  propose(context: ProposalContext): Values | undefined {
+    const initial = this.options.initialPointsPerDimension * this.space.dimensions;
+    if (context.completed.length < Math.max(1, initial) - context.pending.length || context.completed.length === 0) {
+      return untriedSample(this.space, this.rng, context.tried, () => this.enumerated());
+    }
+    const sign = this.direction === 'max' ? 1 : -1;
+    const gp = new GaussianProcess(this.options.alpha);
+    const x = context.completed.map((o) => this.space.encode(o.values));
+    const y = context.completed.map((o) => sign * o.score);
+    gp.fit(x, y);
+    for (const values of context.pending) {
+      const point = this.space.encode(values);
+      x.push(point);
+      y.push(gp.predict(point).mean);
+    }
+    if (context.pending.length > 0) gp.fit(x, y);
+    const ucb = (point: number[]): number => {
+      const p = gp.predict(point);
+      return p.mean + this.options.beta * p.std;
+    };
+    return this.best(ucb, context.tried);
+  }
+
+  private enumerated(): Values[] | undefined {
+    if (this.all === null) this.all = this.space.enumerate(ENUMERATION_LIMIT);
+    return this.all;
+  }
+
+  private best(ucb: (point: number[]) => number, tried: Set<string>): Values | undefined {
+    const all = this.enumerated();
+    if (all) {
+      let best: Values | undefined;
+      let bestValue = -Infinity;
+      for (const values of all) {
+        if (tried.has(this.space.key(values))) continue;
+        const value = ucb(this.space.encode(values));
+        if (value > bestValue) [best, bestValue] = [values, value];
+      }
+      return best;
+    }
+    const starts = Array.from({ length: this.options.randomStarts }, () => this.space.encode(this.space.sample(this.rng)));
+    starts.sort((a, b) => ucb(b) - ucb(a));
+    let best: Values | undefined;
+    let bestValue = -Infinity;
+    for (const start of starts.slice(0, this.options.refined)) {
+      const [point, value] = this.climb(start, ucb);
+      const values = this.space.decode(point);
+      if (value > bestValue && !tried.has(this.space.key(values))) [best, bestValue] = [values, value];
+    }
+    return best ?? untriedSample(this.space, this.rng, tried, () => undefined);
+  }
+
+  /** Hill-climbing with shrinking Gaussian-like moves, kept on the decoded grid. */
+  private climb(start: number[], ucb: (point: number[]) => number): [number[], number] {
+    let point = start;
+    let value = ucb(point);
+    for (let scale = 0.2; scale > 0.005; scale /= 2) {
+      for (let move = 0; move < 20; move++) {
+        const candidate = this.space.encode(this.space.decode(point.map((v) => Math.min(1, Math.max(0, v + (this.rng.next() * 2 - 1) * scale)))));
+        const candidateValue = ucb(candidate);
+        if (candidateValue > value) [point, value] = [candidate, candidateValue];
+      }
+    }
+    return [point, value];
+  }
+}

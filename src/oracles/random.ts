@@ -1,0 +1,34 @@
+import type { Rng } from '../random/rng.js';
+import type { Values } from '../space/hyperparameter.js';
+import type { Space } from '../space/space.js';
+import { ENUMERATION_LIMIT, MAX_COLLISIONS, type Oracle, type ProposalContext } from './oracle.js';
+
+/**
+ * Uniform random search without repeats: draws until it finds an untried values set; when
+ * draws keep colliding in a small space, picks uniformly among the untried sets that remain.
+ */
+export class RandomOracle implements Oracle {
+  readonly name = 'random';
+  private all: Values[] | undefined | null = null;
+
+  constructor(
+    private readonly space: Space,
+    private readonly rng: Rng,
+  ) {}
+
+  propose(context: ProposalContext): Values | undefined {
+    return untriedSample(this.space, this.rng, context.tried, () => (this.all === null ? (this.all = this.space.enumerate(ENUMERATION_LIMIT)) : this.all));
+  }
+}
+
+/** A random untried values set, or undefined when none is left. Shared by every oracle. */
+export function untriedSample(space: Space, rng: Rng, tried: Set<string>, enumerate: () => Values[] | undefined): Values | undefined {
+  for (let i = 0; i < MAX_COLLISIONS; i++) {
+    const values = space.sample(rng);
+    if (!tried.has(space.key(values))) return values;
+  }
+  const all = enumerate();
+  if (!all) return undefined;
+  const left = all.filter((values) => !tried.has(space.key(values)));
+  return left.length === 0 ? undefined : left[rng.int(left.length)];
+}

@@ -1,0 +1,51 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { BackendName } from '../engine/backend.js';
+import type { Values } from '../space/hyperparameter.js';
+import type { CompileSpec, LayerSpec } from '../space/study-spec.js';
+import type { StoredWeights } from '../storage/storage.js';
+import type { EpochMetrics } from '../study/trial.js';
+
+/** A split in shared memory: posting it to a worker shares the buffers, never copies them. */
+export interface SharedSplit {
+  data: Float32Array;
+  labels: Int32Array;
+  rows: number;
+  dim: number;
+}
+
+/** One trial for a worker: plain, serialisable data. */
+export interface TrialTask {
+  /** Identifies the data, so a worker builds its tensors once and reuses them. */
+  dataKey: string;
+  backend: BackendName;
+  train: SharedSplit;
+  valid: SharedSplit;
+  model: LayerSpec[];
+  compile: CompileSpec;
+  values: Values;
+  number: number;
+  executions: number;
+  epochs: number;
+  batchSize: number;
+  objective: keyof EpochMetrics;
+  direction: 'max' | 'min';
+  /** Seed of the trial's first execution; execution k uses seed + k. */
+  seed: number;
+  /** Where the worker posts its EpochMessages. */
+  port: MessagePort;
+}
+
+export interface EpochMessage {
+  execution: number;
+  epoch: number;
+  metrics: EpochMetrics;
+}
+
+export interface TrialOutcome {
+  /** Mean over executions of each execution's best objective value (KerasTuner's rule). */
+  score: number;
+  /** The best epoch of the best execution, whose weights are returned. */
+  bestEpoch: number;
+  weights: StoredWeights;
+  executions: { best: number; bestEpoch: number }[];
+}

@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../engine/backend.js';
+import { concreteModel } from '../engine/model-spec.js';
+import { trainExecution, type ExecutionResult, type SplitTensors } from '../engine/train.js';
+import type { EpochMessage, SharedSplit, TrialOutcome, TrialTask } from './messages.js';
+
+let cache: { key: string; train: SplitTensors; valid: SplitTensors } | undefined;
+
+/** The study's splits as tensors, built on the first trial a worker runs and kept after. */
+function tensors(task: TrialTask): { train: SplitTensors; valid: SplitTensors } {
+  if (cache?.key !== task.dataKey) {
+    if (cache) tf.dispose([cache.train.x, cache.train.y, cache.valid.x, cache.valid.y]);
+    cache = { key: task.dataKey, train: toTensors(task.train), valid: toTensors(task.valid) };
+  }
+  return cache;
+}
+
+function toTensors(split: SharedSplit): SplitTensors {
+  return { x: tf.tensor2d(split.data, [split.rows, split.dim]), y: tf.tensor1d(Float32Array.from(split.labels)), rows: split.rows };
+}
+
+/** Piscina's entry point: every execution of one trial, epochs reported as they end. */
+export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
+  try {
+    await useBackend(task.backend);
+    const { train, valid } = tensors(task);
+    const model = concreteModel(task.model, task.compile, task.values, task.train.dim);
+    const results: ExecutionResult[] = [];
+    for (let execution = 1; execution <= task.executions; execution++) {
+      const settings = { epochs: task.epochs, batchSize: task.batchSize, objective: task.objective, direction: task.direction, seed: task.seed + execution - 1 };
+      results.push(
+        trainExecution(model, train, valid, settings, (epoch, metrics) => {
+          const message: EpochMessage = { execution, epoch, metrics };
+          task.port.postMessage(message);
+        }),
+      );
+    }
+    const score = results.reduce((sum, r) => sum + r.best, 0) / results.length;
+    const better = (a: ExecutionResult, b: ExecutionResult): boolean => (task.direction === 'max' ? a.best > b.best : a.best < b.best);
+    const top = results.reduce((a, b) => (better(b, a) ? b : a));
+    return { score, bestEpoch: top.bestEpoch, weights: top.weights, executions: results.map((r) => ({ best: r.best, bestEpoch: r.bestEpoch })) };
+  } finally {
+    // The end marker tells the main thread that every epoch message has been delivered.
+    task.port.postMessage(null);
+    task.port.close();
+  }
+}

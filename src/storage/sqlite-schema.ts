@@ -1,0 +1,112 @@
+import type { Values } from '../space/hyperparameter.js';
+import type { EpochMetrics, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
+
+/*
+ * SqliteStorage's tables, and how their rows become the frozen records Storage returns. Kept
+ * apart from sqlite.ts so that the queries there read without the DDL and the mapping between.
+ */
+
+/**
+ * The tables of schema version 1, created in one transaction on a new file. AUTOINCREMENT so
+ * that an overwritten study's ids are never reused: a `tune show` holding an old id must find
+ * nothing rather than another study's trials.
+ */
+export const SCHEMA = `
+CREATE TABLE tune_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, space_json TEXT NOT NULL,
+  objective TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('max', 'min')),
+  created_at TEXT NOT NULL);
+CREATE TABLE trials (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
+  values_json TEXT NOT NULL, score REAL, best_epoch INTEGER, started_at TEXT NOT NULL,
+  finished_at TEXT, seconds REAL, error TEXT, UNIQUE (study_id, number));
+CREATE TABLE epochs (
+  trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
+  execution INTEGER NOT NULL, epoch INTEGER NOT NULL,
+  loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL,
+  PRIMARY KEY (trial_id, execution, epoch)) WITHOUT ROWID;
+CREATE TABLE weights (
+  trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
+`;
+
+export interface StudyRow {
+  id: number;
+  name: string;
+  space_json: string;
+  objective: string;
+  direction: 'max' | 'min';
+  created_at: string;
+}
+
+export interface TrialRow {
+  id: number;
+  number: number;
+  status: TrialStatus;
+  values_json: string;
+  score: number | null;
+  best_epoch: number | null;
+  started_at: string;
+  finished_at: string | null;
+  seconds: number | null;
+  error: string | null;
+}
+
+export interface EpochRow {
+  execution: number;
+  epoch: number;
+  loss: number | null;
+  accuracy: number | null;
+  val_loss: number | null;
+  val_accuracy: number | null;
+}
+
+/** JSON with object keys sorted, so that two spaces compare equal whatever their key order. */
+export function canonical(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
+
+/** SQLite stores NaN as NULL; metrics are only ever NULL that way, so NULL reads back as NaN. */
+const metric = (value: number | null): number => value ?? Number.NaN;
+
+export const now = (): string => new Date().toISOString();
+
+export function toStudy(row: StudyRow): StudyRecord {
+  return Object.freeze({
+    id: row.id,
+    name: row.name,
+    space: JSON.parse(row.space_json) as unknown,
+    objective: row.objective,
+    direction: row.direction,
+    createdAt: row.created_at,
+  });
+}
+
+export function toTrial(row: TrialRow): TrialRecord {
+  return Object.freeze({
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    values: Object.freeze(JSON.parse(row.values_json) as Values),
+    score: row.score,
+    bestEpoch: row.best_epoch,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    seconds: row.seconds,
+    error: row.error,
+  });
+}
+
+export function toEpoch(row: EpochRow): { execution: number; epoch: number; metrics: EpochMetrics } {
+  return Object.freeze({
+    execution: row.execution,
+    epoch: row.epoch,
+    metrics: Object.freeze({ loss: metric(row.loss), accuracy: metric(row.accuracy), val_loss: metric(row.val_loss), val_accuracy: metric(row.val_accuracy) }),
+  });
+}

@@ -1,0 +1,77 @@
+import { render, type Instance } from 'ink';
+import type { StudyListener } from '../study/events.js';
+import { Leaderboard } from './Leaderboard.js';
+import { initialState, reduce } from './leaderboard-state.js';
+
+/** Redraw period: the elapsed clock and ETA move even when no event comes for minutes. */
+const TICK_MS = 1000;
+
+export interface InkReporterOptions {
+  /** Where to draw; process.stdout unless a test gives its own stream. */
+  stdout?: NodeJS.WriteStream;
+  /** Each frame written out whole, not redrawn in place (Ink's debug mode), for tests. */
+  debug?: boolean;
+  /** The clock, epoch ms; tests fix it. */
+  now?: () => number;
+}
+
+export interface InkReporter {
+  listener: StudyListener;
+  /** Draws the last frame and unmounts; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Draws the live leaderboard on a terminal for `tune run`: the returned listener folds each
+ * study event into the state and redraws, and a one-second tick keeps the clock moving.
+ * Returns the listener to give the study and `stop`, to await once the study has finished.
+ */
+export function startInkReporter(options: InkReporterOptions = {}): InkReporter {
+  const stdout = options.stdout ?? process.stdout;
+  const now = options.now ?? Date.now;
+  // Never wider than 80 (what the layout is made for), narrower if the terminal is.
+  const width = (): number => Math.max(20, Math.min(80, stdout.columns || 80));
+  let state = initialState();
+  let stopped = false;
+  const view = () => <Leaderboard state={state} now={now()} width={width()} />;
+
+  const instance: Instance = render(view(), {
+    stdout,
+    debug: options.debug ?? false,
+    // The study owns Ctrl-C: it stops trials and records them as interrupted.
+    exitOnCtrlC: false,
+  });
+  // Taken now, not in stop(): if Ink unmounts itself first (its exit hook on a signal), a
+  // promise asked for afterwards would never settle.
+  const exited = instance.waitUntilExit().catch(() => undefined);
+  const redraw = () => {
+    if (stopped) return;
+    try {
+      instance.rerender(view());
+    } catch {
+      // A closed terminal must not take the study down with it; the study's own log remains.
+    }
+  };
+  const timer = setInterval(redraw, TICK_MS);
+  // The study keeps the process alive while it runs; the tick alone must not.
+  timer.unref();
+
+  return {
+    listener(event) {
+      state = reduce(state, event, now());
+      redraw();
+    },
+    async stop() {
+      if (stopped) return;
+      redraw();
+      stopped = true;
+      clearInterval(timer);
+      try {
+        instance.unmount();
+      } catch {
+        // Already unmounted (Ink's own exit hook) or the stream is gone: nothing left to do.
+      }
+      await exited;
+    },
+  };
+}

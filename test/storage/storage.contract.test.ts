@@ -1,0 +1,254 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { InputError } from '../../src/errors.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import type { Storage, StoredWeights } from '../../src/storage/storage.js';
+import type { EpochMetrics } from '../../src/study/trial.js';
+import { tempDir } from '../helpers/tune.js';
+
+const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
+const metrics = (loss: number): EpochMetrics => ({ loss, accuracy: 1 - loss, val_loss: loss + 0.1, val_accuracy: 0.9 - loss });
+
+/**
+ * What every Storage must do. `make` gives a fresh, empty store; `reopen` gives another handle
+ * on the same store as `storage` (which may be open or closed), as a second process would.
+ */
+function storageContract(name: string, make: () => Storage, reopen: (storage: Storage) => Storage): void {
+  describe(`Storage contract: ${name}`, () => {
+    const opened: Storage[] = [];
+    const open = (storage: Storage) => (opened.push(storage), storage);
+    const fresh = () => open(make());
+    afterEach(() => opened.splice(0).forEach((s) => s.close()));
+
+    /** A study in a fresh store with `scores.length` trials completed with those scores. */
+    function scored(direction: 'max' | 'min', scores: number[]) {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', direction, false);
+      const trials = scores.map((score, i) => {
+        const t = s.createTrial(study.id, { lr: i });
+        s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(i) }] });
+        return s.completeTrial(t.id, score, 1, 1);
+      });
+      return { s, study, trials };
+    }
+
+    it('creates a study with its space, objective and direction, and finds and lists it', () => {
+      const s = fresh();
+      const a = s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
+      const b = s.openStudy('b', [1, 2], 'val_loss', 'min', false);
+      assert.deepEqual([a.name, a.space, a.objective, a.direction], ['a', SPACE, 'val_accuracy', 'max']);
+      assert.ok(!Number.isNaN(Date.parse(a.createdAt)));
+      assert.ok(Object.isFrozen(a));
+      assert.deepEqual(s.findStudy('b'), b);
+      assert.equal(s.findStudy('c'), undefined);
+      assert.deepEqual(s.listStudies().map((x) => x.name), ['a', 'b']);
+    });
+
+    it('reopens a study whose space is deep-equal, whatever its key order', () => {
+      const s = fresh();
+      const first = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      s.createTrial(first.id, { lr: 0.01 });
+      const reordered = { seed: 1, hyperparameters: [{ sampling: 'log', max: 0.1, min: 1e-4, type: 'float', name: 'lr' }] };
+      const again = s.openStudy('s', reordered, 'val_accuracy', 'max', false);
+      assert.equal(again.id, first.id);
+      assert.equal(s.trials(first.id).length, 1);
+    });
+
+    it('refuses to reopen a study with a changed space, and keeps its trials', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      s.createTrial(study.id, { lr: 0.01 });
+      s.createTrial(study.id, { lr: 0.02 });
+      const changed = { ...SPACE, seed: 2 };
+      assert.throws(
+        () => s.openStudy('s', changed, 'val_accuracy', 'max', false),
+        (err: unknown) =>
+          err instanceof InputError &&
+          err.where === 'study "s"' &&
+          err.what === 'exists with a different search space; pass --overwrite to replace it (this deletes its 2 trials)',
+      );
+      assert.equal(s.trials(study.id).length, 2);
+    });
+
+    it('overwrite replaces a study with a changed space and deletes its trials', () => {
+      const s = fresh();
+      const old = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = s.createTrial(old.id, { lr: 0.01 });
+      s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(1) }] });
+      const replaced = s.openStudy('s', { ...SPACE, seed: 2 }, 'val_loss', 'min', true);
+      assert.deepEqual([replaced.space, replaced.objective, replaced.direction], [{ ...SPACE, seed: 2 }, 'val_loss', 'min']);
+      assert.deepEqual(s.listStudies(), [replaced]);
+      assert.deepEqual(s.trials(old.id), []);
+      assert.deepEqual(s.epochs(t.id), []);
+      assert.equal(s.loadWeights(t.id), undefined);
+      assert.equal(s.createTrial(replaced.id, {}).number, 1);
+    });
+
+    it('numbers trials 1, 2, 3 within each study, starting running with their values', () => {
+      const s = fresh();
+      const a = s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
+      const b = s.openStudy('b', SPACE, 'val_accuracy', 'max', false);
+      const made = [s.createTrial(a.id, { lr: 1 }), s.createTrial(b.id, { lr: 2 }), s.createTrial(a.id, { lr: 3, act: 'relu', bn: true }), s.createTrial(a.id, {})];
+      assert.deepEqual(made.map((t) => t.number), [1, 1, 2, 3]);
+      const t = made[2]!;
+      assert.deepEqual([t.status, t.values, t.score, t.bestEpoch, t.finishedAt, t.seconds, t.error], ['running', { lr: 3, act: 'relu', bn: true }, null, null, null, null, null]);
+      assert.ok(Object.isFrozen(t) && Object.isFrozen(t.values));
+      assert.deepEqual(s.trials(a.id).map((x) => x.values), [{ lr: 1 }, { lr: 3, act: 'relu', bn: true }, {}]);
+      assert.deepEqual(s.trial(a.id, 2), t);
+      assert.equal(s.trial(a.id, 4), undefined);
+    });
+
+    it('completes a running trial with its score, best epoch and seconds', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = s.createTrial(study.id, { lr: 0.01 });
+      const done = s.completeTrial(t.id, 0.875, 7, 12.5);
+      assert.deepEqual([done.status, done.score, done.bestEpoch, done.seconds, done.error], ['complete', 0.875, 7, 12.5, null]);
+      assert.ok(done.finishedAt !== null && done.finishedAt >= done.startedAt);
+      assert.deepEqual(s.trial(study.id, 1), done);
+    });
+
+    it('fails a running trial with its error message', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = s.createTrial(study.id, { lr: 0.01 });
+      const failed = s.failTrial(t.id, 'out of memory', 3);
+      assert.deepEqual([failed.status, failed.error, failed.seconds, failed.score], ['failed', 'out of memory', 3, null]);
+      assert.notEqual(failed.finishedAt, null);
+    });
+
+    it('throws when completing or failing a trial that is not running', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const complete = s.completeTrial(s.createTrial(study.id, {}).id, 0.5, 1, 1);
+      const failed = s.failTrial(s.createTrial(study.id, {}).id, 'boom', 1);
+      const interrupted = s.createTrial(study.id, {});
+      s.interruptRunning(study.id);
+      for (const t of [complete, failed, interrupted]) {
+        assert.throws(() => s.completeTrial(t.id, 0.9, 1, 1), /not running|only a running/);
+        assert.throws(() => s.failTrial(t.id, 'again', 1), /not running|only a running/);
+      }
+      assert.deepEqual(s.trials(study.id).map((t) => [t.status, t.score, t.error]), [['complete', 0.5, null], ['failed', null, 'boom'], ['interrupted', null, null]]);
+    });
+
+    it('interrupts only the running trials of the study, drops their epochs, and counts them', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const other = s.openStudy('other', SPACE, 'val_accuracy', 'max', false);
+      const running = s.createTrial(study.id, {});
+      s.createTrial(study.id, {});
+      const done = s.completeTrial(s.createTrial(study.id, {}).id, 0.5, 1, 1);
+      const elsewhere = s.createTrial(other.id, {});
+      for (const t of [running, done, elsewhere]) s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      assert.equal(s.interruptRunning(study.id), 2);
+      assert.deepEqual(s.trials(study.id).map((t) => t.status), ['interrupted', 'interrupted', 'complete']);
+      assert.equal(s.trial(other.id, 1)!.status, 'running');
+      assert.deepEqual(s.epochs(running.id), []);
+      assert.equal(s.epochs(done.id).length, 1);
+      assert.equal(s.epochs(elsewhere.id).length, 1);
+      assert.equal(s.interruptRunning(study.id), 0);
+    });
+
+    it('restarts an interrupted trial with its number and values, and refuses any other', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = s.createTrial(study.id, { lr: 0.5 });
+      s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      assert.throws(() => s.restartTrial(t.id), /running/);
+      s.interruptRunning(study.id);
+      const again = s.restartTrial(t.id);
+      assert.deepEqual([again.id, again.number, again.status, again.values, again.finishedAt], [t.id, 1, 'running', { lr: 0.5 }, null]);
+      assert.deepEqual(s.epochs(t.id), []);
+      s.completeTrial(t.id, 0.5, 1, 1);
+      assert.throws(() => s.restartTrial(t.id), /complete/);
+      assert.equal(s.createTrial(study.id, {}).number, 2);
+    });
+
+    it('returns epochs ordered by execution then epoch, metrics intact (NaN too)', () => {
+      const s = fresh();
+      const t = s.createTrial(s.openStudy('s', SPACE, 'val_accuracy', 'max', false).id, {});
+      for (const [execution, epoch] of [[2, 1], [1, 2], [2, 2], [1, 1], [1, 10]] as const) s.recordEpoch(t.id, execution, epoch, metrics(execution / 10 + epoch / 100));
+      s.recordEpoch(t.id, 3, 1, { loss: Number.NaN, accuracy: 0.25, val_loss: Number.NaN, val_accuracy: 0.5 });
+      const got = s.epochs(t.id);
+      assert.deepEqual(got.map((e) => [e.execution, e.epoch]), [[1, 1], [1, 2], [1, 10], [2, 1], [2, 2], [3, 1]]);
+      assert.deepEqual(got[2]!.metrics, metrics(0.1 + 0.1));
+      assert.deepEqual(got[5]!.metrics, { loss: Number.NaN, accuracy: 0.25, val_loss: Number.NaN, val_accuracy: 0.5 });
+      assert.throws(() => s.recordEpoch(t.id, 1, 1, metrics(0)), 'an epoch is recorded once');
+    });
+
+    it('round-trips weights exactly, shapes and float32 values, and replaces them on save', () => {
+      const s = fresh();
+      const t = s.createTrial(s.openStudy('s', SPACE, 'val_accuracy', 'max', false).id, {});
+      assert.equal(s.loadWeights(t.id), undefined);
+      const kernel = Float32Array.from({ length: 3 * 4 }, (_, i) => Math.fround(Math.sin(i + 1) * 10 ** (i - 6)));
+      const weights: StoredWeights = {
+        tensors: [
+          { shape: [3, 4], values: kernel },
+          { shape: [4], values: Float32Array.of(-0, 1.4e-45, -3.4028234663852886e38, Number.NaN) },
+          { shape: [], values: Float32Array.of(0.1) },
+          { shape: [0, 5], values: new Float32Array(0) },
+          { shape: [2], values: new Float32Array(new ArrayBuffer(20), 12, 2).fill(Math.PI) },
+        ],
+      };
+      s.saveWeights(t.id, weights);
+      const got = s.loadWeights(t.id)!;
+      assert.deepEqual(got.tensors.map((x) => x.shape), [[3, 4], [4], [], [0, 5], [2]]);
+      got.tensors.forEach((x, i) => {
+        assert.ok(x.values instanceof Float32Array);
+        assert.notEqual(x.values, weights.tensors[i]!.values);
+        assert.deepEqual(Array.from(x.values), Array.from(weights.tensors[i]!.values), `tensor ${i}`);
+      });
+      s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(7) }] });
+      assert.deepEqual(s.loadWeights(t.id), { tensors: [{ shape: [1], values: Float32Array.of(7) }] });
+    });
+
+    for (const [direction, scores, kept] of [['max', [0.5, 0.9, 0.1, 0.7, 0.9], [2, 4, 5]], ['min', [0.5, 0.9, 0.1, 0.7, 0.1], [1, 3, 5]]] as const) {
+      it(`prunes weights to the best 3 complete trials when ${direction} is better`, () => {
+        const { s, study, trials } = scored(direction, [...scores]);
+        const failed = s.createTrial(study.id, {});
+        s.saveWeights(failed.id, { tensors: [] });
+        s.failTrial(failed.id, 'boom', 1);
+        s.pruneWeights(study.id, 3);
+        const withWeights = [...trials, failed].filter((t) => s.loadWeights(t.id) !== undefined).map((t) => t.number);
+        assert.deepEqual(withWeights, kept);
+        assert.deepEqual(Array.from(s.loadWeights(trials[kept[0]! - 1]!.id)!.tensors[0]!.values), [kept[0]! - 1]);
+        s.pruneWeights(study.id, 0);
+        assert.deepEqual(trials.filter((t) => s.loadWeights(t.id) !== undefined), []);
+      });
+    }
+
+    it('keeps everything after the store is closed and reopened', () => {
+      const { s, study } = scored('max', [0.25, 0.75]);
+      s.recordEpoch(s.createTrial(study.id, { lr: 0.3 }).id, 1, 1, metrics(0.4));
+      const before = { studies: s.listStudies(), trials: s.trials(study.id), epochs: s.epochs(s.trial(study.id, 3)!.id), weights: s.loadWeights(s.trial(study.id, 2)!.id) };
+      s.close();
+      const r = open(reopen(s));
+      const after = { studies: r.listStudies(), trials: r.trials(study.id), epochs: r.epochs(r.trial(study.id, 3)!.id), weights: r.loadWeights(r.trial(study.id, 2)!.id) };
+      assert.equal(after.trials.length, 3);
+      assert.deepEqual(after, before);
+      assert.equal(r.createTrial(study.id, {}).number, 4);
+    });
+
+    it('lets a second handle read what the first writes while both are open', () => {
+      const writer = fresh();
+      const study = writer.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const reader = open(reopen(writer));
+      const t = writer.createTrial(study.id, { lr: 0.1 });
+      writer.recordEpoch(t.id, 1, 1, metrics(0.3));
+      assert.equal(reader.trial(study.id, 1)!.status, 'running');
+      assert.equal(reader.epochs(t.id).length, 1);
+      writer.completeTrial(t.id, 0.6, 1, 2);
+      assert.equal(reader.trial(study.id, 1)!.score, 0.6);
+      assert.equal(reader.createTrial(study.id, {}).number, 2);
+      assert.deepEqual(writer.trials(study.id).map((x) => x.status), ['complete', 'running']);
+    });
+  });
+}
+
+storageContract(
+  'SqliteStorage (a file in a temporary folder)',
+  () => SqliteStorage.open(join(tempDir('tune-storage-'), 'tune.db')),
+  (storage) => SqliteStorage.open((storage as SqliteStorage).path),
+);
