@@ -4,7 +4,7 @@ import { bestTrial, initialState, reduce } from './leaderboard-state.js';
 import { formatScore, formatValues, oneLine } from './format.js';
 
 /**
- * The study as plain log lines, for `tune run` off a terminal (or with --plain): one line per
+ * The study as plain log lines, for `tune run` off a terminal or without the TUI: one line per
  * start, trial and finish, none per epoch, no ANSI codes; each trial line starts with
  * `trial N ` so that `grep 'trial 3 '` follows one trial. `write` receives lines without a
  * newline. Returns the listener to give the study.

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { stripVTControlCharacters } from 'node:util';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startInkReporter } from '../../src/tui/ink-reporter.js';
+import { columns, studyEvents, T0 } from './study-events.js';
+
+/** Just enough of a terminal for Ink: a width, and the frames it was sent. */
+class FakeTerminal extends EventEmitter {
+  columns = 120;
+  frames: string[] = [];
+  write = (frame: string): boolean => {
+    this.frames.push(stripVTControlCharacters(frame));
+    return true;
+  };
+  last = (): string => this.frames.filter((f) => f.trim() !== '').at(-1) ?? '';
+}
+
+/** A reporter drawing on a fake terminal with a clock the test moves. */
+function start() {
+  const terminal = new FakeTerminal();
+  const clock = { now: T0 };
+  const reporter = startInkReporter({ stdout: terminal as unknown as NodeJS.WriteStream, debug: true, now: () => clock.now });
+  return { terminal, clock, reporter };
+}
+
+describe('Ink reporter', () => {
+  it('redraws the leaderboard on each event, no wider than 80 columns', async () => {
+    const { terminal, reporter } = start();
+    try {
+      const events = studyEvents();
+      reporter.listener(events[0]![0]);
+      assert.match(terminal.last(), /^trials 1\/10 {2}elapsed 0:00 {2}ETA --:--$/m);
+      for (const [event] of events.slice(1)) reporter.listener(event);
+      const frame = terminal.last();
+      assert.match(frame, /^trials 6\/10 /m);
+      assert.match(frame, /^#7 exec 1\/2 \[#####\.{5}\] 23\/50 val_accuracy 0\.8412 /m);
+      for (const line of frame.split('\n')) assert.ok(columns(line) <= 80, line);
+    } finally {
+      await reporter.stop();
+    }
+  });
+
+  it('ticks the elapsed clock each second with no event', async () => {
+    const { terminal, clock, reporter } = start();
+    try {
+      reporter.listener(studyEvents()[0]![0]);
+      clock.now = T0 + 65_000;
+      await sleep(1300);
+      assert.match(terminal.last(), /elapsed 1:05/);
+    } finally {
+      await reporter.stop();
+    }
+  });
+
+  it('stops once, and ignores stop and events after that', async () => {
+    const { terminal, reporter } = start();
+    reporter.listener(studyEvents()[0]![0]);
+    await reporter.stop();
+    const frames = terminal.frames.length;
+    await reporter.stop();
+    reporter.listener({ type: 'trial-started', number: 2, values: {}, resumed: false });
+    await sleep(1100);
+    assert.equal(terminal.frames.length, frames, 'nothing drawn after stop');
+  });
+});
