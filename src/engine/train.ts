@@ -14,9 +14,28 @@ export interface SplitTensors {
   rows: number;
 }
 
+/** The training split cut once into batches: slicing a big tensor per step is slow in tfjs-wasm. */
+export interface Batches {
+  batches: { x: tf.Tensor2D; y: tf.Tensor1D; size: number }[];
+  rows: number;
+}
+
+/** Cuts rows x dim features into file-order batches of `batchSize` (the last may be smaller). */
+export function makeBatches(data: Float32Array, labels: Int32Array, rows: number, dim: number, batchSize: number): Batches {
+  const batches: Batches['batches'] = [];
+  for (let start = 0; start < rows; start += batchSize) {
+    const size = Math.min(batchSize, rows - start);
+    batches.push({
+      x: tf.tensor2d(data.slice(start * dim, (start + size) * dim), [size, dim]),
+      y: tf.tensor1d(Float32Array.from(labels.subarray(start, start + size))),
+      size,
+    });
+  }
+  return { batches, rows };
+}
+
 export interface ExecutionSettings {
   epochs: number;
-  batchSize: number;
   objective: keyof EpochMetrics;
   direction: 'max' | 'min';
   seed: number;
@@ -36,7 +55,7 @@ export interface ExecutionResult {
  * every row used each epoch, then validation on the whole valid split. Calls `onEpoch` after
  * each epoch. Throws when the loss stops being finite, which fails the trial.
  */
-export function trainExecution(model: ConcreteModel, train: SplitTensors, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void): ExecutionResult {
+export function trainExecution(model: ConcreteModel, train: Batches, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void): ExecutionResult {
   const rng = new Rng(settings.seed);
   const mlp = new Mlp(model, Mlp.initial(model, rng));
   const optimizer = makeOptimizer(model);
@@ -44,7 +63,7 @@ export function trainExecution(model: ConcreteModel, train: SplitTensors, valid:
   let best: ExecutionResult | undefined;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, settings.batchSize, dropoutSeed);
+      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropoutSeed);
       const metrics: EpochMetrics = { loss: lossSum / train.rows, accuracy: correct / train.rows, ...evaluate(mlp, valid) };
       if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
       onEpoch(epoch, metrics);
@@ -59,16 +78,12 @@ export function trainExecution(model: ConcreteModel, train: SplitTensors, valid:
   }
 }
 
-function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: SplitTensors, batchSize: number, dropoutSeed: () => number): [number, number] {
-  const dim = train.x.shape[1];
+function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropoutSeed: () => number): [number, number] {
   let lossSum = tf.scalar(0);
   let correct = tf.scalar(0);
-  for (let start = 0; start < train.rows; start += batchSize) {
-    const size = Math.min(batchSize, train.rows - start);
+  for (const { x, y, size } of train.batches) {
     let right: tf.Scalar | undefined;
     const [nextLoss, nextCorrect] = tf.tidy(() => {
-      const x = train.x.slice([start, 0], [size, dim]);
-      const y = train.y.slice([start], [size]);
       const loss = optimizer.minimize(
         () => {
           const logits = mlp.logits(x, dropoutSeed);

@@ -47,12 +47,10 @@ export class BayesianOracle implements Oracle {
     const x = context.completed.map((o) => this.space.encode(o.values));
     const y = context.completed.map((o) => sign * o.score);
     gp.fit(x, y);
-    for (const values of context.pending) {
-      const point = this.space.encode(values);
-      x.push(point);
-      y.push(gp.predict(point).mean);
+    if (context.pending.length > 0) {
+      const believed = context.pending.map((values) => this.space.encode(values));
+      gp.fit([...x, ...believed], [...y, ...believed.map((point) => gp.predict(point).mean)]);
     }
-    if (context.pending.length > 0) gp.fit(x, y);
     const ucb = (point: number[]): number => {
       const p = gp.predict(point);
       return p.mean + this.options.beta * p.std;

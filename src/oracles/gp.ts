@@ -14,16 +14,14 @@ export class GaussianProcess {
 
   /** Fits to points `x` with targets `y`. */
   fit(x: number[][], y: number[]): void {
-    this.x = x;
+    this.x = x.map((p) => p.slice());
     this.mean = y.reduce((a, b) => a + b, 0) / y.length;
     const variance = y.reduce((a, b) => a + (b - this.mean) ** 2, 0) / y.length;
     this.std = variance > 0 ? Math.sqrt(variance) : 1;
-    const n = x.length;
     const k = x.map((a, i) => Float64Array.from(x, (b, j) => matern52(a, b) + (i === j ? this.alpha : 0)));
     this.chol = cholesky(k);
     const z = y.map((v) => (v - this.mean) / this.std);
     this.weights = solveUpper(this.chol, solveLower(this.chol, Float64Array.from(z)));
-    void n;
   }
 
   /** Predicted mean and standard deviation at `point`, in the targets' units. */

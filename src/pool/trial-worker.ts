@@ -1,16 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../engine/backend.js';
 import { concreteModel } from '../engine/model-spec.js';
-import { trainExecution, type ExecutionResult, type SplitTensors } from '../engine/train.js';
+import { makeBatches, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
 import type { EpochMessage, SharedSplit, TrialOutcome, TrialTask } from './messages.js';
 
-let cache: { key: string; train: SplitTensors; valid: SplitTensors } | undefined;
+let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
 
 /** The study's splits as tensors, built on the first trial a worker runs and kept after. */
-function tensors(task: TrialTask): { train: SplitTensors; valid: SplitTensors } {
-  if (cache?.key !== task.dataKey) {
-    if (cache) tf.dispose([cache.train.x, cache.train.y, cache.valid.x, cache.valid.y]);
-    cache = { key: task.dataKey, train: toTensors(task.train), valid: toTensors(task.valid) };
+function tensors(task: TrialTask): { train: Batches; valid: SplitTensors } {
+  const key = `${task.dataKey}|${task.batchSize}`;
+  if (cache?.key !== key) {
+    if (cache) tf.dispose([...cache.train.batches.flatMap((b) => [b.x, b.y]), cache.valid.x, cache.valid.y]);
+    const { data, labels, rows, dim } = task.train;
+    cache = { key, train: makeBatches(data, labels, rows, dim, task.batchSize), valid: toTensors(task.valid) };
   }
   return cache;
 }
@@ -27,7 +29,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     const model = concreteModel(task.model, task.compile, task.values, task.train.dim);
     const results: ExecutionResult[] = [];
     for (let execution = 1; execution <= task.executions; execution++) {
-      const settings = { epochs: task.epochs, batchSize: task.batchSize, objective: task.objective, direction: task.direction, seed: task.seed + execution - 1 };
+      const settings = { epochs: task.epochs, objective: task.objective, direction: task.direction, seed: task.seed + execution - 1 };
       results.push(
         trainExecution(model, train, valid, settings, (epoch, metrics) => {
           const message: EpochMessage = { execution, epoch, metrics };

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { dirname, join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { MOBILENET_V2_BASE_LAYER, writeNsfwjsMobileNetV2 } from '../../scripts/nsfwjs-model.js';
+import { readFeatures } from '../../src/data/read-features.js';
+import { useBackend } from '../../src/engine/backend.js';
+import { SqliteStorage } from '../../src/storage/sqlite.js';
+import { writeImageTree } from '../helpers/images.js';
+import { tinySpace, writeSpace } from '../helpers/tiny-study.js';
+import { listing, tempDir, tune } from '../helpers/tune.js';
+
+/** Loads a model.json and its weight files the way any tfjs user would, from the files alone. */
+function fromFiles(path: string): tf.io.IOHandler {
+  return {
+    load: async () => {
+      const json = JSON.parse(readFileSync(path, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: Record<string, {}> };
+      const bins = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(path), p))));
+      const all = Buffer.concat(bins);
+      return {
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
+        ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+      };
+    },
+  };
+}
+
+describe('tune best --export and tune predict', () => {
+  let dir: string;
+  let images: string;
+
+  before(async () => {
+    await useBackend('wasm');
+    dir = tempDir();
+    images = join(dir, 'images');
+    const model = await writeNsfwjsMobileNetV2(join(dir, 'mnv2'));
+    const counts = { train: 16, valid: 8, test: 8 };
+    for (const [split, n] of Object.entries(counts)) {
+      await writeImageTree(join(images, split), { cat: n / 2, dog: n / 2 }, { size: 48, seed: n * 7 + split.length });
+      const run = tune(['extract', join(images, split), join(dir, `${split}.hdf5`), '--base', model, '--layer', MOBILENET_V2_BASE_LAYER, '--size', '48', '--pool', 'avg']);
+      assert.equal(run.code, 0, run.stderr);
+    }
+    const space = writeSpace(dir, tinySpace(dir, { max_trials: 2, epochs: 4 }));
+    const run = tune(['run', space], dir);
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  it('exports a model that plain tfjs loads and that predicts exactly what the stored trial does', async () => {
+    const best = tune(['best', '--export', join(dir, 'out', 'model.json'), '--json'], dir);
+    assert.equal(best.code, 0, best.stderr);
+    const result = JSON.parse(best.stdout) as { trial: number; test: { accuracy: number; loss: number; rows: number } };
+    assert.deepEqual(listing(join(dir, 'out')), ['model.json', 'model.weights.bin']);
+    const model = await tf.loadLayersModel(fromFiles(join(dir, 'out', 'model.json')));
+    const meta = (model.getUserDefinedMetadata() as { tune: { classNames: string[]; trial: number } }).tune;
+    assert.deepEqual(meta.classNames, ['cat', 'dog']);
+    assert.equal(meta.trial, result.trial);
+
+    const test = await readFeatures(join(dir, 'test.hdf5'));
+    const got = (model.predict(tf.tensor2d(test.data, [test.rows, test.dim])) as tf.Tensor).dataSync();
+    // The same classifier computed in plain loops from the weights stored in trials.db.
+    const storage = SqliteStorage.open(join(dir, 'trials.db'));
+    const study = storage.findStudy('tiny')!;
+    const trial = storage.trial(study.id, result.trial)!;
+    const weights = storage.loadWeights(trial.id)!;
+    storage.close();
+    const expected = Array.from({ length: test.rows }, (_, r) => forward(test.data.subarray(r * test.dim, (r + 1) * test.dim), weights.tensors));
+    expected.forEach((p, r) => assert.ok(Math.abs(p - got[r]!) < 1e-5, `row ${r}: ${got[r]} vs ${p}`));
+    const correct = expected.filter((p, r) => (p >= 0.5 ? 1 : 0) === test.labels[r]).length;
+    assert.equal(result.test.rows, test.rows);
+    assert.ok(Math.abs(result.test.accuracy - correct / test.rows) < 1e-9);
+  });
+
+  it('predicts a new image through the recorded base: the same probability as its row of features', async () => {
+    const out = join(dir, 'out', 'model.json');
+    if (!listing(dir).includes('out')) assert.equal(tune(['best', '--export', out], dir).code, 0);
+    const test = await readFeatures(join(dir, 'test.hdf5'));
+    const picks = [test.paths![0]!, test.paths![1]!];
+    const run = tune(['predict', ...picks, '--model', out, '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; class: string; probability: number });
+    const model = await tf.loadLayersModel(fromFiles(out));
+    lines.forEach((line, i) => {
+      assert.equal(line.image, picks[i]);
+      const row = test.paths!.indexOf(picks[i]!);
+      const p = (model.predict(tf.tensor2d(test.data.subarray(row * test.dim, (row + 1) * test.dim), [1, test.dim])) as tf.Tensor).dataSync()[0]!;
+      assert.ok(Math.abs(p - line.probability) < 1e-5, `${picks[i]}: ${line.probability} vs ${p}`);
+      assert.equal(line.class, p >= 0.5 ? 'dog' : 'cat');
+    });
+    const text = tune(['predict', picks[0]!, '--model', out]);
+    assert.match(text.stdout, /^.+\.png: (cat|dog) \(\d+\.\d%\)\n$/);
+  });
+});
+
+/** sigmoid(relu(...relu(x W1 + b1)...) Wn + bn) for dense layers stored kernel, bias in order. */
+function forward(x: Float32Array, tensors: { shape: number[]; values: Float32Array }[]): number {
+  let h = Array.from(x);
+  for (let k = 0; k < tensors.length; k += 2) {
+    const [rows, cols] = tensors[k]!.shape as [number, number];
+    const w = tensors[k]!.values;
+    const b = tensors[k + 1]!.values;
+    const next = Array.from({ length: cols }, (_, j) => {
+      let s = b[j]!;
+      for (let i = 0; i < rows; i++) s += h[i]! * w[i * cols + j]!;
+      return s;
+    });
+    h = k + 2 < tensors.length ? next.map((v) => Math.max(0, v)) : next.map((v) => 1 / (1 + Math.exp(-v)));
+  }
+  return h[0]!;
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { join } from 'node:path';
+import type { TrialRecord } from '../../src/study/trial.js';
+import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
+import { tempDir, tune } from '../helpers/tune.js';
+
+const trialsOf = (dir: string): TrialRecord[] =>
+  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrialRecord);
+
+describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
+  it('runs max_trials distinct trials, records every epoch, and prints plain lines off a terminal', () => {
+    const dir = tempDir();
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir)));
+    const run = tune(['run', space, '--workers', '2'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^study tiny started oracle=random backend=wasm workers=2 trials=4/m);
+    assert.equal((run.stdout.match(/^trial \d+ complete val_accuracy=/gm) ?? []).length, 4);
+    assert.match(run.stdout, /Results summary/);
+    const trials = trialsOf(dir);
+    assert.deepEqual(trials.map((t) => [t.number, t.status]), [[1, 'complete'], [2, 'complete'], [3, 'complete'], [4, 'complete']]);
+    assert.equal(new Set(trials.map((t) => JSON.stringify(t.values))).size, 4, 'no values set twice');
+    for (const t of trials) {
+      if (t.values['first_dense'] !== 8) assert.equal('extra_dense_layer' in t.values, false, 'inactive hyperparameters are absent');
+    }
+    const best = Math.max(...trials.map((t) => t.score!));
+    assert.ok(best > 0.8, `the best trial learns the class: ${best}`);
+    const shown = JSON.parse(tune(['show', '2', '--json'], dir).stdout) as { epochs: { execution: number; epoch: number; metrics: { val_accuracy: number } }[]; score: number };
+    assert.deepEqual(shown.epochs.map((e) => [e.execution, e.epoch]), [[1, 1], [1, 2], [1, 3]]);
+    assert.equal(shown.score, Math.max(...shown.epochs.map((e) => e.metrics.val_accuracy)), 'one execution: the score is its best epoch');
+  });
+
+  it('scores a trial as the mean over executions of each one\'s best epoch', () => {
+    const dir = tempDir();
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, executions_per_trial: 2, epochs: 4 }));
+    assert.equal(tune(['run', space], dir).code, 0);
+    const shown = JSON.parse(tune(['show', '1', '--json'], dir).stdout) as { epochs: { execution: number; metrics: { val_accuracy: number } }[]; score: number };
+    const best = (k: number): number => Math.max(...shown.epochs.filter((e) => e.execution === k).map((e) => e.metrics.val_accuracy));
+    assert.equal(shown.epochs.length, 8);
+    assert.ok(Math.abs(shown.score - (best(1) + best(2)) / 2) < 1e-12);
+  });
+
+  it('resumes: a second run keeps the complete trials and adds up to max_trials', () => {
+    const dir = tempDir();
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir), { oracle: 'bayesian' }));
+    assert.equal(tune(['run', space, '--max-trials', '2'], dir).code, 0);
+    const first = trialsOf(dir);
+    const again = tune(['run', space, '--max-trials', '5'], dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /completed_before=2/);
+    const all = trialsOf(dir);
+    assert.equal(all.filter((t) => t.status === 'complete').length, 5);
+    assert.deepEqual(all.slice(0, 2), first);
+  });
+
+  it('refuses a changed space for the same study unless --overwrite', () => {
+    const dir = tempDir();
+    const data = writeTinyData(dir);
+    const space = writeSpace(dir, tinySpace(data, { max_trials: 1 }));
+    assert.equal(tune(['run', space], dir).code, 0);
+    const changed = tinySpace(data, { max_trials: 1 });
+    (changed['hyperparameters'] as { values?: number[] }[])[0]!.values = [2, 4, 8, 16];
+    writeSpace(dir, changed);
+    const refused = tune(['run', space], dir);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /^tune: .*trials\.db: study "tiny": exists with a different search space; pass --overwrite to replace it/);
+    assert.equal(trialsOf(dir).length, 1);
+    const replaced = tune(['run', space, '--overwrite'], dir);
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.equal(trialsOf(dir).length, 1);
+    assert.equal(trialsOf(dir)[0]!.number, 1, 'the old trial is gone, numbering starts again');
+  });
+
+  it('stops when the space has no untried values left', () => {
+    const dir = tempDir();
+    const space = tinySpace(writeTinyData(dir), { max_trials: 50, epochs: 1 });
+    (space['hyperparameters'] as unknown[]).splice(2, 2);
+    space['hyperparameters'] = [{ name: 'first_dense', type: 'choice', values: [2, 4] }, { name: 'dropout_rate', type: 'float', min: 0.1, max: 0.2, step: 0.1 }];
+    space['model'] = (space['model'] as { if?: string }[]).filter((l) => l.if === undefined);
+    const run = tune(['run', writeSpace(dir, space)], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /reason=space-exhausted/);
+    assert.equal(trialsOf(dir).length, 4);
+  });
+
+  it('fails a trial whose loss turns NaN, and stops after 3 in a row with the last error', () => {
+    const dir = tempDir();
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir, { scale: 5e37 }), { max_trials: 6, epochs: 2 }));
+    const run = tune(['run', space, '--workers', '1'], dir);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /^tune: the run stopped after 3 consecutive failed trials; last error: loss became (NaN|Infinity) at epoch 1\n$/);
+    const trials = trialsOf(dir);
+    assert.deepEqual(trials.map((t) => t.status), ['failed', 'failed', 'failed']);
+    assert.match(readFileSync(join(dir, 'trials.db')).subarray(0, 16).toString(), /^SQLite format 3/);
+  });
+});

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BayesianOracle } from '../../src/oracles/bayesian.js';
+import type { Observation, Oracle } from '../../src/oracles/oracle.js';
+import { RandomOracle } from '../../src/oracles/random.js';
+import { Rng } from '../../src/random/rng.js';
+import type { Values } from '../../src/space/hyperparameter.js';
+import { parseSpace } from '../../src/space/parse-space.js';
+import type { Space } from '../../src/space/space.js';
+import { tinySpace } from '../helpers/tiny-study.js';
+
+const space: Space = parseSpace(tinySpace('/data'), 'tiny.json').space;
+
+/** A made-up objective with one best region: first_dense 8 with the extra layer, low dropout. */
+function objective(v: Values): number {
+  const base = v['first_dense'] === 8 ? 0.8 : v['first_dense'] === 4 ? 0.6 : 0.5;
+  const extra = v['extra_dense_layer'] === true ? 0.05 + (v['extra_dense'] === 4 ? 0.05 : 0) : 0;
+  return base + extra - ((v['dropout_rate'] as number) - 0.1) * 0.2;
+}
+
+const oracles: { name: string; make: (seed: number) => Oracle }[] = [
+  { name: 'random', make: (seed) => new RandomOracle(space, new Rng(seed)) },
+  { name: 'bayesian', make: (seed) => new BayesianOracle(space, new Rng(seed), 'max') },
+];
+
+/** Runs an oracle sequentially for n trials (with `parallel` pending at each ask); returns all values. */
+function drive(oracle: Oracle, n: number, parallel = 1): { values: Values[]; completed: Observation[] } {
+  const completed: Observation[] = [];
+  const running: Values[] = [];
+  const all: Values[] = [];
+  const tried = new Set<string>();
+  while (all.length < n) {
+    while (running.length < parallel && all.length < n) {
+      const v = oracle.propose({ completed, pending: running, tried });
+      if (!v) return { values: all, completed };
+      tried.add(space.key(v));
+      running.push(v);
+      all.push(v);
+    }
+    const done = running.shift()!;
+    completed.push({ values: done, score: objective(done) });
+  }
+  return { values: all, completed };
+}
+
+for (const { name, make } of oracles) {
+  describe(`Oracle contract: ${name}`, () => {
+    it('proposes values of the space, with exactly the active hyperparameters', () => {
+      for (const v of drive(make(1), 12, 2).values) {
+        assert.ok([2, 4, 8].includes(v['first_dense'] as number));
+        assert.ok([0.1, 0.2, 0.3].includes(v['dropout_rate'] as number));
+        assert.equal('extra_dense_layer' in v, v['first_dense'] === 8);
+        assert.equal('extra_dense' in v, v['extra_dense_layer'] === true);
+      }
+    });
+
+    it('never proposes a values set twice, even with trials pending in parallel', () => {
+      const { values } = drive(make(2), 15, 3);
+      assert.equal(new Set(values.map((v) => space.key(v))).size, values.length);
+    });
+
+    it('says the space is exhausted once every values set was tried', () => {
+      const total = space.cardinality();
+      assert.equal(total, 15);
+      const { values } = drive(make(3), 100, 2);
+      assert.equal(values.length, total);
+    });
+
+    it('repeats itself for a seed', () => {
+      assert.deepEqual(drive(make(4), 10).values, drive(make(4), 10).values);
+      assert.notDeepEqual(drive(make(4), 10).values, drive(make(5), 10).values);
+    });
+  });
+}
+
+describe('BayesianOracle', () => {
+  it('starts with 3 x dimensions random trials, then follows the model to the best region', () => {
+    const wins = [0, 0];
+    for (let seed = 0; seed < 20; seed++) {
+      const bayes = drive(new BayesianOracle(space, new Rng(seed), 'max'), 14).completed;
+      const random = drive(new RandomOracle(space, new Rng(seed)), 14).completed;
+      const best = (obs: Observation[]): number => Math.max(...obs.map((o) => o.score));
+      if (best(bayes) > best(random)) wins[0]!++;
+      else if (best(random) > best(bayes)) wins[1]!++;
+    }
+    assert.ok(wins[0]! > wins[1]!, `bayesian found the best value more often than random: ${wins}`);
+  });
+
+  it('minimises when the direction is min', () => {
+    const low = drive(new BayesianOracle(space, new Rng(9), 'min'), 14).completed;
+    const high = drive(new BayesianOracle(space, new Rng(9), 'max'), 14).completed;
+    const mean = (o: Observation[]): number => o.slice(12).reduce((s, x) => s + x.score, 0) / 2;
+    assert.ok(mean(low) < mean(high), `late proposals follow the direction: ${mean(low)} vs ${mean(high)}`);
+  });
+});
