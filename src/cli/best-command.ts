@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
-import { readFeatures } from '../data/read-features.js';
+import { readFeatureMeta, readFeatures } from '../data/read-features.js';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { Mlp } from '../engine/mlp.js';
 import { concreteModel } from '../engine/model-spec.js';
@@ -44,7 +44,7 @@ export function registerBest(program: Command): void {
         if (!weights) throw new InputError(flags.db, `trial ${best.number}`, 'has no stored weights');
         const paths = dataPaths(spec, flags.data);
         const test = await readFeatures(paths.test);
-        const train = await readFeatures(paths.train);
+        const trainMeta = await readFeatureMeta(paths.train);
         if (test.dim !== weights.tensors[0]!.shape[0]) {
           throw new InputError(paths.test, '/data', `has ${test.dim} features per row, but the model takes ${weights.tensors[0]!.shape[0]}`);
         }
@@ -62,9 +62,9 @@ export function registerBest(program: Command): void {
           backend, ...(flags.export ? { exported: flags.export } : {}),
         };
         if (flags.export) {
-          const classNames = train.meta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
+          const classNames = trainMeta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
           await exportLayersModel(flags.export, model, weights, {
-            study: study.name, trial: best.number, values: best.values, score: best.score!, objective: study.objective, classNames, features: train.meta,
+            study: study.name, trial: best.number, values: best.values, score: best.score!, objective: study.objective, classNames, features: trainMeta,
           });
         }
         if (flags.json) {

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { BACKENDS, type BackendName } from '../engine/backend.js';
-import { ORACLES, type OracleName } from '../space/study-spec.js';
+import { BACKENDS } from '../engine/backend.js';
+import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import type { StudyListener } from '../study/events.js';
 import { loadStudyData } from '../study/load-data.js';
-import { runStudy } from '../study/run-study.js';
+import { runStudy, type RunOverrides } from '../study/run-study.js';
 import { startInkReporter } from '../tui/ink-reporter.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
@@ -13,15 +13,8 @@ import { Interrupted, StudyStopped, interruptSignal } from './fail.js';
 import { choiceFlag, intFlag } from './parse.js';
 import { DEFAULT_DB } from './study-access.js';
 
-interface RunFlags {
+interface RunFlags extends RunOverrides {
   data?: string;
-  workers?: number;
-  maxTrials?: number;
-  epochs?: number;
-  executions?: number;
-  oracle?: OracleName;
-  seed?: number;
-  backend?: BackendName;
   tui: boolean;
   overwrite?: boolean;
   db: string;
@@ -60,7 +53,7 @@ export function registerRun(program: Command): void {
         const signal = interruptSignal();
         const result = await runStudy({
           spec, study, data, storage, signal, listener,
-          overrides: { ...pickDefined(flags) },
+          overrides: pickDefined(flags),
         }).finally(() => ink?.stop());
         if (!flags.json) {
           const trials = storage.trials(study.id).filter((t) => t.status === 'complete').map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
@@ -74,7 +67,8 @@ export function registerRun(program: Command): void {
     });
 }
 
-function pickDefined(flags: RunFlags): Record<string, unknown> {
+/** The flags that override the space file's tuner section, when given. */
+function pickDefined(flags: RunFlags): RunOverrides {
   const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend'] as const;
-  return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]]));
+  return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as RunOverrides;
 }

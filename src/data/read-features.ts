@@ -21,6 +21,16 @@ export async function readFeatures(path: string): Promise<FeatureSet> {
   }
 }
 
+/** Only what a feature file records about how it was made (its attributes); cheap. */
+export async function readFeatureMeta(path: string): Promise<FeatureMeta> {
+  const file = await openForRead(path);
+  try {
+    return quietly(() => readMeta(file)).value;
+  } finally {
+    file.close();
+  }
+}
+
 function load(file: H5File, path: string): FeatureSet {
   const dataset = requireDataset(file, path, 'data');
   const labelSet = requireDataset(file, path, 'labels');

@@ -3,19 +3,7 @@ import type { StudyEndReason, StudyEvent } from '../study/events.js';
 import type { EpochMetrics } from '../study/trial.js';
 
 /** What the study said about itself when it started: the leaderboard's header. */
-export interface HeaderInfo {
-  study: string;
-  oracle: string;
-  backend: string;
-  workers: number;
-  objective: string;
-  direction: 'max' | 'min';
-  maxTrials: number;
-  epochs: number;
-  executionsPerTrial: number;
-  completedBefore: number;
-  hyperparameters: string[];
-}
+export type HeaderInfo = Omit<Extract<StudyEvent, { type: 'study-started' }>, 'type'>;
 
 /** A trial being trained now, as far as its latest epoch event tells. */
 export interface RunningTrial {

@@ -41,6 +41,16 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     assert.ok(Math.abs(shown.score - (best(1) + best(2)) / 2) < 1e-12);
   });
 
+  it('repeats a sequential run exactly for a --seed: same values, same scores', () => {
+    const runs = [1, 2].map(() => {
+      const dir = tempDir();
+      const space = writeSpace(dir, tinySpace(writeTinyData(dir), { oracle: 'bayesian', max_trials: 3 }));
+      assert.equal(tune(['run', space, '--workers', '1', '--seed', '7'], dir).code, 0);
+      return trialsOf(dir).map((t) => [t.values, t.score]);
+    });
+    assert.deepEqual(runs[1], runs[0]);
+  });
+
   it('resumes: a second run keeps the complete trials and adds up to max_trials', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir), { oracle: 'bayesian' }));
