@@ -6,6 +6,7 @@ import { registerExtract } from './extract-command.js';
 import { registerList } from './list-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerRun } from './run-command.js';
+import { registerSpace } from './space-command.js';
 import { EXIT, exitFor } from './fail.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -23,7 +24,13 @@ registerBest(program);
 registerList(program);
 registerExtract(program);
 registerPredict(program);
-for (const command of program.commands) command.exitOverride();
+registerSpace(program);
+// Every command, nested ones included, reports usage errors through the contract's exit path.
+const override = (c: Command): void => {
+  c.exitOverride();
+  c.commands.forEach(override);
+};
+program.commands.forEach(override);
 
 try {
   await program.parseAsync(process.argv);
