@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random/rng.js';
 import type { StoredWeights } from '../storage/storage.js';
+import type { EarlyStopping } from '../space/study-spec.js';
 import type { EpochMetrics } from '../study/trial.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { Mlp } from './mlp.js';
@@ -36,6 +37,7 @@ export function makeBatches(data: Float32Array, labels: Int32Array, rows: number
 
 export interface ExecutionSettings {
   epochs: number;
+  earlyStopping?: EarlyStopping;
   objective: keyof EpochMetrics;
   direction: 'max' | 'min';
   seed: number;
@@ -61,6 +63,7 @@ export function trainExecution(model: ConcreteModel, train: Batches, valid: Spli
   const optimizer = makeOptimizer(model);
   const dropoutSeed = (): number => rng.int(0x7fffffff);
   let best: ExecutionResult | undefined;
+  const stopper = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropoutSeed);
@@ -70,12 +73,30 @@ export function trainExecution(model: ConcreteModel, train: Batches, valid: Spli
       const value = metrics[settings.objective];
       const better = best === undefined || (settings.direction === 'max' ? value > best.best : value < best.best);
       if (better) best = { best: value, bestEpoch: epoch, weights: mlp.weights() };
+      if (stopper?.(metrics)) break;
     }
     return best!;
   } finally {
     mlp.dispose();
     optimizer.dispose();
   }
+}
+
+/** Keras' EarlyStopping as a function of each epoch's metrics: true when training should stop. */
+export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => boolean {
+  let best = rule.direction === 'max' ? -Infinity : Infinity;
+  let wait = 0;
+  return (metrics) => {
+    const value = metrics[rule.monitor];
+    const improved = rule.direction === 'max' ? value - rule.minDelta > best : value + rule.minDelta < best;
+    if (improved) {
+      best = value;
+      wait = 0;
+      return false;
+    }
+    wait++;
+    return wait >= rule.patience;
+  };
 }
 
 function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropoutSeed: () => number): [number, number] {

@@ -1,7 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { BackendName } from '../engine/backend.js';
 import type { Values } from '../space/hyperparameter.js';
-import type { CompileSpec, LayerSpec } from '../space/study-spec.js';
+import type { CompileSpec, EarlyStopping, LayerSpec } from '../space/study-spec.js';
 import type { StoredWeights } from '../storage/storage.js';
 import type { EpochMetrics } from '../study/trial.js';
 
@@ -26,6 +26,7 @@ export interface TrialTask {
   number: number;
   executions: number;
   epochs: number;
+  earlyStopping?: EarlyStopping;
   batchSize: number;
   objective: keyof EpochMetrics;
   direction: 'max' | 'min';

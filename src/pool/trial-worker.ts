@@ -29,7 +29,7 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     const model = concreteModel(task.model, task.compile, task.values, task.train.dim);
     const results: ExecutionResult[] = [];
     for (let execution = 1; execution <= task.executions; execution++) {
-      const settings = { epochs: task.epochs, objective: task.objective, direction: task.direction, seed: task.seed + execution - 1 };
+      const settings = { epochs: task.epochs, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}), objective: task.objective, direction: task.direction, seed: task.seed + execution - 1 };
       results.push(
         trainExecution(model, train, valid, settings, (epoch, metrics) => {
           const message: EpochMessage = { execution, epoch, metrics };

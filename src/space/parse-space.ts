@@ -12,6 +12,7 @@ import {
   inferDirection,
   type Activation,
   type CompileSpec,
+  type EarlyStopping,
   type LayerSpec,
   type Param,
   type StudySpec,
@@ -261,7 +262,7 @@ class Parser {
 
   tuner(v: unknown): TunerSpec {
     const t = v === undefined ? {} : this.object(v, 'tuner');
-    this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials']);
+    this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials', 'early_stopping']);
     const d = TUNER_DEFAULTS;
     const objective = t['objective'] === undefined ? d.objective : this.oneOf(t['objective'], 'tuner.objective', ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
     return {
@@ -275,7 +276,18 @@ class Parser {
       validationBatchSize: t['validation_batch_size'] === undefined ? d.validationBatchSize : this.int(t['validation_batch_size'], 'tuner.validation_batch_size', 1),
       seed: t['seed'] === undefined ? d.seed : this.int(t['seed'], 'tuner.seed', 0),
       maxConsecutiveFailedTrials: t['max_consecutive_failed_trials'] === undefined ? d.maxConsecutiveFailedTrials : this.int(t['max_consecutive_failed_trials'], 'tuner.max_consecutive_failed_trials', 1),
+      ...(t['early_stopping'] === undefined ? {} : { earlyStopping: this.earlyStopping(t['early_stopping']) }),
     };
+  }
+
+  earlyStopping(v: unknown): EarlyStopping {
+    const where = 'tuner.early_stopping';
+    const e = this.object(v, where);
+    this.only(e, where, ['monitor', 'patience', 'min_delta']);
+    const monitor = e['monitor'] === undefined ? 'val_loss' : this.oneOf(e['monitor'], `${where}.monitor`, ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
+    const minDelta = e['min_delta'] === undefined ? 0 : this.number(e['min_delta'], `${where}.min_delta`);
+    if (minDelta < 0) this.fail(`${where}.min_delta`, `must be >= 0, got ${minDelta}`);
+    return { monitor, patience: e['patience'] === undefined ? 0 : this.int(e['patience'], `${where}.patience`, 0), minDelta, direction: inferDirection(monitor) };
   }
 }
 

@@ -25,7 +25,7 @@ export interface CompileSpec {
   metrics: string[];
 }
 
-export const ORACLES = ['random', 'bayesian'] as const;
+export const ORACLES = ['random', 'grid', 'bayesian'] as const;
 export type OracleName = (typeof ORACLES)[number];
 
 export interface TunerSpec {
@@ -41,6 +41,16 @@ export interface TunerSpec {
   seed: number;
   /** The run stops after this many failed trials in a row. */
   maxConsecutiveFailedTrials: number;
+  /** Stops an execution early, like Keras' EarlyStopping callback. */
+  earlyStopping?: EarlyStopping;
+}
+
+/** Keras' EarlyStopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
+export interface EarlyStopping {
+  monitor: 'val_accuracy' | 'val_loss' | 'accuracy' | 'loss';
+  patience: number;
+  minDelta: number;
+  direction: 'max' | 'min';
 }
 
 /** Everything a space file says, checked. */

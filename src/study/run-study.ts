@@ -84,6 +84,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     const task: TrialTask = {
       dataKey, backend, train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
       values: trial.values, number: trial.number, executions: tuner.executionsPerTrial, epochs: tuner.epochs, batchSize: tuner.batchSize,
+      ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}),
       objective: tuner.objective as keyof EpochMetrics, direction: tuner.direction, seed: trialSeed(tuner.seed, trial.number), port: port2,
     };
     try {
