@@ -1,6 +1,7 @@
 import type { Values } from '../space/hyperparameter.js';
 import { defaultValue, discreteValues, type Hyperparameter } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
+import { fromUnit } from '../space/encoding.js';
 import type { Oracle, ProposalContext } from './oracle.js';
 
 /** Points a float without `step` contributes to the grid (KerasTuner's). */
@@ -53,9 +54,6 @@ export class GridOracle implements Oracle {
 export function gridValues(hp: Hyperparameter): Values[string][] {
   const discrete = discreteValues(hp);
   if (discrete) return discrete;
-  const { min, max, sampling } = hp as { min: number; max: number; sampling: 'linear' | 'log' };
-  return Array.from({ length: GRID_FLOAT_POINTS }, (_, k) => {
-    const p = k / (GRID_FLOAT_POINTS - 1);
-    return sampling === 'log' ? min * Math.pow(max / min, p) : min + p * (max - min);
-  });
+  // Evenly spread in the hyperparameter's own sampling (log kinds spread in log space).
+  return Array.from({ length: GRID_FLOAT_POINTS }, (_, k) => fromUnit(hp, k / (GRID_FLOAT_POINTS - 1)));
 }

@@ -16,32 +16,39 @@ interface Common {
 export interface ChoiceHp extends Common {
   type: 'choice';
   values: Value[];
+  /** Numbers only: whether the order of the values means something (KerasTuner's `ordered`). */
+  ordered?: boolean;
 }
 
-export interface FloatHp extends Common {
-  type: 'float';
+export type Sampling = 'linear' | 'log' | 'reverse_log';
+
+/**
+ * `int` and `float`: min and max included. Without a step a float is continuous and an int
+ * takes every whole number; with a step the values are min + k*step (linear) or min * step^k
+ * (log kinds, where a step multiplies).
+ */
+export interface RangeHp extends Common {
+  type: 'int' | 'float';
   min: number;
   max: number;
-  /** Values are min + k * step, up to max. */
   step?: number;
-  sampling: 'linear' | 'log';
+  sampling: Sampling;
 }
-
-export interface IntHp extends Common {
-  type: 'int';
-  min: number;
-  max: number;
-  step: number;
-  sampling: 'linear' | 'log';
-}
+export type IntHp = RangeHp & { type: 'int' };
+export type FloatHp = RangeHp & { type: 'float' };
 
 export interface BooleanHp extends Common {
   type: 'boolean';
 }
 
-export type Hyperparameter = ChoiceHp | FloatHp | IntHp | BooleanHp;
+export interface FixedHp extends Common {
+  type: 'fixed';
+  value: Value;
+}
 
-/** The value a hyperparameter takes when nothing else decides: its `default`, else its first. */
+export type Hyperparameter = ChoiceHp | RangeHp | BooleanHp | FixedHp;
+
+/** The value a hyperparameter takes when nothing else decides (KerasTuner's defaults). */
 export function defaultValue(hp: Hyperparameter): Value {
   if (hp.default !== undefined) return hp.default;
   switch (hp.type) {
@@ -49,30 +56,56 @@ export function defaultValue(hp: Hyperparameter): Value {
       return hp.values[0]!;
     case 'boolean':
       return false;
+    case 'fixed':
+      return hp.value;
     default:
       return hp.min;
   }
 }
 
-/** The finite list of values a hyperparameter can take, or undefined for a continuous float. */
+/** More grid points than this are not listed (the hyperparameter counts as continuous). */
+const MAX_GRID = 100_000;
+
+/**
+ * The grid of a stepped range, or of an int without step, in ascending order; undefined for
+ * a continuous float or a grid too large to list.
+ */
+export function rangeGrid(hp: RangeHp): number[] | undefined {
+  const step = hp.step ?? (hp.type === 'int' ? 1 : undefined);
+  if (step === undefined) return undefined;
+  const values: number[] = [];
+  if (hp.step !== undefined && hp.sampling !== 'linear') {
+    // A log kind with a step: the step multiplies; reverse_log mirrors the grid toward max.
+    for (let v = hp.min; v <= hp.max * (1 + 1e-12) && values.length <= MAX_GRID; v *= step) values.push(tidy(v, hp));
+    return values.length > MAX_GRID ? undefined : hp.sampling === 'log' ? values : values.map((v) => tidy(hp.max + hp.min - v, hp)).reverse();
+  }
+  const count = Math.floor((hp.max - hp.min) / step + 1e-9) + 1;
+  if (count > MAX_GRID) return undefined;
+  return Array.from({ length: count }, (_, k) => tidy(hp.min + k * step, hp));
+}
+
+/** The finite list of values a hyperparameter can take, or undefined when it is continuous. */
 export function discreteValues(hp: Hyperparameter): Value[] | undefined {
   switch (hp.type) {
     case 'choice':
       return hp.values;
     case 'boolean':
       return [false, true];
-    case 'int':
-    case 'float': {
-      if (hp.type === 'float' && hp.step === undefined) return undefined;
-      const step = hp.step!;
-      const count = Math.floor((hp.max - hp.min) / step + 1e-9) + 1;
-      return Array.from({ length: count }, (_, k) => roundTo(hp.min + k * step, step));
-    }
+    case 'fixed':
+      return [hp.value];
+    default:
+      return rangeGrid(hp);
   }
 }
 
-/** Rounds away float noise so that 0.3 + 3 * 0.1 prints and compares as 0.6. */
-export function roundTo(value: number, step: number): number {
-  const decimals = Math.max(0, Math.min(12, -Math.floor(Math.log10(step)) + 6));
+/** Rounds away float noise (0.3 + 3 * 0.1 is 0.6); ints stay whole. */
+function tidy(value: number, hp: RangeHp): number {
+  if (hp.type === 'int') return Math.round(value);
+  return roundTo(value, Math.abs(value) || 1);
+}
+
+/** Rounds `value` to about 12 significant digits relative to `scale`. */
+export function roundTo(value: number, scale: number): number {
+  const decimals = Math.max(0, Math.min(15, -Math.floor(Math.log10(scale)) + 11));
   return Number(value.toFixed(decimals));
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError, reason } from '../errors.js';
-import { discreteValues, type Condition, type Hyperparameter, type Value } from './hyperparameter.js';
+import { isValueOf } from './encoding.js';
+import { discreteValues, type Condition, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
 import { Space } from './space.js';
 import {
   ACTIVATIONS,
@@ -120,12 +121,12 @@ class Parser {
     const h = this.object(v, where);
     const name = this.string(h['name'], `${where}.name`);
     if (!/^[A-Za-z_][\w]*$/.test(name)) this.fail(`${where}.name`, `must be an identifier (letters, digits, _), got ${show(name)}`);
-    const type = this.oneOf(h['type'], `${where}.type`, ['choice', 'float', 'int', 'boolean'] as const);
+    const type = this.oneOf(h['type'], `${where}.type`, ['choice', 'float', 'int', 'boolean', 'fixed'] as const);
     const common = { name, ...(h['when'] !== undefined ? { when: this.condition(h['when'], `${where}.when`) } : {}) };
     let hp: Hyperparameter;
     switch (type) {
       case 'choice': {
-        this.only(h, where, ['name', 'type', 'values', 'default', 'when']);
+        this.only(h, where, ['name', 'type', 'values', 'ordered', 'default', 'when']);
         const values = this.array(h['values'], `${where}.values`);
         if (values.length === 0) this.fail(`${where}.values`, 'must list at least one value');
         values.forEach((x, i) => {
@@ -134,39 +135,58 @@ class Parser {
         if (new Set(values).size !== values.length) this.fail(`${where}.values`, `must not repeat a value, got ${show(values)}`);
         const kinds = new Set(values.map((x) => typeof x));
         if (kinds.size > 1) this.fail(`${where}.values`, `must all be of one type, got ${show(values)}`);
-        hp = { ...common, type, values: values as Value[] };
+        let ordered: boolean | undefined;
+        if (h['ordered'] !== undefined) {
+          if (typeof h['ordered'] !== 'boolean') this.fail(`${where}.ordered`, `must be true or false, got ${show(h['ordered'])}`);
+          if (h['ordered'] && !kinds.has('number')) this.fail(`${where}.ordered`, 'applies to numbers only');
+          ordered = h['ordered'];
+        }
+        hp = { ...common, type, values: values as Value[], ...(ordered !== undefined ? { ordered } : {}) };
         break;
       }
       case 'boolean':
         this.only(h, where, ['name', 'type', 'default', 'when']);
         hp = { ...common, type };
         break;
-      case 'float':
-      case 'int': {
-        this.only(h, where, ['name', 'type', 'min', 'max', 'step', 'sampling', 'default', 'when']);
-        const isInt = type === 'int';
-        const min = isInt ? this.int(h['min'], `${where}.min`, Number.MIN_SAFE_INTEGER) : this.number(h['min'], `${where}.min`);
-        const max = isInt ? this.int(h['max'], `${where}.max`, Number.MIN_SAFE_INTEGER) : this.number(h['max'], `${where}.max`);
-        if (max < min) this.fail(`${where}.max`, `must be >= min (${min}), got ${max}`);
-        const sampling = h['sampling'] === undefined ? 'linear' : this.oneOf(h['sampling'], `${where}.sampling`, ['linear', 'log'] as const);
-        if (sampling === 'log' && min <= 0) this.fail(`${where}.min`, `must be > 0 with log sampling, got ${min}`);
-        let step: number | undefined;
-        if (h['step'] !== undefined) {
-          step = isInt ? this.int(h['step'], `${where}.step`, 1) : this.number(h['step'], `${where}.step`);
-          if (step <= 0) this.fail(`${where}.step`, `must be > 0, got ${step}`);
-        }
-        hp = isInt ? { ...common, type: 'int', min, max, step: step ?? 1, sampling } : { ...common, type: 'float', min, max, sampling, ...(step !== undefined ? { step } : {}) };
+      case 'fixed': {
+        this.only(h, where, ['name', 'type', 'value', 'when']);
+        const value = h['value'];
+        if (!['number', 'string', 'boolean'].includes(typeof value)) this.fail(`${where}.value`, `must be a number, string or boolean, got ${show(value)}`);
+        hp = { ...common, type, value: value as Value };
         break;
       }
+      case 'float':
+      case 'int':
+        hp = this.range(h, where, type, common);
+        break;
     }
     if (h['default'] !== undefined) {
-      const d = h['default'];
-      const options = discreteValues(hp);
-      const ok = options ? options.some((o) => o === d) : typeof d === 'number' && d >= (hp as { min: number }).min && d <= (hp as { max: number }).max;
-      if (!ok) this.fail(`${where}.default`, `must be one of the hyperparameter's values, got ${show(d)}`);
-      hp.default = d as Value;
+      if (!isValueOf(hp, h['default'] as Value)) this.fail(`${where}.default`, `must be one of the hyperparameter's values, got ${show(h['default'])}`);
+      hp.default = h['default'] as Value;
     }
     return hp;
+  }
+
+  range(h: Json, where: string, type: 'int' | 'float', common: { name: string; when?: Condition }): RangeHp {
+    this.only(h, where, ['name', 'type', 'min', 'max', 'step', 'sampling', 'default', 'when']);
+    const isInt = type === 'int';
+    const min = isInt ? this.int(h['min'], `${where}.min`, Number.MIN_SAFE_INTEGER) : this.number(h['min'], `${where}.min`);
+    const max = isInt ? this.int(h['max'], `${where}.max`, Number.MIN_SAFE_INTEGER) : this.number(h['max'], `${where}.max`);
+    if (max < min) this.fail(`${where}.max`, `must be >= min (${min}), got ${max}`);
+    const sampling = h['sampling'] === undefined ? 'linear' : this.oneOf(h['sampling'], `${where}.sampling`, ['linear', 'log', 'reverse_log'] as const);
+    if (sampling !== 'linear' && min <= 0) this.fail(`${where}.min`, `must be > 0 with ${sampling} sampling, got ${min}`);
+    let step: number | undefined;
+    if (h['step'] !== undefined) {
+      step = isInt ? this.int(h['step'], `${where}.step`, 1) : this.number(h['step'], `${where}.step`);
+      if (sampling === 'linear') {
+        if (step <= 0) this.fail(`${where}.step`, `must be > 0, got ${step}`);
+        if (max > min && step > max - min) this.fail(`${where}.step`, `does not fit the range ${min}..${max}, got ${step}`);
+      } else {
+        if (step <= 1) this.fail(`${where}.step`, `must be > 1 with ${sampling} sampling (it multiplies), got ${step}`);
+        if (max > min && min * step > max) this.fail(`${where}.step`, `does not fit the range ${min}..${max} (${min} x ${step} > ${max}), got ${step}`);
+      }
+    }
+    return { ...common, type, min, max, sampling, ...(step !== undefined ? { step } : {}) };
   }
 
   condition(v: unknown, where: string): Condition {
@@ -191,7 +211,7 @@ class Parser {
         const p = seen.get(parent);
         if (!p) this.fail(where, hps.some((h) => h.name === parent) ? `parent ${show(parent)} must be declared before ${show(hp.name)}` : `unknown hyperparameter ${show(parent)}`);
         const options = discreteValues(p);
-        if (!options) this.fail(where, `parent ${show(parent)} is a continuous float; conditions need a choice, boolean, int or stepped float`);
+        if (!options) this.fail(where, `parent ${show(parent)} is a continuous float; conditions need a choice, boolean, fixed, int or stepped float`);
         allowed.forEach((a, k) => {
           if (!options.some((o) => o === a)) this.fail(`${where}[${k}]`, `is not a value of ${show(parent)} (${show(options)}), got ${show(a)}`);
         });

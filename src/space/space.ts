@@ -1,5 +1,6 @@
 import type { Rng } from '../random/rng.js';
-import { defaultValue, discreteValues, roundTo, type Hyperparameter, type Value, type Values } from './hyperparameter.js';
+import { fromUnit, toUnit } from './encoding.js';
+import { defaultValue, discreteValues, type Hyperparameter, type Values } from './hyperparameter.js';
 
 /**
  * A search space: hyperparameters in declaration order (parents before children), with
@@ -31,21 +32,21 @@ export class Space {
     const values: Values = {};
     for (const hp of this.hyperparameters) {
       if (!this.isActive(hp, values)) continue;
-      values[hp.name] = this.decodeOne(hp, rng.next());
+      values[hp.name] = fromUnit(hp, rng.next());
     }
     return values;
   }
 
   /** A point of [0, 1]^d; inactive hyperparameters sit at their default's position. */
   encode(values: Values): number[] {
-    return this.hyperparameters.map((hp) => this.encodeOne(hp, values[hp.name] ?? defaultValue(hp)));
+    return this.hyperparameters.map((hp) => toUnit(hp, values[hp.name] ?? defaultValue(hp)));
   }
 
   /** The active values that a point of [0, 1]^d stands for. */
   decode(point: number[]): Values {
     const values: Values = {};
     this.hyperparameters.forEach((hp, i) => {
-      if (this.isActive(hp, values)) values[hp.name] = this.decodeOne(hp, point[i]!);
+      if (this.isActive(hp, values)) values[hp.name] = fromUnit(hp, point[i]!);
     });
     return values;
   }
@@ -89,33 +90,5 @@ export class Space {
       return options.every((v) => step(i + 1, { ...values, [hp.name]: v }));
     };
     return step(0, {});
-  }
-
-  private encodeOne(hp: Hyperparameter, value: Value): number {
-    const options = discreteValues(hp);
-    if (options) {
-      const index = Math.max(0, options.findIndex((o) => o === value));
-      return (index + 0.5) / options.length;
-    }
-    const { min, max, sampling } = hp as { min: number; max: number; sampling: string };
-    if (max === min) return 0.5;
-    const v = value as number;
-    return sampling === 'log' ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min);
-  }
-
-  private decodeOne(hp: Hyperparameter, x: number): Value {
-    const u = Math.min(1, Math.max(0, x));
-    const options = discreteValues(hp);
-    if (options) {
-      if ((hp.type === 'int' || hp.type === 'float') && hp.sampling === 'log' && options.length > 1) {
-        // Log sampling of a stepped range: pick by log position, then snap to the step grid.
-        const raw = hp.min * Math.pow(hp.max / hp.min, u);
-        const step = hp.step!;
-        return roundTo(hp.min + Math.round((raw - hp.min) / step) * step, step);
-      }
-      return options[Math.min(options.length - 1, Math.floor(u * options.length))]!;
-    }
-    const { min, max, sampling } = hp as { min: number; max: number; sampling: string };
-    return sampling === 'log' ? min * Math.pow(max / min, u) : min + u * (max - min);
   }
 }

@@ -1,0 +1,84 @@
+import { discreteValues, rangeGrid, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
+
+/**
+ * KerasTuner's maps between a hyperparameter's values and a number p in [0, 1): what oracles
+ * sample and model. A value of a finite grid (a choice, a stepped range, an int) sits at the
+ * centre of its bucket; booleans at 0.25 / 0.75; fixed at 0.5; continuous ranges by formula:
+ *   linear: min + p (max - min)
+ *   log: min (max / min)^p
+ *   reverse_log: max + min - min (max / min)^(1 - p)
+ */
+export function fromUnit(hp: Hyperparameter, p: number): Value {
+  const u = Math.min(1 - 1e-12, Math.max(0, p));
+  switch (hp.type) {
+    case 'fixed':
+      return hp.value;
+    case 'boolean':
+      return u >= 0.5;
+    case 'choice':
+      return hp.values[bucket(u, hp.values.length)]!;
+    default: {
+      if (hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear') {
+        return Math.min(hp.max, Math.max(hp.min, Math.round(scale(hp, u))));
+      }
+      const grid = rangeGrid(hp);
+      if (grid) return grid[bucket(u, grid.length)]!;
+      return scale(hp, u);
+    }
+  }
+}
+
+/** The inverse of fromUnit: where a value sits in [0, 1). */
+export function toUnit(hp: Hyperparameter, value: Value): number {
+  switch (hp.type) {
+    case 'fixed':
+      return 0.5;
+    case 'boolean':
+      return value === true ? 0.75 : 0.25;
+    case 'choice':
+      return centre(Math.max(0, hp.values.indexOf(value)), hp.values.length);
+    default: {
+      const v = value as number;
+      if (hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear') return unscale(hp, v);
+      const grid = rangeGrid(hp);
+      if (grid) return centre(nearest(grid, v), grid.length);
+      return unscale(hp, v);
+    }
+  }
+}
+
+function bucket(u: number, n: number): number {
+  return Math.min(n - 1, Math.floor(u * n));
+}
+
+function centre(index: number, n: number): number {
+  return (index + 0.5) / n;
+}
+
+function nearest(grid: number[], v: number): number {
+  let best = 0;
+  for (let i = 1; i < grid.length; i++) if (Math.abs(grid[i]! - v) < Math.abs(grid[best]! - v)) best = i;
+  return best;
+}
+
+function scale(hp: RangeHp, u: number): number {
+  const { min, max } = hp;
+  if (hp.sampling === 'log') return min * Math.pow(max / min, u);
+  if (hp.sampling === 'reverse_log') return max + min - min * Math.pow(max / min, 1 - u);
+  return min + u * (max - min);
+}
+
+function unscale(hp: RangeHp, v: number): number {
+  const { min, max } = hp;
+  if (max === min) return 0.5;
+  if (hp.sampling === 'log') return Math.log(v / min) / Math.log(max / min);
+  if (hp.sampling === 'reverse_log') return 1 - Math.log((max + min - v) / min) / Math.log(max / min);
+  return (v - min) / (max - min);
+}
+
+/** True when a value is one the hyperparameter can take. */
+export function isValueOf(hp: Hyperparameter, value: Value): boolean {
+  const options = discreteValues(hp);
+  if (options) return options.some((o) => o === value);
+  return typeof value === 'number' && value >= (hp as RangeHp).min && value <= (hp as RangeHp).max;
+}
