@@ -34,10 +34,11 @@ export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: 
     else layers.push({ kind: 'dropout', rate: resolve(layer.rate, values) });
   }
   const lr = compile.optimizer.learningRate;
+  const name = resolve(compile.optimizer.name, values);
   return {
     inputDim,
     layers,
-    optimizer: { name: compile.optimizer.name, learningRate: lr === undefined ? DEFAULT_LEARNING_RATE[compile.optimizer.name] : resolve(lr, values) },
+    optimizer: { name, learningRate: lr === undefined ? DEFAULT_LEARNING_RATE[name] : resolve(lr, values) },
     loss: compile.loss,
   };
 }

@@ -75,8 +75,10 @@ export class BayesianOracle implements Oracle {
       }
       return best;
     }
-    const starts = Array.from({ length: this.options.randomStarts }, () => this.space.encode(this.space.sample(this.rng)));
-    starts.sort((a, b) => ucb(b) - ucb(a));
+    const starts = Array.from({ length: this.options.randomStarts }, () => this.space.encode(this.space.sample(this.rng)))
+      .map((point) => ({ point, value: ucb(point) }))
+      .sort((a, b) => b.value - a.value)
+      .map((s) => s.point);
     let best: Values | undefined;
     let bestValue = -Infinity;
     for (const start of starts.slice(0, this.options.refined)) {

@@ -5,6 +5,7 @@ import { BayesianOracle } from './bayesian.js';
 import { GridOracle } from './grid.js';
 import type { Oracle } from './oracle.js';
 import { RandomOracle } from './random.js';
+import { TpeOracle } from './tpe.js';
 
 /** The oracle a study names, seeded so that a sequential run repeats itself. */
 export function makeOracle(name: OracleName, space: Space, seed: number, direction: 'max' | 'min'): Oracle {
@@ -16,5 +17,7 @@ export function makeOracle(name: OracleName, space: Space, seed: number, directi
       return new GridOracle(space);
     case 'bayesian':
       return new BayesianOracle(space, rng, direction);
+    case 'tpe':
+      return new TpeOracle(space, rng, direction);
   }
 }

@@ -47,9 +47,15 @@ export function checkLayerConditions(file: string, space: Space, model: LayerSpe
     }
   });
   const lr = compile.optimizer.learningRate;
-  for (const ref of refs(lr === undefined ? [] : [lr])) {
-    for (const values of combos) {
-      if (!(ref in values)) throw new InputError(file, 'compile.learning_rate', `uses $${ref}, which can be inactive; the optimizer needs it always`);
+  const always: [string, Param<unknown> | undefined][] = [
+    ['compile.optimizer', compile.optimizer.name],
+    ['compile.learning_rate', lr],
+  ];
+  for (const [where, param] of always) {
+    for (const ref of refs(param === undefined ? [] : [param])) {
+      for (const values of combos) {
+        if (!(ref in values)) throw new InputError(file, where, `uses $${ref}, which can be inactive; the optimizer needs it always`);
+      }
     }
   }
 }

@@ -267,7 +267,7 @@ class Parser {
     const c = this.object(v, 'compile');
     this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate']);
     const loss = this.oneOf(c['loss'], 'compile.loss', LOSSES);
-    const name = this.oneOf(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', OPTIMIZERS);
+    const name = this.param(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', space, (x, w) => this.oneOf(x, w, OPTIMIZERS));
     const optimizer: CompileSpec['optimizer'] = { name };
     if (c['learning_rate'] !== undefined) {
       optimizer.learningRate = this.param(c['learning_rate'], 'compile.learning_rate', space, (x, w) => {

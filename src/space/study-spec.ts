@@ -21,11 +21,11 @@ export type LossName = (typeof LOSSES)[number];
 
 export interface CompileSpec {
   loss: LossName;
-  optimizer: { name: OptimizerName; learningRate?: Param<number> };
+  optimizer: { name: Param<OptimizerName>; learningRate?: Param<number> };
   metrics: string[];
 }
 
-export const ORACLES = ['random', 'grid', 'bayesian'] as const;
+export const ORACLES = ['random', 'grid', 'bayesian', 'tpe'] as const;
 export type OracleName = (typeof ORACLES)[number];
 
 export interface TunerSpec {

@@ -4,6 +4,7 @@ import { BayesianOracle } from '../../src/oracles/bayesian.js';
 import { GridOracle, gridValues } from '../../src/oracles/grid.js';
 import type { Observation, Oracle } from '../../src/oracles/oracle.js';
 import { RandomOracle } from '../../src/oracles/random.js';
+import { TPE_DEFAULTS, TpeOracle } from '../../src/oracles/tpe.js';
 import { Rng } from '../../src/random/rng.js';
 import type { Values } from '../../src/space/hyperparameter.js';
 import { parseSpace } from '../../src/space/parse-space.js';
@@ -23,6 +24,7 @@ const oracles: { name: string; make: (seed: number) => Oracle; seeded: boolean }
   { name: 'random', make: (seed) => new RandomOracle(space, new Rng(seed)), seeded: true },
   { name: 'grid', make: () => new GridOracle(space), seeded: false },
   { name: 'bayesian', make: (seed) => new BayesianOracle(space, new Rng(seed), 'max'), seeded: true },
+  { name: 'tpe', make: (seed) => new TpeOracle(space, new Rng(seed), 'max', { ...TPE_DEFAULTS, startupTrials: 4 }), seeded: true },
 ];
 
 /** Runs an oracle sequentially for n trials (with `parallel` pending at each ask); returns all values. */

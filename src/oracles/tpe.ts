@@ -1,0 +1,101 @@
+import type { Rng } from '../random/rng.js';
+import { fromUnit, toUnit } from '../space/encoding.js';
+import type { Hyperparameter, Value, Values } from '../space/hyperparameter.js';
+import type { Space } from '../space/space.js';
+import type { Oracle, ProposalContext } from './oracle.js';
+import { ENUMERATION_LIMIT } from './oracle.js';
+import { CategoricalParzen, NumericParzen } from './parzen.js';
+import { untriedSample } from './random.js';
+
+/** Defaults of the TPE oracle (Optuna's). */
+export const TPE_DEFAULTS = {
+  /** Random trials before the estimators are used. */
+  startupTrials: 10,
+  /** Candidates drawn from the good trials' estimator per proposal. */
+  candidates: 24,
+  priorWeight: 1,
+};
+
+/** Optuna's split: the best min(ceil(0.1 n), 25) trials are "good". */
+export function goodCount(n: number): number {
+  return Math.min(Math.ceil(0.1 * n), 25);
+}
+
+type Estimator = { sample(rng: Rng): number; logPdf(x: number): number };
+
+/**
+ * The tree-structured Parzen estimator (Optuna's independent sampler): each hyperparameter's
+ * good and bad densities are fitted on the past trials where it was active; candidates are
+ * drawn from the good ones, hyperparameter by hyperparameter along the conditions, and the one
+ * with the highest log l(x) - log g(x) summed over its active hyperparameters wins. Running
+ * trials count as bad ("constant liar"), so parallel workers are pushed apart. Strings and
+ * booleans are categorical; numbers are modelled at their encoded position in [0, 1).
+ */
+export class TpeOracle implements Oracle {
+  readonly name = 'tpe';
+  private all: Values[] | undefined | null = null;
+
+  constructor(
+    private readonly space: Space,
+    private readonly rng: Rng,
+    private readonly direction: 'max' | 'min',
+    private readonly options = TPE_DEFAULTS,
+  ) {}
+
+  propose(context: ProposalContext): Values | undefined {
+    const enumerate = (): Values[] | undefined => (this.all === null ? (this.all = this.space.enumerate(ENUMERATION_LIMIT)) : this.all);
+    if (context.completed.length < this.options.startupTrials) return untriedSample(this.space, this.rng, context.tried, enumerate);
+    const sorted = [...context.completed].sort((a, b) => (this.direction === 'max' ? b.score - a.score : a.score - b.score));
+    const n = goodCount(sorted.length);
+    const good = sorted.slice(0, n).map((o) => o.values);
+    const bad = [...sorted.slice(n).map((o) => o.values), ...context.pending];
+    const models = new Map<string, { l: Estimator; g: Estimator; categorical: boolean }>();
+    for (const hp of this.space.hyperparameters) {
+      const categorical = isCategorical(hp);
+      const fit = (set: Values[]): Estimator => {
+        const seen = set.filter((v) => hp.name in v).map((v) => v[hp.name]!);
+        return categorical
+          ? new CategoricalParzen(seen.map((x) => categoryOf(hp, x)), categoryCount(hp), this.options.priorWeight)
+          : new NumericParzen(seen.map((x) => toUnit(hp, x)), this.options.priorWeight);
+      };
+      models.set(hp.name, { l: fit(good), g: fit(bad), categorical });
+    }
+    let best: Values | undefined;
+    let bestScore = -Infinity;
+    for (let c = 0; c < this.options.candidates; c++) {
+      const values: Values = {};
+      let score = 0;
+      for (const hp of this.space.hyperparameters) {
+        if (!this.space.isActive(hp, values)) continue;
+        const m = models.get(hp.name)!;
+        const x = m.l.sample(this.rng);
+        const value = m.categorical ? valueOf(hp, x) : fromUnit(hp, x);
+        values[hp.name] = value;
+        const at = m.categorical ? x : toUnit(hp, value);
+        score += m.l.logPdf(at) - m.g.logPdf(at);
+      }
+      if (score > bestScore && !context.tried.has(this.space.key(values))) [best, bestScore] = [values, score];
+    }
+    return best ?? untriedSample(this.space, this.rng, context.tried, enumerate);
+  }
+}
+
+function isCategorical(hp: Hyperparameter): boolean {
+  return hp.type === 'boolean' || hp.type === 'fixed' || (hp.type === 'choice' && (typeof hp.values[0] !== 'number' || hp.ordered === false));
+}
+
+function categoryCount(hp: Hyperparameter): number {
+  return hp.type === 'choice' ? hp.values.length : hp.type === 'boolean' ? 2 : 1;
+}
+
+function categoryOf(hp: Hyperparameter, value: Value): number {
+  if (hp.type === 'choice') return Math.max(0, hp.values.indexOf(value));
+  if (hp.type === 'boolean') return value === true ? 1 : 0;
+  return 0;
+}
+
+function valueOf(hp: Hyperparameter, category: number): Value {
+  if (hp.type === 'choice') return hp.values[category]!;
+  if (hp.type === 'boolean') return category === 1;
+  return (hp as { value: Value }).value;
+}
