@@ -12,10 +12,12 @@ export interface ConcreteModel {
   loss: CompileSpec['loss'];
 }
 
-function resolve<T extends Value>(param: Param<T>, values: Values): T {
+/** A parameter's value in a trial; `index` fills `{i}` in the names of repeated layers. */
+function resolve<T extends Value>(param: Param<T>, values: Values, index = 0): T {
   if (typeof param === 'object' && param !== null && 'ref' in param) {
-    const v = values[param.ref];
-    if (v === undefined) throw new Error(`hyperparameter ${param.ref} is inactive but used`);
+    const name = param.ref.replaceAll('{i}', String(index));
+    const v = values[name];
+    if (v === undefined) throw new Error(`hyperparameter ${name} is inactive but used`);
     return v as T;
   }
   return param;
@@ -30,8 +32,11 @@ export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: 
   const layers: ConcreteLayer[] = [];
   for (const layer of model) {
     if (layer.if !== undefined && values[layer.if] !== true) continue;
-    if (layer.kind === 'dense') layers.push({ kind: 'dense', units: resolve(layer.units, values), activation: resolve(layer.activation, values) });
-    else layers.push({ kind: 'dropout', rate: resolve(layer.rate, values) });
+    const times = layer.repeat === undefined ? 1 : resolve(layer.repeat, values);
+    for (let i = 0; i < times; i++) {
+      if (layer.kind === 'dense') layers.push({ kind: 'dense', units: resolve(layer.units, values, i), activation: resolve(layer.activation, values, i) });
+      else layers.push({ kind: 'dropout', rate: resolve(layer.rate, values, i) });
+    }
   }
   const lr = compile.optimizer.learningRate;
   const name = resolve(compile.optimizer.name, values);

@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import { defaultValue, discreteValues, type Values } from './hyperparameter.js';
 import type { Space } from './space.js';
-import type { CompileSpec, LayerSpec, Param } from './study-spec.js';
+import { layerRefs, type CompileSpec, type LayerSpec, type Param } from './study-spec.js';
 
 /** More condition combinations than this are not enumerated. */
 const MAX_COMBINATIONS = 100_000;
@@ -15,7 +15,10 @@ const MAX_COMBINATIONS = 100_000;
 export function checkLayerConditions(file: string, space: Space, model: LayerSpec[], compile: CompileSpec): void {
   const relevant = new Set<string>();
   for (const hp of space.hyperparameters) for (const parent of Object.keys(hp.when ?? {})) relevant.add(parent);
-  for (const layer of model) if (layer.if) relevant.add(layer.if);
+  for (const layer of model) {
+    if (layer.if) relevant.add(layer.if);
+    if (typeof layer.repeat === 'object') relevant.add(layer.repeat.ref);
+  }
 
   const combos: Values[] = [];
   const walk = (i: number, values: Values): void => {
@@ -32,16 +35,23 @@ export function checkLayerConditions(file: string, space: Space, model: LayerSpe
   walk(0, {});
 
   const refs = (params: Param<unknown>[]): string[] => params.flatMap((p) => (typeof p === 'object' && p !== null && 'ref' in p ? [(p as { ref: string }).ref] : []));
-  model.forEach((layer, i) => {
-    const used = layer.kind === 'dense' ? refs([layer.units, layer.activation]) : refs([layer.rate]);
+  model.forEach((layer, k) => {
+    const used = layerRefs(layer);
     for (const values of combos) {
       const built = layer.if === undefined || values[layer.if] === true;
       if (!built) continue;
-      for (const ref of used) {
-        if (!(ref in values)) {
-          const example = JSON.stringify(values);
-          const fix = layer.if === undefined ? `add "if" naming the boolean that activates it` : `its "if" (${layer.if}) does not imply it`;
-          throw new InputError(file, `model[${i}]`, `uses $${ref}, which is inactive when ${example}; ${fix}`);
+      const repeatRef = typeof layer.repeat === 'object' ? layer.repeat.ref : undefined;
+      if (repeatRef !== undefined && !(repeatRef in values)) {
+        throw new InputError(file, `model[${k}].repeat`, `uses $${repeatRef}, which is inactive when ${JSON.stringify(values)}`);
+      }
+      const times = layer.repeat === undefined ? 1 : typeof layer.repeat === 'number' ? layer.repeat : (values[repeatRef!] as number);
+      for (let i = 0; i < times; i++) {
+        for (const ref of used.map((r) => r.replaceAll('{i}', String(i)))) {
+          if (!space.byName.has(ref)) throw new InputError(file, `model[${k}]`, `uses $${ref} (repetition ${i + 1} of ${times}), which is not a hyperparameter`);
+          if (!(ref in values)) {
+            const fix = layer.if === undefined ? `add "if" naming the boolean that activates it` : `its "if" (${layer.if}) does not imply it`;
+            throw new InputError(file, `model[${k}]`, `uses $${ref}, which is inactive when ${JSON.stringify(values)}; ${fix}`);
+          }
         }
       }
     }

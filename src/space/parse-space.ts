@@ -1,27 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError, reason } from '../errors.js';
+import { JsonParser, show, type Json } from './json-parser.js';
+import { ModelParser } from './parse-model.js';
 import { isValueOf } from './encoding.js';
 import { discreteValues, type Condition, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
 import { Space } from './space.js';
-import {
-  ACTIVATIONS,
-  DEFAULT_LEARNING_RATE,
-  LOSSES,
-  OPTIMIZERS,
-  ORACLES,
-  TUNER_DEFAULTS,
-  inferDirection,
-  type Activation,
-  type CompileSpec,
-  type EarlyStopping,
-  type LayerSpec,
-  type Param,
-  type StudySpec,
-  type TunerSpec,
-} from './study-spec.js';
+import { ORACLES, TUNER_DEFAULTS, inferDirection, type EarlyStopping, type StudySpec, type TunerSpec } from './study-spec.js';
 import { checkLayerConditions } from './check-conditions.js';
-
-type Json = Record<string, unknown>;
 
 /**
  * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
@@ -43,6 +28,7 @@ export function readSpaceFile(path: string): StudySpec {
 /** Validates a space file's JSON; `file` names it in errors. */
 export function parseSpace(json: unknown, file: string): StudySpec {
   const p = new Parser(file);
+  const m = new ModelParser(file);
   const root = p.object(json, 'top level');
   p.only(root, 'top level', ['name', 'data', 'hyperparameters', 'model', 'compile', 'tuner', 'description']);
   const name = p.string(root['name'], 'name');
@@ -51,9 +37,9 @@ export function parseSpace(json: unknown, file: string): StudySpec {
   p.only(data, 'data', ['train', 'valid', 'test']);
   const hyperparameters = p.array(root['hyperparameters'], 'hyperparameters').map((h, i) => p.hyperparameter(h, `hyperparameters[${i}]`));
   const space = new Space(p.checkHyperparameters(hyperparameters));
-  const model = p.array(root['model'], 'model').map((l, i) => p.layer(l, `model[${i}]`, space));
+  const model = p.array(root['model'], 'model').map((l, i) => m.layer(l, `model[${i}]`, space));
   if (model.length === 0) p.fail('model', 'must have at least one layer');
-  const compile = p.compile(root['compile'], space);
+  const compile = m.compile(root['compile'], space);
   checkLayerConditions(file, space, model, compile);
   const last = model.at(-1)!;
   if (last.kind !== 'dense' || last.if !== undefined || typeof last.units !== 'number') {
@@ -70,53 +56,7 @@ export function parseSpace(json: unknown, file: string): StudySpec {
   };
 }
 
-function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
-}
-
-class Parser {
-  constructor(readonly file: string) {}
-
-  fail(where: string, what: string): never {
-    throw new InputError(this.file, where, what);
-  }
-
-  object(v: unknown, where: string): Json {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(where, `must be an object, got ${show(v)}`);
-    return v as Json;
-  }
-
-  array(v: unknown, where: string): unknown[] {
-    if (!Array.isArray(v)) this.fail(where, `must be an array, got ${show(v)}`);
-    return v;
-  }
-
-  string(v: unknown, where: string): string {
-    if (typeof v !== 'string' || v === '') this.fail(where, `must be a non-empty string, got ${show(v)}`);
-    return v;
-  }
-
-  number(v: unknown, where: string): number {
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(where, `must be a number, got ${show(v)}`);
-    return v;
-  }
-
-  int(v: unknown, where: string, min: number): number {
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) this.fail(where, `must be a whole number >= ${min}, got ${show(v)}`);
-    return v;
-  }
-
-  oneOf<T extends string>(v: unknown, where: string, options: readonly T[]): T {
-    if (typeof v !== 'string' || !(options as readonly string[]).includes(v)) this.fail(where, `must be one of ${options.join(', ')}, got ${show(v)}`);
-    return v as T;
-  }
-
-  only(obj: Json, where: string, keys: string[]): void {
-    for (const k of Object.keys(obj)) {
-      if (!keys.includes(k)) this.fail(where, `unknown key ${show(k)} (allowed: ${keys.join(', ')})`);
-    }
-  }
-
+class Parser extends JsonParser {
   hyperparameter(v: unknown, where: string): Hyperparameter {
     const h = this.object(v, where);
     const name = this.string(h['name'], `${where}.name`);
@@ -221,65 +161,6 @@ class Parser {
     return hps;
   }
 
-  param<T extends number | string>(v: unknown, where: string, space: Space, check: (x: unknown, where: string) => T): Param<T> {
-    if (typeof v === 'string' && v.startsWith('$')) {
-      const ref = v.slice(1);
-      const hp = space.byName.get(ref);
-      if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(v)}`);
-      const options = discreteValues(hp);
-      if (options) options.forEach((o) => check(o, `${where} (value ${show(o)} of ${show(ref)})`));
-      else check((hp as { min: number }).min, where);
-      return { ref };
-    }
-    return check(v, where);
-  }
-
-  layer(v: unknown, where: string, space: Space): LayerSpec {
-    const l = this.object(v, where);
-    const cond = l['if'] === undefined ? {} : { if: this.ifName(l['if'], `${where}.if`, space) };
-    if ('dense' in l) {
-      this.only(l, where, ['dense', 'activation', 'if']);
-      const units = this.param(l['dense'], `${where}.dense`, space, (x, w) => this.int(x, w, 1));
-      const activation = this.param(l['activation'] ?? 'linear', `${where}.activation`, space, (x, w) => this.oneOf(x, w, ACTIVATIONS));
-      return { kind: 'dense', units, activation: activation as Param<Activation>, ...cond };
-    }
-    if ('dropout' in l) {
-      this.only(l, where, ['dropout', 'if']);
-      const rate = this.param(l['dropout'], `${where}.dropout`, space, (x, w) => {
-        const r = this.number(x, w);
-        if (r < 0 || r >= 1) this.fail(w, `must be a rate in [0, 1), got ${r}`);
-        return r;
-      });
-      return { kind: 'dropout', rate, ...cond };
-    }
-    return this.fail(where, `must be a dense or dropout layer ({"dense": units} or {"dropout": rate}), got ${show(v)}`);
-  }
-
-  ifName(v: unknown, where: string, space: Space): string {
-    const name = this.string(v, where);
-    const hp = space.byName.get(name);
-    if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(name)}`);
-    if (hp.type !== 'boolean') this.fail(where, `must name a boolean hyperparameter, got ${show(name)} (${hp.type})`);
-    return name;
-  }
-
-  compile(v: unknown, space: Space): CompileSpec {
-    const c = this.object(v, 'compile');
-    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate']);
-    const loss = this.oneOf(c['loss'], 'compile.loss', LOSSES);
-    const name = this.param(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', space, (x, w) => this.oneOf(x, w, OPTIMIZERS));
-    const optimizer: CompileSpec['optimizer'] = { name };
-    if (c['learning_rate'] !== undefined) {
-      optimizer.learningRate = this.param(c['learning_rate'], 'compile.learning_rate', space, (x, w) => {
-        const r = this.number(x, w);
-        if (r <= 0) this.fail(w, `must be > 0, got ${r}`);
-        return r;
-      });
-    }
-    const metrics = c['metrics'] === undefined ? ['accuracy'] : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, ['accuracy'] as const));
-    return { loss, optimizer, metrics };
-  }
-
   tuner(v: unknown): TunerSpec {
     const t = v === undefined ? {} : this.object(v, 'tuner');
     this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials', 'early_stopping']);
@@ -310,5 +191,3 @@ class Parser {
     return { monitor, patience: e['patience'] === undefined ? 0 : this.int(e['patience'], `${where}.patience`, 0), minDelta, direction: inferDirection(monitor) };
   }
 }
-
-export { DEFAULT_LEARNING_RATE };

@@ -9,9 +9,20 @@ export type Param<T> = T | Ref;
 export const ACTIVATIONS = ['relu', 'sigmoid', 'softmax', 'tanh', 'linear', 'elu', 'selu', 'gelu', 'swish'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+/**
+ * A layer of the model. `repeat` builds it that many times (KerasTuner's
+ * `for i in range(hp.Int("num_layers", ...))`); `{i}` in a `$name` is the repetition's index,
+ * so `"$units_{i}"` reads units_0, units_1, ...
+ */
 export type LayerSpec =
-  | { kind: 'dense'; units: Param<number>; activation: Param<Activation>; if?: string }
-  | { kind: 'dropout'; rate: Param<number>; if?: string };
+  | { kind: 'dense'; units: Param<number>; activation: Param<Activation>; if?: string; repeat?: Param<number> }
+  | { kind: 'dropout'; rate: Param<number>; if?: string; repeat?: Param<number> };
+
+/** The `$name`s a layer reads (with `{i}` still in them). */
+export function layerRefs(layer: LayerSpec): string[] {
+  const params: Param<unknown>[] = layer.kind === 'dense' ? [layer.units, layer.activation] : [layer.rate];
+  return params.flatMap((p) => (typeof p === 'object' && p !== null && 'ref' in p ? [(p as Ref).ref] : []));
+}
 
 export const OPTIMIZERS = ['rmsprop', 'adam', 'sgd'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];

@@ -42,3 +42,42 @@ describe('a trial\'s concrete model', () => {
     assert.throws(() => parseSpace(space, 's.json'), (err: unknown) => err instanceof InputError && err.where === 'compile.optimizer' && /can be inactive/.test(err.what));
   });
 });
+
+describe('repeated layers ("repeat": "$num_layers", "$units_{i}")', () => {
+  const space = (units: Record<string, unknown>[]): unknown => ({
+    name: 's',
+    data: { train: 'a', valid: 'b', test: 'c' },
+    hyperparameters: [{ name: 'num_layers', type: 'int', min: 1, max: 3 }, ...units],
+    model: [{ dense: '$units_{i}', activation: 'relu', repeat: '$num_layers' }, { dense: 1, activation: 'sigmoid' }],
+    compile: { loss: 'binary_crossentropy' },
+  });
+  const units = [
+    { name: 'units_0', type: 'choice', values: [4, 8] },
+    { name: 'units_1', type: 'choice', values: [4, 8], when: { num_layers: [2, 3] } },
+    { name: 'units_2', type: 'choice', values: [4, 8], when: { num_layers: [3] } },
+  ];
+
+  it('builds one layer per repetition with that repetition\'s hyperparameter', () => {
+    const spec = parseSpace(space(units), 's.json');
+    const m = concreteModel(spec.model, spec.compile, { num_layers: 3, units_0: 8, units_1: 4, units_2: 8 }, 5);
+    assert.deepEqual(m.layers.map((l) => (l.kind === 'dense' ? l.units : -1)), [8, 4, 8, 1]);
+    const two = concreteModel(spec.model, spec.compile, { num_layers: 2, units_0: 4, units_1: 8 }, 5);
+    assert.deepEqual(two.layers.map((l) => (l.kind === 'dense' ? l.units : -1)), [4, 8, 1]);
+    assert.equal(spec.space.cardinality(), 2 + 4 + 8);
+  });
+
+  it('refuses a repetition whose hyperparameter does not exist', () => {
+    assert.throws(() => parseSpace(space(units.slice(0, 2)), 's.json'), (err: unknown) => err instanceof InputError && err.where === 'model[0]' && /uses \$units_2 \(repetition 3 of 3\), which is not a hyperparameter/.test(err.what));
+  });
+
+  it('refuses a repetition whose hyperparameter can be inactive then', () => {
+    const wrong = units.map((u) => (u.name === 'units_2' ? { ...u, when: { num_layers: [2] } } : u));
+    assert.throws(() => parseSpace(space(wrong), 's.json'), (err: unknown) => err instanceof InputError && err.where === 'model[0]' && /uses \$units_2, which is inactive when .*"num_layers":3/.test(err.what));
+  });
+
+  it('refuses {i} outside a repeated layer', () => {
+    const s = space(units) as { model: Record<string, unknown>[] };
+    delete s.model[0]!['repeat'];
+    assert.throws(() => parseSpace(s, 's.json'), (err: unknown) => err instanceof InputError && /only a layer with "repeat"/.test(err.what));
+  });
+});

@@ -1,0 +1,69 @@
+import { discreteValues } from './hyperparameter.js';
+import { JsonParser, show } from './json-parser.js';
+import type { Space } from './space.js';
+import { ACTIVATIONS, LOSSES, OPTIMIZERS, layerRefs, type Activation, type CompileSpec, type LayerSpec, type Param } from './study-spec.js';
+
+/** Parses the `model` and `compile` sections of a space file. */
+export class ModelParser extends JsonParser {
+  layer(v: unknown, where: string, space: Space): LayerSpec {
+    const layer = this.layerBody(v, where, space);
+    if (layer.repeat === undefined && layerRefs(layer).some((r) => r.includes('{i}'))) {
+      this.fail(where, 'uses {i} in a $name, which only a layer with "repeat" has');
+    }
+    return layer;
+  }
+
+  private layerBody(v: unknown, where: string, space: Space): LayerSpec {
+    const l = this.object(v, where);
+    const cond = l['if'] === undefined ? {} : { if: this.ifName(l['if'], `${where}.if`, space) };
+    if ('dense' in l) {
+      this.only(l, where, ['dense', 'activation', 'if', 'repeat']);
+      const units = this.param(l['dense'], `${where}.dense`, space, (x, w) => this.int(x, w, 1));
+      const activation = this.param(l['activation'] ?? 'linear', `${where}.activation`, space, (x, w) => this.oneOf(x, w, ACTIVATIONS));
+      return { kind: 'dense', units, activation: activation as Param<Activation>, ...cond, ...this.repeat(l['repeat'], `${where}.repeat`, space) };
+    }
+    if ('dropout' in l) {
+      this.only(l, where, ['dropout', 'if', 'repeat']);
+      const rate = this.param(l['dropout'], `${where}.dropout`, space, (x, w) => {
+        const r = this.number(x, w);
+        if (r < 0 || r >= 1) this.fail(w, `must be a rate in [0, 1), got ${r}`);
+        return r;
+      });
+      return { kind: 'dropout', rate, ...cond, ...this.repeat(l['repeat'], `${where}.repeat`, space) };
+    }
+    return this.fail(where, `must be a dense or dropout layer ({"dense": units} or {"dropout": rate}), got ${show(v)}`);
+  }
+
+  ifName(v: unknown, where: string, space: Space): string {
+    const name = this.string(v, where);
+    const hp = space.byName.get(name);
+    if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(name)}`);
+    if (hp.type !== 'boolean') this.fail(where, `must name a boolean hyperparameter, got ${show(name)} (${hp.type})`);
+    return name;
+  }
+
+  /** `"repeat"`: a whole number, or an int or choice hyperparameter of whole numbers. */
+  repeat(v: unknown, where: string, space: Space): { repeat?: Param<number> } {
+    if (v === undefined) return {};
+    const repeat = this.param(v, where, space, (x, w) => this.int(x, w, 0));
+    if (typeof repeat === 'object' && !discreteValues(space.byName.get(repeat.ref)!)) this.fail(where, `must name an int or a choice of whole numbers, got "$${repeat.ref}"`);
+    return { repeat };
+  }
+
+  compile(v: unknown, space: Space): CompileSpec {
+    const c = this.object(v, 'compile');
+    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate']);
+    const loss = this.oneOf(c['loss'], 'compile.loss', LOSSES);
+    const name = this.param(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', space, (x, w) => this.oneOf(x, w, OPTIMIZERS));
+    const optimizer: CompileSpec['optimizer'] = { name };
+    if (c['learning_rate'] !== undefined) {
+      optimizer.learningRate = this.param(c['learning_rate'], 'compile.learning_rate', space, (x, w) => {
+        const r = this.number(x, w);
+        if (r <= 0) this.fail(w, `must be > 0, got ${r}`);
+        return r;
+      });
+    }
+    const metrics = c['metrics'] === undefined ? ['accuracy'] : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, ['accuracy'] as const));
+    return { loss, optimizer, metrics };
+  }
+}
