@@ -51,6 +51,17 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     assert.deepEqual(runs[1], runs[0]);
   });
 
+  for (const oracle of ['random', 'grid', 'bayesian', 'tpe']) {
+    it(`runs with --oracle ${oracle}`, () => {
+      const dir = tempDir();
+      const space = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 3, epochs: 1 }));
+      const run = tune(['run', space, '--oracle', oracle], dir);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, new RegExp(`^study tiny started oracle=${oracle} `, 'm'));
+      assert.equal(trialsOf(dir).filter((t) => t.status === 'complete').length, 3);
+    });
+  }
+
   it('resumes: a second run keeps the complete trials and adds up to max_trials', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir), { oracle: 'bayesian' }));
