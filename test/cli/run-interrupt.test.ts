@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { join } from 'node:path';
 import type { TrialRecord } from '../../src/study/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
 import { TUNE, tempDir, tune } from '../helpers/tune.js';
