@@ -2,8 +2,8 @@ import type { Rng } from '../random/rng.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
 import { GaussianProcess } from './gp.js';
-import { ENUMERATION_LIMIT, type Oracle, type ProposalContext } from './oracle.js';
-import { untriedSample } from './random.js';
+import type { Oracle, ProposalContext } from './oracle.js';
+import { lazyEnumeration, untriedSample } from './random.js';
 
 /** Defaults of the Bayesian oracle (KerasTuner's). */
 export const BAYESIAN_DEFAULTS = {
@@ -28,19 +28,21 @@ export const BAYESIAN_DEFAULTS = {
  */
 export class BayesianOracle implements Oracle {
   readonly name = 'bayesian';
-  private all: Values[] | undefined | null = null;
+  private readonly enumerated: () => Values[] | undefined;
 
   constructor(
     private readonly space: Space,
     private readonly rng: Rng,
     private readonly direction: 'max' | 'min',
     private readonly options = BAYESIAN_DEFAULTS,
-  ) {}
+  ) {
+    this.enumerated = lazyEnumeration(space);
+  }
 
   propose(context: ProposalContext): Values | undefined {
     const initial = this.options.initialPointsPerDimension * this.space.dimensions;
     if (context.completed.length < Math.max(1, initial) - context.pending.length || context.completed.length === 0) {
-      return untriedSample(this.space, this.rng, context.tried, () => this.enumerated());
+      return untriedSample(this.space, this.rng, context.tried, this.enumerated);
     }
     const sign = this.direction === 'max' ? 1 : -1;
     const gp = new GaussianProcess(this.options.alpha);
@@ -56,11 +58,6 @@ export class BayesianOracle implements Oracle {
       return p.mean + this.options.beta * p.std;
     };
     return this.best(ucb, context.tried);
-  }
-
-  private enumerated(): Values[] | undefined {
-    if (this.all === null) this.all = this.space.enumerate(ENUMERATION_LIMIT);
-    return this.all;
   }
 
   private best(ucb: (point: number[]) => number, tried: Set<string>): Values | undefined {

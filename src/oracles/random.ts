@@ -9,16 +9,24 @@ import { ENUMERATION_LIMIT, MAX_COLLISIONS, type Oracle, type ProposalContext } 
  */
 export class RandomOracle implements Oracle {
   readonly name = 'random';
-  private all: Values[] | undefined | null = null;
+  private readonly enumerated: () => Values[] | undefined;
 
   constructor(
     private readonly space: Space,
     private readonly rng: Rng,
-  ) {}
+  ) {
+    this.enumerated = lazyEnumeration(space);
+  }
 
   propose(context: ProposalContext): Values | undefined {
-    return untriedSample(this.space, this.rng, context.tried, () => (this.all === null ? (this.all = this.space.enumerate(ENUMERATION_LIMIT)) : this.all));
+    return untriedSample(this.space, this.rng, context.tried, this.enumerated);
   }
+}
+
+/** Every value set of a small space, listed on first use and kept (undefined for a large one). */
+export function lazyEnumeration(space: Space): () => Values[] | undefined {
+  let all: Values[] | undefined | null = null;
+  return () => (all === null ? (all = space.enumerate(ENUMERATION_LIMIT)) : all);
 }
 
 /** A random untried values set, or undefined when none is left. Shared by every oracle. */

@@ -3,9 +3,8 @@ import { fromUnit, toUnit } from '../space/encoding.js';
 import type { Hyperparameter, Value, Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
 import type { Oracle, ProposalContext } from './oracle.js';
-import { ENUMERATION_LIMIT } from './oracle.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';
-import { untriedSample } from './random.js';
+import { lazyEnumeration, untriedSample } from './random.js';
 
 /** Defaults of the TPE oracle (Optuna's). */
 export const TPE_DEFAULTS = {
@@ -33,18 +32,19 @@ type Estimator = { sample(rng: Rng): number; logPdf(x: number): number };
  */
 export class TpeOracle implements Oracle {
   readonly name = 'tpe';
-  private all: Values[] | undefined | null = null;
+  private readonly enumerated: () => Values[] | undefined;
 
   constructor(
     private readonly space: Space,
     private readonly rng: Rng,
     private readonly direction: 'max' | 'min',
     private readonly options = TPE_DEFAULTS,
-  ) {}
+  ) {
+    this.enumerated = lazyEnumeration(space);
+  }
 
   propose(context: ProposalContext): Values | undefined {
-    const enumerate = (): Values[] | undefined => (this.all === null ? (this.all = this.space.enumerate(ENUMERATION_LIMIT)) : this.all);
-    if (context.completed.length < this.options.startupTrials) return untriedSample(this.space, this.rng, context.tried, enumerate);
+    if (context.completed.length < this.options.startupTrials) return untriedSample(this.space, this.rng, context.tried, this.enumerated);
     const sorted = [...context.completed].sort((a, b) => (this.direction === 'max' ? b.score - a.score : a.score - b.score));
     const n = goodCount(sorted.length);
     const good = sorted.slice(0, n).map((o) => o.values);
@@ -76,7 +76,7 @@ export class TpeOracle implements Oracle {
       }
       if (score > bestScore && !context.tried.has(this.space.key(values))) [best, bestScore] = [values, score];
     }
-    return best ?? untriedSample(this.space, this.rng, context.tried, enumerate);
+    return best ?? untriedSample(this.space, this.rng, context.tried, this.enumerated);
   }
 }
 
