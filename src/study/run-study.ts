@@ -133,14 +133,17 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     }
     await Promise.allSettled([...running.values()].map((r) => r.done));
   } finally {
-    if (signal.aborted || reason === 'interrupted') {
-      reason = 'interrupted';
+    if (signal.aborted) reason = 'interrupted';
+    // Whatever ended the loop, no trial runs on after it: the next run starts them again.
+    try {
       storage.interruptRunning(study.id);
+    } catch {
+      // The storage itself failed; its error is already on its way out.
     }
     await pool.destroy();
   }
   const best = bestTrial(storage.trials(study.id), tuner.direction);
-  listener({ type: 'study-finished', reason, seconds: (performance.now() - started) / 1000, ...(best ? { best: { number: best.number, values: best.values, score: best.score! } } : {}) });
+  listener({ type: 'study-finished', reason: reason ?? 'interrupted', seconds: (performance.now() - started) / 1000, ...(best ? { best: { number: best.number, values: best.values, score: best.score! } } : {}) });
   return { reason, backend, ...(lastError !== undefined ? { lastError } : {}) };
 }
 
