@@ -52,6 +52,8 @@ export interface TunerSpec {
   seed: number;
   /** The run stops after this many failed trials in a row. */
   maxConsecutiveFailedTrials: number;
+  /** A trial whose attempt fails is run again this many times before it counts as failed. */
+  maxRetriesPerTrial: number;
   /** Stops an execution early, like Keras' EarlyStopping callback. */
   earlyStopping?: EarlyStopping;
 }
@@ -87,6 +89,7 @@ export const TUNER_DEFAULTS = {
   validationBatchSize: 34,
   seed: 0,
   maxConsecutiveFailedTrials: 3,
+  maxRetriesPerTrial: 0,
 };
 
 /** Keras' default learning rates. */

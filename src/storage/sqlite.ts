@@ -155,6 +155,17 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  retryTrial(trialId: number): TrialRecord {
+    return this.write(() => {
+      const { status } = this.trialById(trialId);
+      if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial is retried`);
+      this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
+      this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
+      this.sql(`UPDATE trials SET started_at = ? WHERE id = ?`).run(now(), trialId);
+      return this.trialById(trialId);
+    });
+  }
+
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
   recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void {
     this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(

@@ -31,6 +31,11 @@ export interface Storage {
   createTrial(studyId: number, values: Values): TrialRecord;
   /** Sets an interrupted trial running again (same number and values); returns it. */
   restartTrial(trialId: number): TrialRecord;
+  /**
+   * Starts a running trial over after its attempt crashed (max_retries_per_trial): its epochs
+   * and weights are dropped, its start time is now. Throws Error for a trial not running.
+   */
+  retryTrial(trialId: number): TrialRecord;
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
   recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void;
   /** The epochs of a trial, ordered by execution then epoch. */

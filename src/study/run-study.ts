@@ -13,6 +13,8 @@ import type { EpochMetrics, StudyRecord, TrialRecord } from './trial.js';
 
 /** Weights are kept for this many best trials; older ones are pruned so the file stays small. */
 export const WEIGHTS_KEPT = 5;
+/** How long a failed attempt's last epoch messages are awaited before its retry starts. */
+const RETRY_DRAIN_MS = 1000;
 
 export interface RunOverrides {
   workers?: number;
@@ -71,7 +73,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   let lastError: string | undefined;
   let reason: StudyEndReason | undefined;
 
-  const runOne = async (trial: TrialRecord): Promise<void> => {
+  const runOne = async (trial: TrialRecord, attempt = 1): Promise<void> => {
     const { port1, port2 } = new MessageChannel();
     const t0 = performance.now();
     const drained = new Promise<void>((resolve) => {
@@ -99,6 +101,15 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     } catch (err) {
       if (signal.aborted) return;
       lastError = err instanceof Error ? err.message : String(err);
+      if (attempt <= tuner.maxRetriesPerTrial) {
+        // Epochs of the failed attempt still in flight must land before they are dropped; a
+        // worker that died sends no end marker, hence the bound.
+        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
+        port1.close();
+        const again = storage.retryTrial(trial.id);
+        listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true });
+        return runOne(again, attempt + 1);
+      }
       storage.failTrial(trial.id, lastError, (performance.now() - t0) / 1000);
       consecutiveFailures++;
       listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: lastError });

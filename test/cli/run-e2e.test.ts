@@ -105,6 +105,15 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     assert.equal(trialsOf(dir).length, 4);
   });
 
+  it('retries a failing trial max_retries_per_trial times before it counts as failed', () => {
+    const dir = tempDir();
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir, { scale: 5e37 }), { max_trials: 6, epochs: 2, max_retries_per_trial: 2, max_consecutive_failed_trials: 1 }));
+    const run = tune(['run', space, '--workers', '1'], dir);
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal((run.stdout.match(/^trial 1 resumed/gm) ?? []).length, 2, run.stdout);
+    assert.deepEqual(trialsOf(dir).map((t) => [t.number, t.status]), [[1, 'failed']]);
+  });
+
   it('fails a trial whose loss turns NaN, and stops after 3 in a row with the last error', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir, { scale: 5e37 }), { max_trials: 6, epochs: 2 }));

@@ -166,6 +166,20 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       assert.equal(s.createTrial(study.id, {}).number, 2);
     });
 
+    it('retries a running trial from scratch, and refuses a trial that is not running', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = s.createTrial(study.id, { lr: 0.1 });
+      s.recordEpoch(t.id, 1, 1, metrics(0.4));
+      s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.from([1]) }] });
+      const again = s.retryTrial(t.id);
+      assert.deepEqual([again.id, again.number, again.status, again.values], [t.id, 1, 'running', { lr: 0.1 }]);
+      assert.deepEqual(s.epochs(t.id), []);
+      assert.equal(s.loadWeights(t.id), undefined);
+      s.failTrial(t.id, 'boom', 1);
+      assert.throws(() => s.retryTrial(t.id), /failed/);
+    });
+
     it('returns epochs ordered by execution then epoch, metrics intact (NaN too)', () => {
       const s = fresh();
       const t = s.createTrial(s.openStudy('s', SPACE, 'val_accuracy', 'max', false).id, {});
