@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { formatValues } from '../tui/format.js';
+import { formatScore, formatValues } from '../tui/format.js';
 import { intFlag } from './parse.js';
 import { DEFAULT_DB, chooseStudy, openExisting } from './study-access.js';
 
@@ -10,7 +10,7 @@ interface ReadFlags {
   json?: boolean;
 }
 
-const score = (s: number | null): string => (s === null ? '-' : s.toFixed(4));
+const score = (s: number | null): string => formatScore(s ?? Number.NaN);
 
 export function registerList(program: Command): void {
   program
