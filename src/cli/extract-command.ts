@@ -85,7 +85,11 @@ export function registerExtract(program: Command): void {
     });
 }
 
-function baseSpec(flags: ExtractFlags): BaseSpec {
+/**
+ * The base that `--base`, `--weights` and `--layer` name, checked together. Shared by extract
+ * and predict; throws InputError for a flag that does not fit the base.
+ */
+export function baseSpec(flags: { base: string; weights?: string; layer?: string }): BaseSpec {
   if (flags.base === 'vgg19') {
     if (flags.layer !== undefined) throw new InputError('command line', '--layer', 'applies to tfjs models only; vgg19 always ends at block5_pool');
     return { kind: 'vgg19', weights: flags.weights ?? kerasCachedWeights() };
@@ -98,7 +102,7 @@ function baseSpec(flags: ExtractFlags): BaseSpec {
 }
 
 /** Keras' own cached copy of the VGG19 weights, or InputError asking for --weights. */
-export function kerasCachedWeights(): string {
+function kerasCachedWeights(): string {
   const home = process.env['KERAS_HOME'] ?? join(homedir(), '.keras');
   const cached = join(home, 'models', VGG19_WEIGHTS_FILE);
   if (existsSync(cached)) return cached;

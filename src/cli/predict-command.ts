@@ -1,16 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
-import { InputError, reason } from '../errors.js';
-import type { BaseSpec } from '../extract/bases/base.js';
+import { InputError } from '../errors.js';
 import { defaultPreprocessing, loadBase } from '../extract/bases/load-base.js';
-import { fileHandler, readModelJson } from '../extract/bases/model-files.js';
+import { loadLayersFile, readModelJson } from '../extract/bases/model-files.js';
 import { featuresOf } from '../extract/features-of.js';
 import { checkImages } from '../extract/decode-image.js';
 import type { Pooling } from '../extract/pooling.js';
 import type { PreprocessMode } from '../extract/preprocess.js';
 import type { ExportMetadata } from '../export/tfjs-layers.js';
-import { kerasCachedWeights } from './extract-command.js';
+import { baseSpec } from './extract-command.js';
 import { choiceFlag } from './parse.js';
 
 interface PredictFlags {
@@ -40,18 +39,13 @@ export function registerPredict(program: Command): void {
       const f = meta.features;
       const baseName = flags.base ?? f.base;
       if (!baseName || f.inputSize === undefined) throw new InputError(flags.model, 'userDefinedMetadata.tune.features', 'does not say which base made the features; pass --base');
-      const spec: BaseSpec =
-        baseName === 'vgg19' ? { kind: 'vgg19', weights: flags.weights ?? kerasCachedWeights() } : { kind: 'tfjs', model: baseName, ...((flags.layer ?? f.layer) !== undefined ? { layer: (flags.layer ?? f.layer)! } : {}) };
+      // The recorded layer belongs to a tfjs base; VGG19 has no cut to make.
+      const layer = flags.layer ?? (baseName === 'vgg19' ? undefined : f.layer);
+      const spec = baseSpec({ base: baseName, ...(flags.weights !== undefined ? { weights: flags.weights } : {}), ...(layer !== undefined ? { layer } : {}) });
       await checkImages(images);
       await useBackend(flags.backend);
       const base = await loadBase(spec, f.inputSize);
-      let classifier: tf.LayersModel;
-      try {
-        classifier = await tf.loadLayersModel(fileHandler(flags.model, json));
-      } catch (err) {
-        if (err instanceof InputError) throw err;
-        throw new InputError(flags.model, 'model', `cannot be loaded as a tfjs Layers model (${reason(err)})`);
-      }
+      const classifier = await loadLayersFile(flags.model, json);
       const mode = (f.preprocessing as PreprocessMode | undefined) ?? defaultPreprocessing(spec);
       const { features } = await featuresOf(base, images, f.inputSize, mode, (f.pooling as Pooling | undefined) ?? 'none');
       const dim = features.length / images.length;

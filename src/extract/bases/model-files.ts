@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { InputError, reason } from '../../errors.js';
 
 /** A tfjs model.json as written by tfjs-converter or `model.save`. */
@@ -58,4 +58,17 @@ export function fileHandler(path: string, json: ModelJson): tf.io.IOHandler {
       return { ...(rest as tf.io.ModelArtifacts), weightSpecs, weightData };
     },
   };
+}
+
+/**
+ * Loads a Layers model from `json` (read from `path`). A file problem stays the InputError it
+ * is; anything tfjs rejects becomes one naming the model. Used by the bases and by predict.
+ */
+export async function loadLayersFile(path: string, json: ModelJson, options?: tf.io.LoadOptions): Promise<tf.LayersModel> {
+  try {
+    return await tf.loadLayersModel(fileHandler(path, json), options);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(path, 'model', `cannot be loaded as a tfjs Layers model (${reason(err)})`);
+  }
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InputError, reason } from '../../errors.js';
 import type { ConvBase } from './base.js';
 import { cutTopology } from './layers-topology.js';
-import { fileHandler, isGraphModel, readModelJson } from './model-files.js';
+import { fileHandler, isGraphModel, loadLayersFile, readModelJson } from './model-files.js';
 
 /**
  * Any tfjs Layers or Graph model from disk, cut at `layer` (a layer name, or a graph node name)
@@ -13,13 +13,7 @@ export async function loadTfjsModel(path: string, layer: string | undefined, siz
   const json = readModelJson(path);
   if (isGraphModel(json)) return loadGraph(path, json, layer);
   const modelTopology = cutTopology(path, json.modelTopology, layer, size);
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(fileHandler(path, { ...json, modelTopology }), { strict: false });
-  } catch (err) {
-    if (err instanceof InputError) throw err;
-    throw new InputError(path, 'model', `cannot be loaded as a tfjs Layers model (${reason(err)})`);
-  }
+  const model = await loadLayersFile(path, { ...json, modelTopology }, { strict: false });
   return {
     name: path,
     ...(layer !== undefined ? { layer } : {}),
