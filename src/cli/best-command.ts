@@ -4,7 +4,7 @@ import { readFeatureMeta, readFeatures } from '../data/read-features.js';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { Mlp } from '../engine/mlp.js';
 import { concreteModel } from '../engine/model-spec.js';
-import { evaluate } from '../engine/train.js';
+import { evaluate, splitTensors } from '../engine/train.js';
 import { InputError } from '../errors.js';
 import { exportLayersModel } from '../export/tfjs-layers.js';
 import { dataPaths } from '../study/load-data.js';
@@ -51,10 +51,9 @@ export function registerBest(program: Command): void {
         const backend = await useBackend(flags.backend);
         const model = concreteModel(spec.model, spec.compile, best.values, test.dim);
         const mlp = Mlp.fromWeights(model, weights);
-        const x = tf.tensor2d(test.data, [test.rows, test.dim]);
-        const y = tf.tensor1d(Float32Array.from(test.labels));
-        const scores = evaluate(mlp, { x, y, rows: test.rows });
-        tf.dispose([x, y]);
+        const split = splitTensors(test);
+        const scores = evaluate(mlp, split);
+        tf.dispose([split.x, split.y]);
         mlp.dispose();
         const result = {
           study: study.name, trial: best.number, values: best.values, objective: study.objective, direction: study.direction,

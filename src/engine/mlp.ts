@@ -57,14 +57,6 @@ export class Mlp {
     return h;
   }
 
-  /** Class probabilities: sigmoid of one unit, or softmax. */
-  probabilities(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const z = this.logits(x);
-      return this.model.loss === 'binary_crossentropy' ? tf.sigmoid(z) : tf.softmax(z);
-    });
-  }
-
   /** The current weights, copied out. */
   weights(): StoredWeights {
     return { tensors: this.variables.map((t) => ({ shape: t.shape.slice(), values: t.dataSync() as Float32Array })) };

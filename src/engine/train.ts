@@ -15,6 +15,11 @@ export interface SplitTensors {
   rows: number;
 }
 
+/** A whole split as tensors (labels as floats, as the losses take them). */
+export function splitTensors(split: { data: Float32Array; labels: Int32Array; rows: number; dim: number }): SplitTensors {
+  return { x: tf.tensor2d(split.data, [split.rows, split.dim]), y: tf.tensor1d(Float32Array.from(split.labels)), rows: split.rows };
+}
+
 /** The training split cut once into batches: slicing a big tensor per step is slow in tfjs-wasm. */
 export interface Batches {
   batches: { x: tf.Tensor2D; y: tf.Tensor1D; size: number }[];

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../engine/backend.js';
 import { concreteModel } from '../engine/model-spec.js';
-import { makeBatches, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
-import type { EpochMessage, SharedSplit, TrialOutcome, TrialTask } from './messages.js';
+import { makeBatches, splitTensors, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
+import type { EpochMessage, TrialOutcome, TrialTask } from './messages.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
 
@@ -12,13 +12,9 @@ function tensors(task: TrialTask): { train: Batches; valid: SplitTensors } {
   if (cache?.key !== key) {
     if (cache) tf.dispose([...cache.train.batches.flatMap((b) => [b.x, b.y]), cache.valid.x, cache.valid.y]);
     const { data, labels, rows, dim } = task.train;
-    cache = { key, train: makeBatches(data, labels, rows, dim, task.batchSize), valid: toTensors(task.valid) };
+    cache = { key, train: makeBatches(data, labels, rows, dim, task.batchSize), valid: splitTensors(task.valid) };
   }
   return cache;
-}
-
-function toTensors(split: SharedSplit): SplitTensors {
-  return { x: tf.tensor2d(split.data, [split.rows, split.dim]), y: tf.tensor1d(Float32Array.from(split.labels)), rows: split.rows };
 }
 
 /** Piscina's entry point: every execution of one trial, epochs reported as they end. */
