@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
-import { formatScore, formatValues } from '../tui/format.js';
+import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
 import { intFlag } from './parse.js';
 import { DEFAULT_DB, chooseStudy, openExisting } from './study-access.js';
 
@@ -29,10 +29,15 @@ export function registerList(program: Command): void {
           return;
         }
         process.stdout.write(`study ${study.name}: ${trials.length} trials (${study.objective}, ${study.direction})\n`);
-        process.stdout.write(`${'trial'.padStart(5)}  ${'status'.padEnd(11)}  ${'score'.padStart(7)}  ${'epoch'.padStart(5)}  ${'time'.padStart(7)}  values\n`);
+        // Hyperband studies get their schedule columns: where each trial sits, and whom it continues.
+        const scheduled = trials.some((t) => t.schedule !== null);
+        const scheduleHead = scheduled ? `${'bracket'.padStart(7)}  ${'round'.padStart(5)}  ${'from'.padStart(5)}  ${'epochs'.padStart(7)}  ` : '';
+        process.stdout.write(`${'trial'.padStart(5)}  ${'status'.padEnd(11)}  ${'score'.padStart(7)}  ${'epoch'.padStart(5)}  ${'time'.padStart(7)}  ${scheduleHead}values\n`);
         for (const t of trials) {
           const time = t.seconds === null ? '-' : `${t.seconds.toFixed(1)}s`;
-          process.stdout.write(`${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ${time.padStart(7)}  ${formatValues(t.values)}\n`);
+          const s = t.schedule;
+          const place = !scheduled ? '' : s === null ? `${'-'.padStart(7)}  ${'-'.padStart(5)}  ${'-'.padStart(5)}  ${'-'.padStart(7)}  ` : `${String(s.bracket).padStart(7)}  ${String(s.round).padStart(5)}  ${(s.parent === undefined ? '-' : `#${s.parent}`).padStart(5)}  ${`${s.initialEpoch + 1}-${s.epochs}`.padStart(7)}  `;
+          process.stdout.write(`${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ${time.padStart(7)}  ${place}${formatValues(t.values)}\n`);
         }
       } finally {
         storage.close();
@@ -59,6 +64,7 @@ export function registerList(program: Command): void {
         }
         process.stdout.write(`trial ${trial.number} of study ${study.name}: ${trial.status}, score ${score(trial.score)}, best epoch ${trial.bestEpoch ?? '-'}\n`);
         process.stdout.write(`values: ${formatValues(trial.values)}\n`);
+        if (trial.schedule) process.stdout.write(`hyperband: ${describeSchedule(trial.schedule)}\n`);
         if (trial.error) process.stdout.write(`error: ${trial.error}\n`);
         process.stdout.write(`${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`);
         for (const e of epochs) {

@@ -12,6 +12,13 @@ export interface ConcreteModel {
   loss: CompileSpec['loss'];
 }
 
+/**
+ * A trial's values that build no model (a dropout rate of 1, a width of 2.5): the trial is
+ * marked invalid, never trained, and never retried. A space check cannot always see these
+ * ahead, since it checks a continuous range's ends, not every value inside.
+ */
+export class InvalidValues extends Error {}
+
 /** A parameter's value in a trial; `index` fills `{i}` in the names of repeated layers. */
 function resolve<T extends Value>(param: Param<T>, values: Values, index = 0): T {
   if (typeof param === 'object' && param !== null && 'ref' in param) {
@@ -34,18 +41,22 @@ export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: 
     if (layer.if !== undefined && values[layer.if] !== true) continue;
     const times = layer.repeat === undefined ? 1 : resolve(layer.repeat, values);
     for (let i = 0; i < times; i++) {
-      if (layer.kind === 'dense') layers.push({ kind: 'dense', units: resolve(layer.units, values, i), activation: resolve(layer.activation, values, i) });
-      else layers.push({ kind: 'dropout', rate: resolve(layer.rate, values, i) });
+      if (layer.kind === 'dense') {
+        const units = resolve(layer.units, values, i);
+        if (!Number.isInteger(units) || units < 1) throw new InvalidValues(`a dense layer needs a whole number of units >= 1, got ${String(units)}`);
+        layers.push({ kind: 'dense', units, activation: resolve(layer.activation, values, i) });
+      } else {
+        const rate = resolve(layer.rate, values, i);
+        if (!(rate >= 0 && rate < 1)) throw new InvalidValues(`a dropout rate must be in [0, 1), got ${String(rate)}`);
+        layers.push({ kind: 'dropout', rate });
+      }
     }
   }
   const lr = compile.optimizer.learningRate;
   const name = resolve(compile.optimizer.name, values);
-  return {
-    inputDim,
-    layers,
-    optimizer: { name, learningRate: lr === undefined ? DEFAULT_LEARNING_RATE[name] : resolve(lr, values) },
-    loss: compile.loss,
-  };
+  const learningRate = lr === undefined ? DEFAULT_LEARNING_RATE[name] : resolve(lr, values);
+  if (!(learningRate > 0)) throw new InvalidValues(`the learning rate must be > 0, got ${String(learningRate)}`);
+  return { inputDim, layers, optimizer: { name, learningRate }, loss: compile.loss };
 }
 
 /** Shapes of the trainable tensors in order: each dense layer's kernel (in, out) then bias (out). */

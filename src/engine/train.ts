@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random/rng.js';
-import type { StoredWeights } from '../storage/storage.js';
+import type { Checkpoint, StoredWeights } from '../storage/storage.js';
 import type { EarlyStopping } from '../space/study-spec.js';
 import type { EpochMetrics } from '../study/trial.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { Mlp } from './mlp.js';
-import type { ConcreteModel } from './model-spec.js';
+import { weightShapes, type ConcreteModel } from './model-spec.js';
 import { makeOptimizer } from './optimizers.js';
 
 /** A split as tensors, made once per worker and reused by every trial. */
@@ -46,6 +46,10 @@ export interface ExecutionSettings {
   objective: keyof EpochMetrics;
   direction: 'max' | 'min';
   seed: number;
+  /** Start from this state instead of fresh weights (a promoted Hyperband trial). */
+  resume?: Checkpoint;
+  /** Also keep the optimizer's state at the best epoch, for a trial that may be promoted. */
+  checkpoint?: boolean;
 }
 
 export interface ExecutionResult {
@@ -55,6 +59,8 @@ export interface ExecutionResult {
   bestEpoch: number;
   /** The weights at that epoch (KerasTuner checkpoints the best epoch). */
   weights: StoredWeights;
+  /** Weights and optimizer state at that epoch, when the settings asked for it. */
+  checkpoint?: Checkpoint;
 }
 
 /**
@@ -62,10 +68,13 @@ export interface ExecutionResult {
  * every row used each epoch, then validation on the whole valid split. Calls `onEpoch` after
  * each epoch. Throws when the loss stops being finite, which fails the trial.
  */
-export function trainExecution(model: ConcreteModel, train: Batches, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void): ExecutionResult {
+export async function trainExecution(
+  model: ConcreteModel, train: Batches, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void,
+): Promise<ExecutionResult> {
   const rng = new Rng(settings.seed);
-  const mlp = new Mlp(model, Mlp.initial(model, rng));
+  const mlp = new Mlp(model, settings.resume ? resumedWeights(model, settings.resume) : Mlp.initial(model, rng));
   const optimizer = makeOptimizer(model);
+  if (settings.resume) await restoreOptimizer(optimizer, settings.resume);
   const dropoutSeed = (): number => rng.int(0x7fffffff);
   let best: ExecutionResult | undefined;
   const stopper = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
@@ -77,13 +86,44 @@ export function trainExecution(model: ConcreteModel, train: Batches, valid: Spli
       onEpoch(epoch, metrics);
       const value = metrics[settings.objective];
       const better = best === undefined || (settings.direction === 'max' ? value > best.best : value < best.best);
-      if (better) best = { best: value, bestEpoch: epoch, weights: mlp.weights() };
+      if (better) {
+        const weights = mlp.weights();
+        best = { best: value, bestEpoch: epoch, weights, ...(settings.checkpoint ? { checkpoint: { weights, ...(await optimizerState(optimizer)) } } : {}) };
+      }
       if (stopper?.(metrics)) break;
     }
     return best!;
   } finally {
     mlp.dispose();
     optimizer.dispose();
+  }
+}
+
+/** A checkpoint's weights, refused when they are not this model's shapes. */
+function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Array[] {
+  const shapes = weightShapes(model);
+  const stored = checkpoint.weights.tensors;
+  if (stored.length !== shapes.length || stored.some((t, i) => t.shape.join('x') !== shapes[i]!.join('x'))) {
+    throw new Error(`the checkpoint's weights [${stored.map((t) => t.shape.join('x')).join(', ')}] do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
+  }
+  return stored.map((t) => t.values);
+}
+
+/** The optimizer's step count and slot tensors, copied out (tfjs hands out its live variables). */
+async function optimizerState(optimizer: tf.Optimizer): Promise<Omit<Checkpoint, 'weights'>> {
+  const [iterations, ...slots] = await optimizer.getWeights();
+  const steps = iterations!.tensor.dataSync()[0]!;
+  iterations!.tensor.dispose();
+  return { iterations: steps, slots: { tensors: slots.map(({ tensor }) => ({ shape: tensor.shape.slice(), values: (tensor.dataSync() as Float32Array).slice() })) } };
+}
+
+/** Puts a checkpoint's optimizer state into a fresh optimizer of the same kind. */
+async function restoreOptimizer(optimizer: tf.Optimizer, checkpoint: Checkpoint): Promise<void> {
+  const tensors = [tf.scalar(checkpoint.iterations, 'int32'), ...checkpoint.slots.tensors.map((t) => tf.tensor(t.values, t.shape))];
+  try {
+    await optimizer.setWeights(tensors.map((tensor, i) => ({ name: i === 0 ? 'iter' : `slot_${i}`, tensor })));
+  } finally {
+    tf.dispose(tensors);
   }
 }
 

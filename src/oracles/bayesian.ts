@@ -2,7 +2,7 @@ import type { Rng } from '../random/rng.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
 import { GaussianProcess } from './gp.js';
-import type { Oracle, ProposalContext } from './oracle.js';
+import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { lazyEnumeration, untriedSample } from './random.js';
 
 /** Defaults of the Bayesian oracle (KerasTuner's). */
@@ -39,7 +39,11 @@ export class BayesianOracle implements Oracle {
     this.enumerated = lazyEnumeration(space);
   }
 
-  propose(context: ProposalContext): Values | undefined {
+  propose(context: ProposalContext): Proposal | undefined {
+    return asProposal(this.next(context));
+  }
+
+  private next(context: ProposalContext): Values | undefined {
     const initial = this.options.initialPointsPerDimension * this.space.dimensions;
     if (context.completed.length < Math.max(1, initial) - context.pending.length || context.completed.length === 0) {
       return untriedSample(this.space, this.rng, context.tried, this.enumerated);

@@ -2,7 +2,7 @@ import type { Values } from '../space/hyperparameter.js';
 import { defaultValue, discreteValues, type Hyperparameter } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
 import { fromUnit } from '../space/encoding.js';
-import type { Oracle, ProposalContext } from './oracle.js';
+import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 
 /** Points a float without `step` contributes to the grid (KerasTuner's). */
 export const GRID_FLOAT_POINTS = 10;
@@ -18,7 +18,11 @@ export class GridOracle implements Oracle {
 
   constructor(private readonly space: Space) {}
 
-  propose(context: ProposalContext): Values | undefined {
+  propose(context: ProposalContext): Proposal | undefined {
+    return asProposal(this.next(context));
+  }
+
+  private next(context: ProposalContext): Values | undefined {
     this.order ??= [this.defaults(), ...this.combinations()];
     return this.order.find((values) => !context.tried.has(this.space.key(values)));
   }

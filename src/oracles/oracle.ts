@@ -1,5 +1,39 @@
 import type { Values } from '../space/hyperparameter.js';
 
+/**
+ * Where a trial sits in a Hyperband schedule (KerasTuner's tuner/* values): it trains from
+ * epoch `initialEpoch` to `epochs`, continuing from trial `parent` (a trial number) when set.
+ */
+export interface Schedule {
+  iteration: number;
+  bracket: number;
+  round: number;
+  initialEpoch: number;
+  epochs: number;
+  parent?: number;
+}
+
+/** A trial of the study as an oracle sees it, whatever its status. */
+export interface PastTrial {
+  number: number;
+  values: Values;
+  status: string;
+  score: number | null;
+  schedule: Schedule | null;
+}
+
+/** What an oracle asks the study to run next. */
+export interface Proposal {
+  values: Values;
+  /** Set by Hyperband: how long to train, and from which trial's checkpoint. */
+  schedule?: Schedule;
+}
+
+/** Values as a proposal, keeping "nothing left" as undefined. */
+export function asProposal(values: Values | undefined): Proposal | undefined {
+  return values && { values };
+}
+
 /** A finished trial as an oracle sees it. */
 export interface Observation {
   values: Values;
@@ -13,19 +47,30 @@ export interface ProposalContext {
   pending: Values[];
   /** Space keys (Space.key) of every values set already used, whatever its status. */
   tried: Set<string>;
+  /** Every trial of the study so far, by number (Hyperband reads its brackets from them). */
+  trials: PastTrial[];
 }
 
 /**
  * Decides the values of the next trial. The study (main thread) asks; an oracle never trains
- * and never stores. Implementations: RandomOracle, BayesianOracle (one file each).
+ * and never stores, and keeps no state the trials do not hold, so a resumed study or a second
+ * process asking gets the same answers. Implementations: RandomOracle, GridOracle,
+ * BayesianOracle, TpeOracle, HyperbandOracle (one file each).
  */
 export interface Oracle {
   readonly name: string;
   /**
-   * New values, never equal to one in `context.tried`, or undefined when no untried values
-   * set is left (the space is exhausted). Called by the study each time a worker is free.
+   * The next trial: new values, never equal to one in `context.tried` (only Hyperband's
+   * promotions repeat their parent's values, with a schedule saying so); 'wait' when nothing
+   * can be proposed until a running trial ends; undefined when the search is over (the space
+   * is exhausted, or the oracle's own plan is done). Called each time a worker is free.
    */
-  propose(context: ProposalContext): Values | undefined;
+  propose(context: ProposalContext): Proposal | 'wait' | undefined;
+  /**
+   * Trial numbers whose checkpoints a later proposal may still continue from; the study drops
+   * every other checkpoint. Oracles without promotions keep none.
+   */
+  checkpointsNeeded?(trials: PastTrial[]): number[];
 }
 
 /** Spaces up to this many distinct value sets are enumerated instead of sampled. */

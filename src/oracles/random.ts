@@ -1,7 +1,7 @@
 import type { Rng } from '../random/rng.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
-import { ENUMERATION_LIMIT, MAX_COLLISIONS, type Oracle, type ProposalContext } from './oracle.js';
+import { ENUMERATION_LIMIT, MAX_COLLISIONS, asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 
 /**
  * Uniform random search without repeats: draws until it finds an untried values set; when
@@ -18,7 +18,11 @@ export class RandomOracle implements Oracle {
     this.enumerated = lazyEnumeration(space);
   }
 
-  propose(context: ProposalContext): Values | undefined {
+  propose(context: ProposalContext): Proposal | undefined {
+    return asProposal(this.next(context));
+  }
+
+  private next(context: ProposalContext): Values | undefined {
     return untriedSample(this.space, this.rng, context.tried, this.enumerated);
   }
 }

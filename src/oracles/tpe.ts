@@ -2,7 +2,7 @@ import type { Rng } from '../random/rng.js';
 import { fromUnit, toUnit } from '../space/encoding.js';
 import type { Hyperparameter, Value, Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
-import type { Oracle, ProposalContext } from './oracle.js';
+import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';
 import { lazyEnumeration, untriedSample } from './random.js';
 
@@ -43,7 +43,11 @@ export class TpeOracle implements Oracle {
     this.enumerated = lazyEnumeration(space);
   }
 
-  propose(context: ProposalContext): Values | undefined {
+  propose(context: ProposalContext): Proposal | undefined {
+    return asProposal(this.next(context));
+  }
+
+  private next(context: ProposalContext): Values | undefined {
     if (context.completed.length < this.options.startupTrials) return untriedSample(this.space, this.rng, context.tried, this.enumerated);
     const sorted = [...context.completed].sort((a, b) => (this.direction === 'max' ? b.score - a.score : a.score - b.score));
     const n = goodCount(sorted.length);

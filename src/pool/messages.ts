@@ -2,7 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { BackendName } from '../engine/backend.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { CompileSpec, EarlyStopping, LayerSpec } from '../space/study-spec.js';
-import type { StoredWeights } from '../storage/storage.js';
+import type { Checkpoint, StoredWeights } from '../storage/storage.js';
 import type { EpochMetrics } from '../study/trial.js';
 
 /** A split in shared memory: posting it to a worker shares the buffers, never copies them. */
@@ -25,7 +25,14 @@ export interface TrialTask {
   values: Values;
   number: number;
   executions: number;
+  /** Epochs already trained by the checkpoints in `resume` (0 for a fresh trial). */
+  initialEpoch: number;
+  /** The epoch to train up to; epochs are numbered initialEpoch + 1 ... epochs. */
   epochs: number;
+  /** Per execution, the state to continue from (a promoted Hyperband trial). */
+  resume?: Checkpoint[];
+  /** Return each execution's checkpoint at its best epoch (a trial that may be promoted). */
+  checkpoint: boolean;
   earlyStopping?: EarlyStopping;
   batchSize: number;
   objective: keyof EpochMetrics;
@@ -49,4 +56,6 @@ export interface TrialOutcome {
   bestEpoch: number;
   weights: StoredWeights;
   executions: { best: number; bestEpoch: number }[];
+  /** Each execution's checkpoint at its best epoch, when the task asked for them. */
+  checkpoints?: Checkpoint[];
 }

@@ -24,11 +24,16 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     const { train, valid } = tensors(task);
     const model = concreteModel(task.model, task.compile, task.values, task.train.dim);
     const results: ExecutionResult[] = [];
+    const offset = task.initialEpoch;
     for (let execution = 1; execution <= task.executions; execution++) {
-      const settings = { epochs: task.epochs, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}), objective: task.objective, direction: task.direction, seed: task.seed + execution - 1 };
+      const resume = task.resume?.[execution - 1];
+      const settings = {
+        epochs: task.epochs - offset, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}), objective: task.objective,
+        direction: task.direction, seed: task.seed + execution - 1, checkpoint: task.checkpoint, ...(resume ? { resume } : {}),
+      };
       results.push(
-        trainExecution(model, train, valid, settings, (epoch, metrics) => {
-          const message: EpochMessage = { execution, epoch, metrics };
+        await trainExecution(model, train, valid, settings, (epoch, metrics) => {
+          const message: EpochMessage = { execution, epoch: offset + epoch, metrics };
           task.port.postMessage(message);
         }),
       );
@@ -36,7 +41,10 @@ export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
     const score = results.reduce((sum, r) => sum + r.best, 0) / results.length;
     const better = (a: ExecutionResult, b: ExecutionResult): boolean => (task.direction === 'max' ? a.best > b.best : a.best < b.best);
     const top = results.reduce((a, b) => (better(b, a) ? b : a));
-    return { score, bestEpoch: top.bestEpoch, weights: top.weights, executions: results.map((r) => ({ best: r.best, bestEpoch: r.bestEpoch })) };
+    return {
+      score, bestEpoch: offset + top.bestEpoch, weights: top.weights, executions: results.map((r) => ({ best: r.best, bestEpoch: offset + r.bestEpoch })),
+      ...(task.checkpoint ? { checkpoints: results.map((r) => r.checkpoint!) } : {}),
+    };
   } finally {
     // The end marker tells the main thread that every epoch message has been delivered.
     task.port.postMessage(null);

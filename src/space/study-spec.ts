@@ -36,7 +36,7 @@ export interface CompileSpec {
   metrics: string[];
 }
 
-export const ORACLES = ['random', 'grid', 'bayesian', 'tpe'] as const;
+export const ORACLES = ['random', 'grid', 'bayesian', 'tpe', 'hyperband'] as const;
 export type OracleName = (typeof ORACLES)[number];
 
 export interface TunerSpec {
@@ -56,6 +56,12 @@ export interface TunerSpec {
   maxRetriesPerTrial: number;
   /** Stops an execution early, like Keras' EarlyStopping callback. */
   earlyStopping?: EarlyStopping;
+  /** Hyperband's max_epochs; when absent, the study's `epochs`. */
+  maxEpochs?: number;
+  /** Hyperband's reduction factor (KerasTuner's default 3). */
+  factor: number;
+  /** Hyperband's hyperband_iterations (KerasTuner's default 1). */
+  hyperbandIterations: number;
 }
 
 /** Keras' EarlyStopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
@@ -90,6 +96,8 @@ export const TUNER_DEFAULTS = {
   seed: 0,
   maxConsecutiveFailedTrials: 3,
   maxRetriesPerTrial: 0,
+  factor: 3,
+  hyperbandIterations: 1,
 };
 
 /** Keras' default learning rates. */

@@ -1,15 +1,29 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
+import type { EpochMetrics, Schedule, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
 
 /*
  * SqliteStorage's tables, and how their rows become the frozen records Storage returns. Kept
  * apart from sqlite.ts so that the queries there read without the DDL and the mapping between.
  */
 
+const TRIALS_TABLE = `
+CREATE TABLE trials (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped')),
+  values_json TEXT NOT NULL, score REAL, best_epoch INTEGER, started_at TEXT NOT NULL,
+  finished_at TEXT, seconds REAL, error TEXT, schedule_json TEXT, UNIQUE (study_id, number));`;
+
+const CHECKPOINTS_TABLE = `
+CREATE TABLE checkpoints (
+  trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE, execution INTEGER NOT NULL,
+  iterations INTEGER NOT NULL, weight_count INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (trial_id, execution)) WITHOUT ROWID;`;
+
 /**
- * The tables of schema version 1, created in one transaction on a new file. AUTOINCREMENT so
- * that an overwritten study's ids are never reused: a `tune show` holding an old id must find
- * nothing rather than another study's trials.
+ * The tables of the current schema (version 2), created in one transaction on a new file.
+ * AUTOINCREMENT so that an overwritten study's ids are never reused: a `tune show` holding an
+ * old id must find nothing rather than another study's trials.
  */
 export const SCHEMA = `
 CREATE TABLE tune_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -17,12 +31,7 @@ CREATE TABLE studies (
   id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, space_json TEXT NOT NULL,
   objective TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('max', 'min')),
   created_at TEXT NOT NULL);
-CREATE TABLE trials (
-  id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
-  number INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
-  values_json TEXT NOT NULL, score REAL, best_epoch INTEGER, started_at TEXT NOT NULL,
-  finished_at TEXT, seconds REAL, error TEXT, UNIQUE (study_id, number));
+${TRIALS_TABLE}
 CREATE TABLE epochs (
   trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
   execution INTEGER NOT NULL, epoch INTEGER NOT NULL,
@@ -30,7 +39,27 @@ CREATE TABLE epochs (
   PRIMARY KEY (trial_id, execution, epoch)) WITHOUT ROWID;
 CREATE TABLE weights (
   trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
+${CHECKPOINTS_TABLE}
 `;
+
+/**
+ * Steps from each older schema version to the next; MIGRATIONS[v] turns version v into v + 1.
+ * They run inside the opening transaction with foreign keys off, so that rebuilding a table
+ * (SQLite cannot change a CHECK in place) does not cascade into the rows that point at it.
+ */
+export const MIGRATIONS: Record<number, string> = {
+  // 2: the invalid and stopped statuses, Hyperband schedules, and resumable checkpoints.
+  1: `
+${TRIALS_TABLE.replace('CREATE TABLE trials', 'CREATE TABLE trials_v2')}
+INSERT INTO trials_v2 (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error)
+  SELECT id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error FROM trials;
+DELETE FROM sqlite_sequence WHERE name = 'trials_v2';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'trials_v2', seq FROM sqlite_sequence WHERE name = 'trials';
+DROP TABLE trials;
+ALTER TABLE trials_v2 RENAME TO trials;
+${CHECKPOINTS_TABLE}
+`,
+};
 
 export interface StudyRow {
   id: number;
@@ -52,6 +81,7 @@ export interface TrialRow {
   finished_at: string | null;
   seconds: number | null;
   error: string | null;
+  schedule_json: string | null;
 }
 
 export interface EpochRow {
@@ -100,6 +130,7 @@ export function toTrial(row: TrialRow): TrialRecord {
     finishedAt: row.finished_at,
     seconds: row.seconds,
     error: row.error,
+    schedule: row.schedule_json === null ? null : Object.freeze(JSON.parse(row.schedule_json) as Schedule),
   });
 }
 

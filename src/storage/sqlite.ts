@@ -1,13 +1,13 @@
 import Database from 'better-sqlite3';
 import { InputError, reason } from '../errors.js';
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics, StudyRecord, TrialRecord } from '../study/trial.js';
-import { SCHEMA, type EpochRow, type StudyRow, type TrialRow, canonical, now, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
-import type { Storage, StoredWeights } from './storage.js';
+import type { EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
+import { MIGRATIONS, SCHEMA, type EpochRow, type StudyRow, type TrialRow, canonical, now, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
+import type { Checkpoint, Storage, StoredWeights } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Storage in one SQLite file, in WAL mode so that `tune show` can read while `tune run` writes. */
 export class SqliteStorage implements Storage {
@@ -29,8 +29,9 @@ export class SqliteStorage implements Storage {
       db = new Database(path);
       db.pragma('busy_timeout = 5000');
       db.pragma('journal_mode = WAL');
-      db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
+      // better-sqlite3 turns foreign keys on; they stay off until a migration has run (below).
+      db.pragma('foreign_keys = OFF');
     } catch (err) {
       db?.close();
       const notADb = (err as { code?: unknown }).code === 'SQLITE_NOTADB';
@@ -38,7 +39,9 @@ export class SqliteStorage implements Storage {
     }
     try {
       // Immediate, so that two tunes opening a new file at once cannot both create the schema.
+      // Foreign keys go on only after a migration, whose table rebuilds must not cascade.
       db.transaction(() => SqliteStorage.checkSchema(path, db!)).immediate();
+      db.pragma('foreign_keys = ON');
     } catch (err) {
       db.close();
       throw err;
@@ -61,6 +64,12 @@ export class SqliteStorage implements Storage {
     }
     if (version > SCHEMA_VERSION) {
       throw new InputError(path, 'schema', `was written by a newer tune (schema version ${version}, this one reads up to ${SCHEMA_VERSION})`);
+    }
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    if (version < SCHEMA_VERSION) {
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new InputError(path, 'schema', `cannot be migrated from version ${version}: ${broken.length} rows point at missing rows`);
+      db.prepare(`UPDATE tune_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }
   }
 
@@ -129,24 +138,25 @@ export class SqliteStorage implements Storage {
     return row && toTrial(row);
   }
 
-  /** A new running trial with the next free number. */
-  createTrial(studyId: number, values: Values): TrialRecord {
+  /** A new running trial with the next free number (and its Hyperband schedule, if any). */
+  createTrial(studyId: number, values: Values, schedule?: Schedule): TrialRecord {
     return this.write(() => {
       const { lastInsertRowid } = this.sql(
-        `INSERT INTO trials (study_id, number, status, values_json, started_at)
-         SELECT ?, COALESCE(MAX(number), 0) + 1, 'running', ?, ? FROM trials WHERE study_id = ?`,
-      ).run(studyId, JSON.stringify(values), now(), studyId);
+        `INSERT INTO trials (study_id, number, status, values_json, schedule_json, started_at)
+         SELECT ?, COALESCE(MAX(number), 0) + 1, 'running', ?, ?, ? FROM trials WHERE study_id = ?`,
+      ).run(studyId, JSON.stringify(values), schedule === undefined ? null : JSON.stringify(schedule), now(), studyId);
       return this.trialById(Number(lastInsertRowid));
     });
   }
 
-  /** Sets an interrupted trial running again (same number and values); returns it. */
+  /** Sets an interrupted or stopped trial running again (same number and values); returns it. */
   restartTrial(trialId: number): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
-      if (status !== 'interrupted') throw new Error(`trial ${trialId} is ${status}; only an interrupted trial restarts`);
+      if (status !== 'interrupted' && status !== 'stopped') throw new Error(`trial ${trialId} is ${status}; only an interrupted or stopped trial restarts`);
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
+      this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
       this.sql(
         `UPDATE trials SET status = 'running', started_at = ?, finished_at = NULL, score = NULL,
          best_epoch = NULL, seconds = NULL, error = NULL WHERE id = ?`,
@@ -161,6 +171,7 @@ export class SqliteStorage implements Storage {
       if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial is retried`);
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
+      this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
       this.sql(`UPDATE trials SET started_at = ? WHERE id = ?`).run(now(), trialId);
       return this.trialById(trialId);
     });
@@ -190,6 +201,16 @@ export class SqliteStorage implements Storage {
     return this.finish(trialId, `status = 'failed', error = ?, seconds = ?`, [error, seconds]);
   }
 
+  /** Marks a running trial invalid: its values build no model, `error` says why. */
+  invalidTrial(trialId: number, error: string): TrialRecord {
+    return this.finish(trialId, `status = 'invalid', error = ?, seconds = 0`, [error]);
+  }
+
+  /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
+  stopTrial(trialId: number, why: string, seconds: number): TrialRecord {
+    return this.finish(trialId, `status = 'stopped', error = ?, seconds = ?`, [why, seconds]);
+  }
+
   private finish(trialId: number, set: string, params: unknown[]): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
@@ -206,6 +227,7 @@ export class SqliteStorage implements Storage {
       this.sql(`DELETE FROM epochs WHERE trial_id IN (${running})`).run(studyId);
       // Weights of a run cut short are not a result; restart trains the trial from scratch.
       this.sql(`DELETE FROM weights WHERE trial_id IN (${running})`).run(studyId);
+      this.sql(`DELETE FROM checkpoints WHERE trial_id IN (${running})`).run(studyId);
       return this.sql(`UPDATE trials SET status = 'interrupted', finished_at = ? WHERE study_id = ? AND status = 'running'`).run(now(), studyId).changes;
     });
   }
@@ -233,6 +255,33 @@ export class SqliteStorage implements Storage {
            SELECT id FROM trials WHERE study_id = ? AND status = 'complete' ORDER BY score ${order}, number LIMIT ?)`,
       ).run(studyId, studyId, Math.max(0, keep));
     });
+  }
+
+  /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
+  saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void {
+    const data = encodeWeights({ tensors: [...checkpoint.weights.tensors, ...checkpoint.slots.tensors] });
+    this.sql(
+      `INSERT INTO checkpoints (trial_id, execution, iterations, weight_count, data) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (trial_id, execution) DO UPDATE SET iterations = excluded.iterations, weight_count = excluded.weight_count, data = excluded.data`,
+    ).run(trialId, execution, checkpoint.iterations, checkpoint.weights.tensors.length, data);
+  }
+
+  /** One execution's checkpoint, or undefined when none is kept. */
+  loadCheckpoint(trialId: number, execution: number): Checkpoint | undefined {
+    const row = this.sql(`SELECT iterations, weight_count, data FROM checkpoints WHERE trial_id = ? AND execution = ?`).get(trialId, execution) as
+      | { iterations: number; weight_count: number; data: Buffer }
+      | undefined;
+    if (row === undefined) return undefined;
+    const { tensors } = decodeWeights(row.data);
+    return { weights: { tensors: tensors.slice(0, row.weight_count) }, iterations: row.iterations, slots: { tensors: tensors.slice(row.weight_count) } };
+  }
+
+  /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
+  keepCheckpoints(studyId: number, keep: readonly number[]): void {
+    this.sql(
+      `DELETE FROM checkpoints WHERE trial_id IN (
+         SELECT id FROM trials WHERE study_id = ? AND number NOT IN (SELECT value FROM json_each(?)))`,
+    ).run(studyId, JSON.stringify(keep));
   }
 
   close(): void {

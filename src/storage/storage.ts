@@ -1,9 +1,21 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics, StudyRecord, TrialRecord } from '../study/trial.js';
+import type { EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 
 /** A classifier's weights: each tensor's values and shape, in layer order (kernel, bias, ...). */
 export interface StoredWeights {
   tensors: { shape: number[]; values: Float32Array }[];
+}
+
+/**
+ * Where an execution stood at its best epoch: its weights and its optimizer's state, so that a
+ * promoted Hyperband trial trains on from there as if it had never stopped.
+ */
+export interface Checkpoint {
+  weights: StoredWeights;
+  /** Steps the optimizer has taken (Adam's bias correction depends on it). */
+  iterations: number;
+  /** The optimizer's slot tensors (RMSprop's mean squares, Adam's moments), in its own order. */
+  slots: StoredWeights;
 }
 
 /**
@@ -27,9 +39,9 @@ export interface Storage {
   trials(studyId: number): TrialRecord[];
   /** One trial by number, or undefined. */
   trial(studyId: number, number: number): TrialRecord | undefined;
-  /** A new running trial with the next free number. */
-  createTrial(studyId: number, values: Values): TrialRecord;
-  /** Sets an interrupted trial running again (same number and values); returns it. */
+  /** A new running trial with the next free number (and its Hyperband schedule, if any). */
+  createTrial(studyId: number, values: Values, schedule?: Schedule): TrialRecord;
+  /** Sets an interrupted or stopped trial running again (same number and values); returns it. */
   restartTrial(trialId: number): TrialRecord;
   /**
    * Starts a running trial over after its attempt crashed (max_retries_per_trial): its epochs
@@ -44,13 +56,23 @@ export interface Storage {
   completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): TrialRecord;
   /** Marks a running trial failed with its error message. */
   failTrial(trialId: number, error: string, seconds: number): TrialRecord;
+  /** Marks a running trial invalid: its values build no model, `error` says why. */
+  invalidTrial(trialId: number, error: string): TrialRecord;
   /** Marks every running trial of the study interrupted (its epochs are dropped); returns how many. */
   interruptRunning(studyId: number): number;
+  /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
+  stopTrial(trialId: number, why: string, seconds: number): TrialRecord;
   /** Stores a trial's weights, replacing earlier ones. */
   saveWeights(trialId: number, weights: StoredWeights): void;
   /** A trial's weights, or undefined when none are kept. */
   loadWeights(trialId: number): StoredWeights | undefined;
   /** Keeps weights only for the `keep` best complete trials of the study (by its direction). */
   pruneWeights(studyId: number, keep: number): void;
+  /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
+  saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void;
+  /** One execution's checkpoint, or undefined when none is kept. */
+  loadCheckpoint(trialId: number, execution: number): Checkpoint | undefined;
+  /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
+  keepCheckpoints(studyId: number, keep: readonly number[]): void;
   close(): void;
 }

@@ -1,5 +1,5 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics } from './trial.js';
+import type { EpochMetrics, Schedule } from './trial.js';
 
 /**
  * What a running study tells its reporters (Ink leaderboard, plain lines, JSON). The study
@@ -22,12 +22,14 @@ export type StudyEvent =
       /** Hyperparameter names in declaration order, for table columns. */
       hyperparameters: string[];
     }
-  | { type: 'trial-started'; number: number; values: Values; resumed: boolean }
+  | { type: 'trial-started'; number: number; values: Values; resumed: boolean; schedule?: Schedule }
   | { type: 'epoch'; number: number; execution: number; epoch: number; metrics: EpochMetrics }
   | { type: 'trial-complete'; number: number; values: Values; score: number; bestEpoch: number; seconds: number }
-  | { type: 'trial-failed'; number: number; values: Values; error: string }
+  /** `status` says how it ended: failed (an error), invalid (its values build no model), stopped (by the study). */
+  | { type: 'trial-failed'; number: number; values: Values; error: string; status: 'failed' | 'invalid' | 'stopped' }
   | { type: 'study-finished'; reason: StudyEndReason; seconds: number; best?: { number: number; values: Values; score: number } };
 
-export type StudyEndReason = 'max-trials' | 'space-exhausted' | 'failures' | 'interrupted';
+/** search-complete: the oracle's own plan is done (Hyperband's brackets). */
+export type StudyEndReason = 'max-trials' | 'space-exhausted' | 'search-complete' | 'failures' | 'interrupted';
 
 export type StudyListener = (event: StudyEvent) => void;

@@ -2,10 +2,13 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { useBackend, type BackendName } from '../engine/backend.js';
+import { concreteModel, InvalidValues } from '../engine/model-spec.js';
+import { plannedTrials } from '../oracles/hyperband.js';
 import { makeOracle } from '../oracles/make-oracle.js';
+import type { Oracle, PastTrial } from '../oracles/oracle.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { OracleName, StudySpec } from '../space/study-spec.js';
-import type { Storage } from '../storage/storage.js';
+import type { Checkpoint, Storage } from '../storage/storage.js';
 import type { EpochMessage, SharedSplit, TrialOutcome, TrialTask } from '../pool/messages.js';
 import type { StudyEndReason, StudyListener } from './events.js';
 import type { StudyData } from './load-data.js';
@@ -57,11 +60,11 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const started = performance.now();
   storage.interruptRunning(study.id);
   const before = storage.trials(study.id);
-  const queue = before.filter((t) => t.status === 'interrupted');
-  const oracle = makeOracle(tuner.oracle, spec.space, tuner.seed + before.length, tuner.direction);
+  const queue = before.filter((t) => t.status === 'interrupted' || t.status === 'stopped');
+  const oracle = makeOracle(tuner, spec.space, tuner.seed + before.length);
   listener({
     type: 'study-started', study: study.name, oracle: oracle.name, backend, workers, objective: tuner.objective, direction: tuner.direction,
-    maxTrials: tuner.maxTrials, epochs: tuner.epochs, executionsPerTrial: tuner.executionsPerTrial,
+    ...plan(tuner), executionsPerTrial: tuner.executionsPerTrial,
     completedBefore: before.filter((t) => t.status === 'complete').length, hyperparameters: spec.space.hyperparameters.map((h) => h.name),
   });
 
@@ -69,6 +72,10 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const running = new Map<number, { trial: TrialRecord; done: Promise<void> }>();
   const share = (set: StudyData['train']): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
   const dataKey = `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}`;
+  // Aborts the running trials when the study stops on its own rule; the user's signal aborts them too.
+  const stop = new AbortController();
+  const trialSignal = AbortSignal.any([signal, stop.signal]);
+  const stopWhy = (): string => `the run ended after ${tuner.maxConsecutiveFailedTrials} consecutive failed trials`;
   let consecutiveFailures = 0;
   let lastError: string | undefined;
   let reason: StudyEndReason | undefined;
@@ -83,23 +90,36 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
       });
     });
+    const schedule = trial.schedule;
     const task: TrialTask = {
       dataKey, backend, train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
-      values: trial.values, number: trial.number, executions: tuner.executionsPerTrial, epochs: tuner.epochs, batchSize: tuner.batchSize,
+      values: trial.values, number: trial.number, executions: tuner.executionsPerTrial, batchSize: tuner.batchSize,
+      initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
+      // Only a trial that a later round may promote pays for copying out its optimizer state.
+      checkpoint: schedule !== null && schedule.round < schedule.bracket,
       ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}),
       objective: tuner.objective as keyof EpochMetrics, direction: tuner.direction, seed: trialSeed(tuner.seed, trial.number), port: port2,
     };
     try {
-      const outcome = await pool.run(task, { transferList: [port2], signal });
+      if (schedule?.parent !== undefined) task.resume = parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial);
+      const outcome = await pool.run(task, { transferList: [port2], signal: trialSignal });
       await drained;
       const seconds = (performance.now() - t0) / 1000;
       storage.saveWeights(trial.id, outcome.weights);
+      outcome.checkpoints?.forEach((checkpoint, i) => storage.saveCheckpoint(trial.id, i + 1, checkpoint));
       storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
       storage.pruneWeights(study.id, WEIGHTS_KEPT);
+      if (oracle.checkpointsNeeded) storage.keepCheckpoints(study.id, oracle.checkpointsNeeded(storage.trials(study.id).map(pastTrial)));
       consecutiveFailures = 0;
       listener({ type: 'trial-complete', number: trial.number, values: trial.values, score: outcome.score, bestEpoch: outcome.bestEpoch, seconds });
     } catch (err) {
       if (signal.aborted) return;
+      if (stop.signal.aborted) {
+        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
+        storage.stopTrial(trial.id, stopWhy(), (performance.now() - t0) / 1000);
+        listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: stopWhy(), status: 'stopped' });
+        return;
+      }
       lastError = err instanceof Error ? err.message : String(err);
       if (attempt <= tuner.maxRetriesPerTrial) {
         // Epochs of the failed attempt still in flight must land before they are dropped; a
@@ -107,12 +127,13 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
         port1.close();
         const again = storage.retryTrial(trial.id);
-        listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true });
+        listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true, ...(schedule ? { schedule } : {}) });
         return runOne(again, attempt + 1);
       }
       storage.failTrial(trial.id, lastError, (performance.now() - t0) / 1000);
       consecutiveFailures++;
-      listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: lastError });
+      listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: lastError, status: 'failed' });
+      if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) stop.abort();
     } finally {
       port1.close();
     }
@@ -127,12 +148,19 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         const complete = trials.filter((t) => t.status === 'complete');
         if (complete.length + running.size >= tuner.maxTrials) break;
         const trial = nextTrial(queue, trials, running, spec, oracle, storage, study.id);
-        if (!trial) {
-          if (running.size === 0) reason = 'space-exhausted';
+        if (trial === 'wait') break;
+        if (trial === undefined) {
+          if (running.size === 0) reason = tuner.oracle === 'hyperband' ? 'search-complete' : 'space-exhausted';
           break;
         }
-        listener({ type: 'trial-started', number: trial.number, values: trial.values, resumed: trial.resumed });
         const record = trial.record;
+        listener({ type: 'trial-started', number: trial.number, values: trial.values, resumed: trial.resumed, ...(record.schedule ? { schedule: record.schedule } : {}) });
+        const invalid = whyInvalid(spec, record.values as Values, ctx.data.train.dim);
+        if (invalid !== undefined) {
+          storage.invalidTrial(record.id, invalid);
+          listener({ type: 'trial-failed', number: record.number, values: record.values as Values, error: invalid, status: 'invalid' });
+          continue;
+        }
         running.set(record.id, { trial: record, done: runOne(record).finally(() => running.delete(record.id)) });
       }
       if (reason !== undefined) break;
@@ -158,11 +186,14 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   return { reason, backend, ...(lastError !== undefined ? { lastError } : {}) };
 }
 
-/** The next trial to run: an interrupted one again, else new values from the oracle. */
+/**
+ * The next trial to run: an interrupted or stopped one again, else the oracle's proposal;
+ * 'wait' when the oracle needs a running trial to end first, undefined when it is done.
+ */
 function nextTrial(
   queue: TrialRecord[], trials: TrialRecord[], running: Map<number, { trial: TrialRecord }>, spec: StudySpec,
-  oracle: ReturnType<typeof makeOracle>, storage: Storage, studyId: number,
-): { record: TrialRecord; number: number; values: Values; resumed: boolean } | undefined {
+  oracle: Oracle, storage: Storage, studyId: number,
+): { record: TrialRecord; number: number; values: Values; resumed: boolean } | 'wait' | undefined {
   const again = queue.shift();
   if (again) {
     const record = storage.restartTrial(again.id);
@@ -171,10 +202,35 @@ function nextTrial(
   const completed = trials.filter((t) => t.status === 'complete').map((t) => ({ values: t.values as Values, score: t.score! }));
   const pending = [...running.values()].map((r) => r.trial.values as Values);
   const tried = new Set(trials.map((t) => spec.space.key(t.values as Values)));
-  const values = oracle.propose({ completed, pending, tried });
-  if (!values) return undefined;
-  const record = storage.createTrial(studyId, values);
-  return { record, number: record.number, values, resumed: false };
+  const proposal = oracle.propose({ completed, pending, tried, trials: trials.map(pastTrial) });
+  if (proposal === undefined || proposal === 'wait') return proposal;
+  const record = storage.createTrial(studyId, proposal.values, proposal.schedule);
+  return { record, number: record.number, values: proposal.values, resumed: false };
+}
+
+function pastTrial(t: TrialRecord): PastTrial {
+  return { number: t.number, values: t.values as Values, status: t.status, score: t.score, schedule: t.schedule };
+}
+
+/** Why a trial's values build no model, or undefined when they build one. */
+function whyInvalid(spec: StudySpec, values: Values, inputDim: number): string | undefined {
+  try {
+    concreteModel(spec.model, spec.compile, values, inputDim);
+    return undefined;
+  } catch (err) {
+    if (err instanceof InvalidValues) return err.message;
+    throw err;
+  }
+}
+
+/** Every execution's checkpoint of the trial a promoted trial continues from. */
+function parentCheckpoints(storage: Storage, studyId: number, parent: number, executions: number): Checkpoint[] {
+  const record = storage.trial(studyId, parent);
+  return Array.from({ length: executions }, (_, i) => {
+    const checkpoint = record && storage.loadCheckpoint(record.id, i + 1);
+    if (!checkpoint) throw new Error(`trial ${parent}, whose training this trial continues, has no checkpoint for execution ${i + 1}`);
+    return checkpoint;
+  });
 }
 
 /** The best complete trial by the study's direction, or undefined. */
@@ -186,6 +242,13 @@ export function bestTrial(trials: TrialRecord[], direction: 'max' | 'min'): Tria
 /** Seeds of different trials differ, and a trial keeps its seed when it runs again. */
 function trialSeed(studySeed: number, number: number): number {
   return (Math.imul(studySeed + 1, 0x9e3779b1) ^ Math.imul(number, 0x85ebca6b)) >>> 0;
+}
+
+/** Trials and epochs the header promises: Hyperband plans its own, within max_trials. */
+function plan(tuner: StudySpec['tuner']): { maxTrials: number; epochs: number } {
+  if (tuner.oracle !== 'hyperband') return { maxTrials: tuner.maxTrials, epochs: tuner.epochs };
+  const maxEpochs = tuner.maxEpochs ?? tuner.epochs;
+  return { maxTrials: Math.min(tuner.maxTrials, plannedTrials({ maxEpochs, factor: tuner.factor, iterations: tuner.hyperbandIterations })), epochs: maxEpochs };
 }
 
 function pick(o: RunOverrides): Partial<StudySpec['tuner']> {

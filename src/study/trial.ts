@@ -1,6 +1,15 @@
+import type { Schedule } from '../oracles/oracle.js';
 import type { Values } from '../space/hyperparameter.js';
 
-export const TRIAL_STATUSES = ['running', 'complete', 'failed', 'interrupted'] as const;
+export type { Schedule };
+
+/**
+ * running, complete and failed as in KerasTuner; interrupted: cut off by a signal or a crash,
+ * run again by the next start; invalid: its values build no model, so it never trains;
+ * stopped: ended by the study itself (another trial's failure ended the run), run again by the
+ * next start like an interrupted one.
+ */
+export const TRIAL_STATUSES = ['running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
 
 /** One epoch's metrics, as Keras names them. */
@@ -26,6 +35,8 @@ export interface TrialRecord {
   readonly finishedAt: string | null;
   readonly seconds: number | null;
   readonly error: string | null;
+  /** Set for trials of a Hyperband study. */
+  readonly schedule: Readonly<Schedule> | null;
 }
 
 /** A study as storage returns it. */

@@ -87,7 +87,7 @@ function leaderboardLines(state: LeaderboardState, now: number, width: number): 
     const shown = state.failed.slice(-FAILED_ROWS);
     const more = state.failed.length > shown.length ? ` (last ${shown.length} shown)` : '';
     lines.push({ text: `failed: ${state.failed.length}${more}`, color: 'red', bold: true });
-    for (const f of shown) lines.push({ text: `#${f.number} ${oneLine(f.error)}`, color: 'red' });
+    for (const f of shown) lines.push({ text: `#${f.number} ${f.status === 'failed' ? '' : `${f.status}: `}${oneLine(f.error)}`, color: 'red' });
   }
   return lines;
 }

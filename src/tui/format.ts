@@ -1,4 +1,5 @@
 import type { Value, Values } from '../space/hyperparameter.js';
+import type { Schedule } from '../study/trial.js';
 
 /** Marks text cut short; one column wide, so widths stay simple to count. */
 const ELLIPSIS = '…';
@@ -49,4 +50,10 @@ export function cell(text: string, width: number, align: 'left' | 'right' = 'lef
 /** One line of text: runs of whitespace holding a newline become one space. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+/** A Hyperband trial's place, as the plain reporter shows it: `(bracket 2 round 1 from trial 5, epochs 5-10)`. */
+export function describeSchedule(schedule: Schedule): string {
+  const from = schedule.parent === undefined ? '' : ` from trial ${schedule.parent}`;
+  return `(bracket ${schedule.bracket} round ${schedule.round}${from}, epochs ${schedule.initialEpoch + 1}-${schedule.epochs})`;
 }

@@ -31,6 +31,7 @@ export interface RankedTrial {
 export interface FailedTrial {
   number: number;
   error: string;
+  status: 'failed' | 'invalid' | 'stopped';
 }
 
 /** Everything a reporter shows; built only by {@link reduce}, never changed in place. */
@@ -100,7 +101,7 @@ export function reduce(state: LeaderboardState, event: StudyEvent, now: number =
       return { ...finish(state, number), top, completedSeconds: state.completedSeconds + seconds };
     }
     case 'trial-failed':
-      return { ...finish(state, event.number), failed: [...state.failed, { number: event.number, error: event.error }] };
+      return { ...finish(state, event.number), failed: [...state.failed, { number: event.number, error: event.error, status: event.status }] };
     case 'study-finished': {
       const { reason, seconds, best } = event;
       // Trials still listed as running were abandoned (an interrupt); showing them would lie.

@@ -1,7 +1,7 @@
 import type { Values } from '../space/hyperparameter.js';
 import type { StudyEvent, StudyListener } from '../study/events.js';
 import { bestTrial, initialState, reduce } from './leaderboard-state.js';
-import { formatScore, formatValues, oneLine } from './format.js';
+import { describeSchedule, formatScore, formatValues, oneLine } from './format.js';
 
 /**
  * The study as plain log lines, for `tune run` off a terminal or without the TUI: one line per
@@ -28,7 +28,7 @@ export function plainReporter(write: (line: string) => void): StudyListener {
         );
         return;
       case 'trial-started':
-        write(withValues(`trial ${event.number} ${event.resumed ? 'resumed' : 'started'}`, event.values));
+        write(withValues(`trial ${event.number} ${event.resumed ? 'resumed' : 'started'}${event.schedule ? ` ${describeSchedule(event.schedule)}` : ''}`, event.values));
         return;
       case 'epoch':
         return;
@@ -42,7 +42,7 @@ export function plainReporter(write: (line: string) => void): StudyListener {
         return;
       }
       case 'trial-failed':
-        write(`trial ${event.number} failed: ${oneLine(event.error)}`);
+        write(`trial ${event.number} ${event.status}: ${oneLine(event.error)}`);
         return;
       case 'study-finished': {
         const best = bestTrial(state);

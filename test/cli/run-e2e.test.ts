@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
 import type { TrialRecord } from '../../src/study/trial.js';
@@ -8,6 +9,15 @@ import { tempDir, tune } from '../helpers/tune.js';
 
 const trialsOf = (dir: string): TrialRecord[] =>
   tune(['list', '--json', '--db', join(dir, 'trials.db')], dir).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrialRecord);
+
+function raw(path: string, fn: (db: Database.Database) => void): void {
+  const db = new Database(path, { readonly: true });
+  try {
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
 
 describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
   it('runs max_trials distinct trials, records every epoch, and prints plain lines off a terminal', () => {
@@ -91,6 +101,70 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     assert.equal(replaced.code, 0, replaced.stderr);
     assert.equal(trialsOf(dir).length, 1);
     assert.equal(trialsOf(dir)[0]!.number, 1, 'the old trial is gone, numbering starts again');
+  });
+
+  it('runs --oracle hyperband: its brackets in order, promotions continuing their parents, all shown by list', () => {
+    const dir = tempDir();
+    // max_epochs 4, factor 2: brackets 2, 1, 0 of [4, 2, 1], [3, 2] and [3] trials; 15 value sets.
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 100, max_epochs: 4, factor: 2, executions_per_trial: 2 }));
+    const run = tune(['run', space, '--oracle', 'hyperband', '--workers', '2'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^study tiny started oracle=hyperband .*trials=15 /m);
+    assert.match(run.stdout, /reason=search-complete/);
+    const trials = trialsOf(dir);
+    assert.equal(trials.length, 15);
+    assert.ok(trials.every((t) => t.status === 'complete'), trials.map((t) => t.status).join());
+    assert.deepEqual([...new Set(trials.map((t) => t.schedule!.bracket))], [2, 1, 0], 'brackets open most aggressive first');
+    const count = (bracket: number, round: number) => trials.filter((t) => t.schedule!.bracket === bracket && t.schedule!.round === round).length;
+    assert.deepEqual([count(2, 0), count(2, 1), count(2, 2), count(1, 0), count(1, 1), count(0, 0)], [4, 2, 1, 3, 2, 3]);
+    const db = join(dir, 'trials.db');
+    for (const child of trials.filter((t) => t.schedule!.parent !== undefined)) {
+      const parent = trials[child.schedule!.parent! - 1]!;
+      assert.deepEqual(child.values, parent.values);
+      const epochs = JSON.parse(tune(['show', String(child.number), '--json', '--db', db], dir).stdout) as { epochs: { execution: number; epoch: number }[] };
+      const first = child.schedule!.initialEpoch + 1;
+      assert.deepEqual(epochs.epochs.filter((e) => e.execution === 1).map((e) => e.epoch), Array.from({ length: child.schedule!.epochs - first + 1 }, (_, i) => first + i));
+      assert.ok(child.bestEpoch! >= first, `trial ${child.number}'s best epoch ${child.bestEpoch} is one it trained`);
+    }
+    const list = tune(['list', '--db', db], dir);
+    assert.match(list.stdout, /bracket\s+round\s+from\s+epochs/);
+    assert.match(list.stdout, /^\s+\d+\s+complete\s+[\d.]+\s+\d+\s+[\d.]+s\s+2\s+1\s+#\d+\s+2-2 /m);
+    raw(db, (d) => assert.equal(d.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get(), 0, 'no checkpoint outlives the plan'));
+  });
+
+  it('marks a trial invalid when its values build no model, and goes on', () => {
+    const dir = tempDir();
+    const space = tinySpace(writeTinyData(dir), { max_trials: 20, epochs: 1, oracle: 'grid' });
+    // The check can prove a continuous range's ends only: rates past 1 slip through to the trials.
+    space['hyperparameters'] = [{ name: 'rate', type: 'float', min: 0.5, max: 1.5 }];
+    space['model'] = [{ dense: 4, activation: 'relu' }, { dropout: '$rate' }, { dense: 1, activation: 'sigmoid' }];
+    const run = tune(['run', writeSpace(dir, space)], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^trial 6 invalid: a dropout rate must be in \[0, 1\), got 1\.05\d*$/m);
+    assert.match(run.stdout, /reason=space-exhausted/);
+    const trials = trialsOf(dir);
+    assert.equal(trials.length, 10);
+    for (const t of trials) assert.equal(t.status, (t.values['rate'] as number) < 1 ? 'complete' : 'invalid', `rate ${t.values['rate']}`);
+  });
+
+  it('stops the trials still running when failures end the run, and runs them again next time', () => {
+    const dir = tempDir();
+    const space = tinySpace(writeTinyData(dir), { max_trials: 4, epochs: 400, oracle: 'grid', max_consecutive_failed_trials: 1 });
+    // Trial 1 trains long; trial 2's learning rate blows its loss up within an epoch.
+    space['hyperparameters'] = [{ name: 'lr', type: 'choice', values: [0.001, 1e30] }];
+    space['model'] = [{ dense: 4, activation: 'relu' }, { dense: 1, activation: 'sigmoid' }];
+    space['compile'] = { loss: 'binary_crossentropy', optimizer: 'adam', learning_rate: '$lr', metrics: ['accuracy'] };
+    const file = writeSpace(dir, space);
+    const first = tune(['run', file, '--workers', '2'], dir);
+    assert.equal(first.code, 1, first.stderr);
+    assert.match(first.stdout, /^trial 1 stopped: the run ended after 1 consecutive failed trials$/m);
+    const stopped = trialsOf(dir);
+    assert.deepEqual(stopped.map((t) => t.status), ['stopped', 'failed']);
+    assert.ok(stopped[0]!.seconds! > 0);
+    const again = tune(['run', file, '--workers', '2', '--epochs', '3'], dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /^trial 1 resumed/m);
+    assert.deepEqual(trialsOf(dir).map((t) => t.status), ['complete', 'failed']);
   });
 
   it('stops when the space has no untried values left', () => {

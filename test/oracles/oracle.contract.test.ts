@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BayesianOracle } from '../../src/oracles/bayesian.js';
 import { GridOracle, gridValues } from '../../src/oracles/grid.js';
-import type { Observation, Oracle } from '../../src/oracles/oracle.js';
+import { HyperbandOracle } from '../../src/oracles/hyperband.js';
+import type { Observation, Oracle, PastTrial, Proposal } from '../../src/oracles/oracle.js';
 import { RandomOracle } from '../../src/oracles/random.js';
 import { TPE_DEFAULTS, TpeOracle } from '../../src/oracles/tpe.js';
 import { Rng } from '../../src/random/rng.js';
@@ -25,26 +26,48 @@ const oracles: { name: string; make: (seed: number) => Oracle; seeded: boolean }
   { name: 'grid', make: () => new GridOracle(space), seeded: false },
   { name: 'bayesian', make: (seed) => new BayesianOracle(space, new Rng(seed), 'max'), seeded: true },
   { name: 'tpe', make: (seed) => new TpeOracle(space, new Rng(seed), 'max', { ...TPE_DEFAULTS, startupTrials: 4 }), seeded: true },
+  // 30 planned trials (18 fresh), more than the 15 value sets, so the space runs out first.
+  { name: 'hyperband', make: (seed) => new HyperbandOracle(space, new Rng(seed), 'max', { maxEpochs: 10, factor: 3, iterations: 1 }), seeded: true },
 ];
 
-/** Runs an oracle sequentially for n trials (with `parallel` pending at each ask); returns all values. */
-function drive(oracle: Oracle, n: number, parallel = 1): { values: Values[]; completed: Observation[] } {
+/** Proposals with new values: all of them, except Hyperband's promotions. */
+const fresh = (proposals: Proposal[]): Values[] => proposals.filter((p) => p.schedule?.parent === undefined).map((p) => p.values);
+
+/**
+ * Runs an oracle as a study would, for up to n trials with `parallel` running at each ask (the
+ * oldest finishes first); `fails` says which trial numbers fail. Returns every proposal, in order.
+ */
+function drive(oracle: Oracle, n: number, parallel = 1, fails: (number: number) => boolean = () => false) {
   const completed: Observation[] = [];
-  const running: Values[] = [];
-  const all: Values[] = [];
+  const trials: PastTrial[] = [];
+  const running: PastTrial[] = [];
+  const proposals: Proposal[] = [];
   const tried = new Set<string>();
-  while (all.length < n) {
-    while (running.length < parallel && all.length < n) {
-      const v = oracle.propose({ completed, pending: running, tried });
-      if (!v) return { values: all, completed };
-      tried.add(space.key(v));
-      running.push(v);
-      all.push(v);
-    }
+  const finishOldest = (): void => {
     const done = running.shift()!;
-    completed.push({ values: done, score: objective(done) });
+    const failed = fails(done.number);
+    done.status = failed ? 'failed' : 'complete';
+    if (failed) return;
+    done.score = objective(done.values) + (done.schedule ? done.schedule.epochs / 1000 : 0);
+    completed.push({ values: done.values, score: done.score });
+  };
+  while (proposals.length < n) {
+    if (running.length >= parallel) finishOldest();
+    const proposal = oracle.propose({ completed, pending: running.map((t) => t.values), tried, trials: trials.map((t) => ({ ...t })) });
+    if (proposal === undefined) break;
+    if (proposal === 'wait') {
+      assert.ok(running.length > 0, 'an oracle waits only while trials run');
+      finishOldest();
+      continue;
+    }
+    tried.add(space.key(proposal.values));
+    const trial: PastTrial = { number: trials.length + 1, values: proposal.values, status: 'running', score: null, schedule: proposal.schedule ?? null };
+    trials.push(trial);
+    running.push(trial);
+    proposals.push(proposal);
   }
-  return { values: all, completed };
+  while (running.length > 0) finishOldest();
+  return { values: proposals.map((p) => p.values), proposals, completed, trials };
 }
 
 for (const { name, make, seeded } of oracles) {
@@ -58,15 +81,15 @@ for (const { name, make, seeded } of oracles) {
       }
     });
 
-    it('never proposes a values set twice, even with trials pending in parallel', () => {
-      const { values } = drive(make(2), 15, 3);
+    it('never proposes new values twice, even with trials pending in parallel', () => {
+      const values = fresh(drive(make(2), 15, 3).proposals);
       assert.equal(new Set(values.map((v) => space.key(v))).size, values.length);
     });
 
-    it('says the space is exhausted once every values set was tried', () => {
+    it('says the search is over once every values set was tried', () => {
       const total = space.cardinality();
       assert.equal(total, 15);
-      const { values } = drive(make(3), 100, 2);
+      const values = fresh(drive(make(3), 100, 2).proposals);
       assert.equal(values.length, total);
     });
 

@@ -24,7 +24,9 @@ function trialsToFind(oracle: Oracle): number {
   const completed: Observation[] = [];
   const tried = new Set<string>();
   for (let t = 1; t <= CAP; t++) {
-    const values = oracle.propose({ completed, pending: [], tried })!;
+    const proposal = oracle.propose({ completed, pending: [], tried, trials: [] });
+    assert.ok(proposal !== undefined && proposal !== 'wait', `a proposal at trial ${t}`);
+    const { values } = proposal;
     tried.add(space.key(values));
     const score = objective(values);
     if (score >= FOUND) return t;

@@ -58,6 +58,10 @@ describe('space file validation', () => {
     { name: 'an unknown loss', edit: (s) => (s['compile'].loss = 'hinge'), where: 'compile.loss', what: /must be one of binary_crossentropy/ },
     { name: 'a dropout rate of 1', edit: (s) => (s['model'][1].dropout = 1), where: 'model[1].dropout', what: /rate in \[0, 1\), got 1/ },
     { name: 'zero max_trials', edit: (s) => (s['tuner'].max_trials = 0), where: 'tuner.max_trials', what: /whole number >= 1, got 0/ },
+    { name: 'an unknown oracle', edit: (s) => (s['tuner'].oracle = 'genetic'), where: 'tuner.oracle', what: /must be one of random, grid, bayesian, tpe, hyperband, got "genetic"/ },
+    { name: 'a Hyperband factor below 2', edit: (s) => (s['tuner'].factor = 1), where: 'tuner.factor', what: /whole number >= 2, got 1/ },
+    { name: 'a fractional max_epochs', edit: (s) => (s['tuner'].max_epochs = 2.5), where: 'tuner.max_epochs', what: /whole number >= 1, got 2.5/ },
+    { name: 'zero hyperband_iterations', edit: (s) => (s['tuner'].hyperband_iterations = 0), where: 'tuner.hyperband_iterations', what: /whole number >= 1, got 0/ },
   ];
   for (const rule of rules) {
     it(`refuses ${rule.name}, naming the place and the value`, () => {

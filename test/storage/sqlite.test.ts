@@ -30,16 +30,34 @@ function raw<T>(path: string, fn: (db: Database.Database) => T): T {
   }
 }
 
+/** The tables as the first tune wrote them (schema version 1), to test the migration from it. */
+const VERSION_1 = `
+CREATE TABLE tune_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO tune_meta VALUES ('schema_version', '1');
+CREATE TABLE studies (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, space_json TEXT NOT NULL,
+  objective TEXT NOT NULL, direction TEXT NOT NULL CHECK (direction IN ('max', 'min')), created_at TEXT NOT NULL);
+CREATE TABLE trials (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  number INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted')),
+  values_json TEXT NOT NULL, score REAL, best_epoch INTEGER, started_at TEXT NOT NULL,
+  finished_at TEXT, seconds REAL, error TEXT, UNIQUE (study_id, number));
+CREATE TABLE epochs (
+  trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE, execution INTEGER NOT NULL, epoch INTEGER NOT NULL,
+  loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL, PRIMARY KEY (trial_id, execution, epoch)) WITHOUT ROWID;
+CREATE TABLE weights (trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
+`;
+
 describe('SqliteStorage', () => {
   it(`creates a missing file with schema version ${SCHEMA_VERSION}, in WAL mode, with foreign keys`, () => {
     const path = join(tempDir(), 'new.db');
     SqliteStorage.open(path).close();
     assert.ok(existsSync(path));
     raw(path, (db) => {
-      assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), '1');
+      assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-      assert.deepEqual(tables, ['epochs', 'sqlite_sequence', 'studies', 'trials', 'tune_meta', 'weights']);
+      assert.deepEqual(tables, ['checkpoints', 'epochs', 'sqlite_sequence', 'studies', 'trials', 'tune_meta', 'weights']);
       const trialFks = db.prepare(`SELECT "table", on_delete FROM pragma_foreign_key_list('trials')`).all();
       assert.deepEqual(trialFks, [{ table: 'studies', on_delete: 'CASCADE' }]);
     });
@@ -80,6 +98,38 @@ describe('SqliteStorage', () => {
       'schema',
       `was written by a newer tune (schema version ${SCHEMA_VERSION + 1}, this one reads up to ${SCHEMA_VERSION})`,
     );
+  });
+
+  it('migrates a version 1 database in place: rows, links and ids kept, new statuses and checkpoints usable', () => {
+    const path = join(tempDir(), 'v1.db');
+    raw(path, (db) => {
+      db.exec(VERSION_1);
+      db.exec(`
+        INSERT INTO studies VALUES (1, 'old', '{"a":1}', 'val_accuracy', 'max', '2026-01-01T00:00:00Z');
+        INSERT INTO trials VALUES (1, 1, 1, 'complete', '{"u":4}', 0.8, 3, 't0', 't1', 2.5, NULL);
+        INSERT INTO trials VALUES (7, 1, 2, 'interrupted', '{"u":8}', NULL, NULL, 't0', 't1', NULL, NULL);
+        INSERT INTO trials VALUES (9, 1, 3, 'failed', '{"u":2}', NULL, NULL, 't0', 't1', 1, 'boom');
+        DELETE FROM trials WHERE id = 9;
+        INSERT INTO epochs VALUES (1, 1, 1, 0.5, 0.7, 0.6, 0.8);
+        INSERT INTO weights VALUES (1, x'00');`);
+    });
+    const s = SqliteStorage.open(path);
+    const study = s.findStudy('old')!;
+    assert.deepEqual(s.trials(study.id).map((t) => [t.id, t.number, t.status, t.score, t.schedule]), [[1, 1, 'complete', 0.8, null], [7, 2, 'interrupted', null, null]]);
+    assert.equal(s.epochs(1).length, 1);
+    const next = s.createTrial(study.id, { u: 16 }, { iteration: 0, bracket: 1, round: 0, initialEpoch: 0, epochs: 4 });
+    assert.ok(next.id > 9, `the deleted trial's id 9 is not reused (got ${next.id})`);
+    s.invalidTrial(next.id, 'no model');
+    s.saveCheckpoint(1, 1, { weights: { tensors: [] }, iterations: 1, slots: { tensors: [] } });
+    s.openStudy('old', { a: 2 }, 'val_accuracy', 'max', true);
+    s.close();
+    raw(path, (db) => {
+      assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get();
+      assert.deepEqual(['trials', 'epochs', 'weights', 'checkpoints'].map(count), [0, 0, 0, 0], 'deleting the study cascades through the rebuilt table');
+    });
+    SqliteStorage.open(path).close();
   });
 
   it('refuses a database whose schema version is missing', () => {

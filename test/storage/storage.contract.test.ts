@@ -233,6 +233,55 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       });
     }
 
+    it('marks a running trial invalid or stopped with its reason, and restarts a stopped one', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const bad = s.invalidTrial(s.createTrial(study.id, { lr: 2 }).id, 'a dropout rate must be in [0, 1), got 2');
+      assert.deepEqual([bad.status, bad.error, bad.score], ['invalid', 'a dropout rate must be in [0, 1), got 2', null]);
+      const t = s.createTrial(study.id, { lr: 0.1 });
+      s.recordEpoch(t.id, 1, 1, metrics(0.4));
+      const stopped = s.stopTrial(t.id, 'stopped: the run ended', 3);
+      assert.deepEqual([stopped.status, stopped.error, stopped.seconds], ['stopped', 'stopped: the run ended', 3]);
+      assert.equal(s.epochs(t.id).length, 1, 'a stopped trial keeps its epochs until it runs again');
+      assert.throws(() => s.restartTrial(bad.id), /invalid/);
+      const again = s.restartTrial(t.id);
+      assert.deepEqual([again.status, again.number, again.error, s.epochs(t.id).length], ['running', 2, null, 0]);
+      assert.throws(() => s.stopTrial(bad.id, 'x', 0), /invalid/);
+    });
+
+    it('stores a trial’s Hyperband schedule with it', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const schedule = { iteration: 0, bracket: 2, round: 1, initialEpoch: 2, epochs: 4, parent: 1 };
+      assert.equal(s.createTrial(study.id, { lr: 0.1 }).schedule, null);
+      const t = s.createTrial(study.id, { lr: 0.1 }, schedule);
+      assert.deepEqual(t.schedule, schedule);
+      assert.deepEqual(s.trial(study.id, 2)!.schedule, schedule);
+    });
+
+    it('round-trips checkpoints per execution, and keeps only the trials asked for', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const checkpoint = (x: number) => ({
+        weights: { tensors: [{ shape: [2, 1], values: Float32Array.of(x, -x) }, { shape: [1], values: Float32Array.of(0.5) }] },
+        iterations: 63 + x,
+        slots: { tensors: [{ shape: [2, 1], values: Float32Array.of(1e-8, x) }, { shape: [1], values: Float32Array.of(3) }] },
+      });
+      const [a, b, c] = [1, 2, 3].map((i) => s.createTrial(study.id, { lr: i / 10 }));
+      s.saveCheckpoint(a!.id, 1, checkpoint(1));
+      s.saveCheckpoint(a!.id, 2, checkpoint(2));
+      s.saveCheckpoint(b!.id, 1, checkpoint(3));
+      s.saveCheckpoint(c!.id, 1, checkpoint(4));
+      assert.deepEqual(s.loadCheckpoint(a!.id, 2), checkpoint(2));
+      s.saveCheckpoint(a!.id, 2, checkpoint(5));
+      assert.deepEqual(s.loadCheckpoint(a!.id, 2), checkpoint(5));
+      assert.equal(s.loadCheckpoint(a!.id, 3), undefined);
+      s.keepCheckpoints(study.id, [1, 3]);
+      assert.deepEqual([s.loadCheckpoint(a!.id, 1), s.loadCheckpoint(b!.id, 1), s.loadCheckpoint(c!.id, 1)], [checkpoint(1), undefined, checkpoint(4)]);
+      s.keepCheckpoints(study.id, []);
+      assert.equal(s.loadCheckpoint(c!.id, 1), undefined);
+    });
+
     it('keeps everything after the store is closed and reopened', () => {
       const { s, study } = scored('max', [0.25, 0.75]);
       s.recordEpoch(s.createTrial(study.id, { lr: 0.3 }).id, 1, 1, metrics(0.4));

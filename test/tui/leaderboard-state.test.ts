@@ -29,7 +29,7 @@ describe('leaderboard state', () => {
 
   it('has no ETA before a trial completes, even after a failure', () => {
     assert.equal(eta(upTo(3)), undefined);
-    const failedFirst = feed([events[0]!, [{ type: 'trial-failed', number: 2, values: {}, error: 'boom' }, T0 + 1000]]);
+    const failedFirst = feed([events[0]!, [{ type: 'trial-failed', number: 2, values: {}, error: 'boom', status: 'failed' }, T0 + 1000]]);
     assert.equal(failedFirst.done, 2);
     assert.equal(eta(failedFirst), undefined);
   });
@@ -73,8 +73,8 @@ describe('leaderboard state', () => {
 
   it('keeps failed trials with their errors, in the order they failed', () => {
     const s = feed(events);
-    assert.deepEqual(s.failed, [{ number: 4, error: LONG_ERROR }]);
-    const more = reduce(s, { type: 'trial-failed', number: 8, values: {}, error: 'NaN loss' }, T0);
+    assert.deepEqual(s.failed, [{ number: 4, error: LONG_ERROR, status: 'failed' }]);
+    const more = reduce(s, { type: 'trial-failed', number: 8, values: {}, error: 'NaN loss', status: 'failed' }, T0);
     assert.deepEqual(more.failed.map((f) => f.number), [4, 8]);
     assert.deepEqual(more.running.map((t) => t.number), [7]);
   });

@@ -60,7 +60,7 @@ describe('plain reporter', () => {
   it('says when no trial completed', () => {
     const lines = linesFor([
       studyEvents()[0]![0],
-      { type: 'trial-failed', number: 2, values: {}, error: 'boom' },
+      { type: 'trial-failed', number: 2, values: {}, error: 'boom', status: 'failed' },
       { type: 'study-finished', reason: 'failures', seconds: 2 },
     ]);
     assert.equal(lines.at(-1), 'study gender finished reason=failures seconds=2.0 done=2 best: none');

@@ -31,7 +31,7 @@ export function studyEvents(direction: 'max' | 'min' = 'max', objective = direct
     [{ type: 'trial-started', number: 4, values: adam(1024, 0.2, 0.01), resumed: false }, at(30)],
     [{ type: 'trial-complete', number: 3, values: sgd(128, 0.5, 0.9), score: 0.8812, bestEpoch: 44, seconds: 35 }, at(35)],
     [{ type: 'trial-started', number: 5, values: adam(512, 0.1, 0.0001), resumed: false }, at(35)],
-    [{ type: 'trial-failed', number: 4, values: adam(1024, 0.2, 0.01), error: LONG_ERROR }, at(36)],
+    [{ type: 'trial-failed', number: 4, values: adam(1024, 0.2, 0.01), error: LONG_ERROR, status: 'failed' }, at(36)],
     [{ type: 'trial-started', number: 6, values: sgd(64, 0.4, 0.95), resumed: false }, at(36)],
     [{ type: 'trial-complete', number: 6, values: sgd(64, 0.4, 0.95), score: 0.9125, bestEpoch: 9, seconds: 33 }, at(69)],
     [{ type: 'trial-started', number: 8, values: sgd(16, 0, 0.5), resumed: false }, at(69)],
