@@ -12,7 +12,13 @@ export const DEFAULT_DB = 'trials.db';
 /** Opens an existing database for the read commands; a missing file is bad input, not a new db. */
 export function openExisting(db: string): Storage {
   if (!existsSync(db)) throw new InputError(db, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db)');
-  return SqliteStorage.open(db);
+  try {
+    return SqliteStorage.open(db);
+  } catch (err) {
+    // Reading needs no write access: a read-only database is still listed, shown and exported.
+    if (err instanceof InputError && err.what.startsWith('is read-only')) return SqliteStorage.openReadOnly(db);
+    throw err;
+  }
 }
 
 /**

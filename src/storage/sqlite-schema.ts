@@ -12,7 +12,14 @@ CREATE TABLE trials (
   number INTEGER NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped')),
   values_json TEXT NOT NULL, score REAL, best_epoch INTEGER, started_at TEXT NOT NULL,
-  finished_at TEXT, seconds REAL, error TEXT, schedule_json TEXT, UNIQUE (study_id, number));`;
+  finished_at TEXT, seconds REAL, error TEXT, schedule_json TEXT,
+  attempt INTEGER NOT NULL DEFAULT 1, owner TEXT, heartbeat_at INTEGER, UNIQUE (study_id, number));`;
+
+const ATTEMPTS_TABLE = `
+CREATE TABLE attempts (
+  trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE, attempt INTEGER NOT NULL,
+  outcome TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT NOT NULL, owner TEXT, error TEXT,
+  PRIMARY KEY (trial_id, attempt)) WITHOUT ROWID;`;
 
 const CHECKPOINTS_TABLE = `
 CREATE TABLE checkpoints (
@@ -40,6 +47,7 @@ CREATE TABLE epochs (
 CREATE TABLE weights (
   trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
 ${CHECKPOINTS_TABLE}
+${ATTEMPTS_TABLE}
 `;
 
 /**
@@ -48,7 +56,8 @@ ${CHECKPOINTS_TABLE}
  * (SQLite cannot change a CHECK in place) does not cascade into the rows that point at it.
  */
 export const MIGRATIONS: Record<number, string> = {
-  // 2: the invalid and stopped statuses, Hyperband schedules, and resumable checkpoints.
+  // 2: the invalid and stopped statuses, Hyperband schedules, resumable checkpoints, and
+  // attempts: which process runs a trial, its heartbeat, and the attempts that ended early.
   1: `
 ${TRIALS_TABLE.replace('CREATE TABLE trials', 'CREATE TABLE trials_v2')}
 INSERT INTO trials_v2 (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error)
@@ -58,6 +67,7 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'trials_v2', seq FROM sqlite_sequ
 DROP TABLE trials;
 ALTER TABLE trials_v2 RENAME TO trials;
 ${CHECKPOINTS_TABLE}
+${ATTEMPTS_TABLE}
 `,
 };
 
@@ -82,6 +92,9 @@ export interface TrialRow {
   seconds: number | null;
   error: string | null;
   schedule_json: string | null;
+  attempt: number;
+  owner: string | null;
+  heartbeat_at: number | null;
 }
 
 export interface EpochRow {
@@ -131,6 +144,7 @@ export function toTrial(row: TrialRow): TrialRecord {
     seconds: row.seconds,
     error: row.error,
     schedule: row.schedule_json === null ? null : Object.freeze(JSON.parse(row.schedule_json) as Schedule),
+    attempt: row.attempt,
   });
 }
 

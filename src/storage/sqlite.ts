@@ -1,7 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { InputError, reason } from '../errors.js';
+import { processAlive } from '../system/process-alive.js';
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
+import type { AttemptRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 import { MIGRATIONS, SCHEMA, type EpochRow, type StudyRow, type TrialRow, canonical, now, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
 import type { Checkpoint, Storage, StoredWeights } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
@@ -9,9 +13,18 @@ import { decodeWeights, encodeWeights } from './weights-codec.js';
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
 export const SCHEMA_VERSION = 2;
 
-/** Storage in one SQLite file, in WAL mode so that `tune show` can read while `tune run` writes. */
+/** How often a busy database is tried again (with jittered, growing waits) beyond busy_timeout. */
+const BUSY_RETRIES = 8;
+
+/**
+ * Storage in one SQLite file, in WAL mode so that `tune show` can read while `tune run` writes,
+ * and so that several `tune run` processes can share a study: each handle has an owner name,
+ * written on the trials it runs, and a heartbeat on them that tells a live run from a dead one.
+ */
 export class SqliteStorage implements Storage {
   private readonly statements = new Map<string, Database.Statement>();
+  /** host:pid:tag of this handle; the tag tells apart two handles of one process. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
   private constructor(
     /** The database file, as given to open (InputErrors name it). */
@@ -25,6 +38,8 @@ export class SqliteStorage implements Storage {
    */
   static open(path: string): SqliteStorage {
     let db: Database.Database | undefined;
+    // SQLite would open a file it may not write and fail only at the first write, midway.
+    if (existsSync(path) && !writable(path)) throw new InputError(path, 'file', 'is read-only (attempt to write a readonly database); tune run needs to write it');
     try {
       db = new Database(path);
       db.pragma('busy_timeout = 5000');
@@ -34,28 +49,60 @@ export class SqliteStorage implements Storage {
       db.pragma('foreign_keys = OFF');
     } catch (err) {
       db?.close();
-      const notADb = (err as { code?: unknown }).code === 'SQLITE_NOTADB';
-      throw new InputError(path, 'file', `${notADb ? 'is not an SQLite database' : 'cannot be opened'} (${reason(err)})`);
+      const code = String((err as { code?: unknown }).code ?? '');
+      if (code.startsWith('SQLITE_READONLY')) throw new InputError(path, 'file', `is read-only (${reason(err)}); tune run needs to write it`);
+      throw new InputError(path, 'file', `${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'cannot be opened'} (${reason(err)})`);
     }
     try {
       // Immediate, so that two tunes opening a new file at once cannot both create the schema.
-      // Foreign keys go on only after a migration, whose table rebuilds must not cascade.
-      db.transaction(() => SqliteStorage.checkSchema(path, db!)).immediate();
+      // Foreign keys go on only after a migration, whose table rebuilds must not cascade. A
+      // database that needs nothing is only read, so that readers never queue behind writers.
+      if (SqliteStorage.checkSchema(path, db, false)) patiently(() => db!.transaction(() => SqliteStorage.checkSchema(path, db!, true)).immediate());
       db.pragma('foreign_keys = ON');
     } catch (err) {
       db.close();
+      const code = String((err as { code?: unknown }).code ?? '');
+      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new InputError(path, 'file', `is corrupt (${reason(err)})`);
+      if (code.startsWith('SQLITE_READONLY')) throw new InputError(path, 'file', `is read-only (${reason(err)}); tune run needs to write it`);
       throw err;
     }
     return new SqliteStorage(path, db);
   }
 
-  private static checkSchema(path: string, db: Database.Database): void {
+  /**
+   * Opens a database this process may not write (a read-only file or folder), for the read
+   * commands. Its schema must be current: migrating needs write access. Throws InputError as
+   * `open` does.
+   */
+  static openReadOnly(path: string): SqliteStorage {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { readonly: true, fileMustExist: true });
+      db.pragma('busy_timeout = 5000');
+      if (SqliteStorage.checkSchema(path, db, false)) throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
+      return new SqliteStorage(path, db);
+    } catch (err) {
+      db?.close();
+      if (err instanceof InputError) throw err;
+      const code = String((err as { code?: unknown }).code ?? '');
+      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new InputError(path, 'file', `is corrupt (${reason(err)})`);
+      if (code === 'SQLITE_READONLY_DIRECTORY') throw new InputError(path, 'file', 'is in a folder this process cannot write, and SQLite must keep its -shm file beside it to read');
+      throw new InputError(path, 'file', `cannot be opened (${reason(err)})`);
+    }
+  }
+
+  /**
+   * Checks the schema; returns true when it must be created or migrated, which `apply` (inside
+   * an immediate transaction) then does. Throws InputError for a database that is not ours.
+   */
+  private static checkSchema(path: string, db: Database.Database, apply: boolean): boolean {
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`).pluck().all() as string[];
     if (!tables.includes('tune_meta')) {
       if (tables.length > 0) throw new InputError(path, 'file', "is an SQLite database but not one of tune's");
+      if (!apply) return true;
       db.exec(SCHEMA);
       db.prepare(`INSERT INTO tune_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-      return;
+      return true;
     }
     const stored = db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
     const version = Number(stored);
@@ -65,12 +112,13 @@ export class SqliteStorage implements Storage {
     if (version > SCHEMA_VERSION) {
       throw new InputError(path, 'schema', `was written by a newer tune (schema version ${version}, this one reads up to ${SCHEMA_VERSION})`);
     }
+    if (version === SCHEMA_VERSION) return false;
+    if (!apply) return true;
     for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-    if (version < SCHEMA_VERSION) {
-      const broken = db.pragma('foreign_key_check') as unknown[];
-      if (broken.length > 0) throw new InputError(path, 'schema', `cannot be migrated from version ${version}: ${broken.length} rows point at missing rows`);
-      db.prepare(`UPDATE tune_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
-    }
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new InputError(path, 'schema', `cannot be migrated from version ${version}: ${broken.length} rows point at missing rows`);
+    db.prepare(`UPDATE tune_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+    return true;
   }
 
   private sql(text: string): Database.Statement {
@@ -84,7 +132,7 @@ export class SqliteStorage implements Storage {
 
   // Immediate, so that a read-then-write never fails to upgrade its lock against another writer.
   private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    return patiently(() => this.db.transaction(fn).immediate());
   }
 
   private trialById(trialId: number): TrialRecord {
@@ -142,10 +190,36 @@ export class SqliteStorage implements Storage {
   createTrial(studyId: number, values: Values, schedule?: Schedule): TrialRecord {
     return this.write(() => {
       const { lastInsertRowid } = this.sql(
-        `INSERT INTO trials (study_id, number, status, values_json, schedule_json, started_at)
-         SELECT ?, COALESCE(MAX(number), 0) + 1, 'running', ?, ?, ? FROM trials WHERE study_id = ?`,
-      ).run(studyId, JSON.stringify(values), schedule === undefined ? null : JSON.stringify(schedule), now(), studyId);
+        `INSERT INTO trials (study_id, number, status, values_json, schedule_json, started_at, owner, heartbeat_at)
+         SELECT ?, COALESCE(MAX(number), 0) + 1, 'running', ?, ?, ?, ?, ? FROM trials WHERE study_id = ?`,
+      ).run(studyId, JSON.stringify(values), schedule === undefined ? null : JSON.stringify(schedule), now(), this.owner, Date.now(), studyId);
       return this.trialById(Number(lastInsertRowid));
+    });
+  }
+
+  /**
+   * Like createTrial, but only while fewer than `limit` trials of the study are complete, running
+   * or waiting to run again, in every process ('limit'), and only when no other process took the
+   * same values (or promoted the same Hyperband parent) first ('taken'). The checks and the
+   * insert are one transaction, so processes sharing a study stop at max_trials in total.
+   */
+  createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): TrialRecord | 'limit' | 'taken' {
+    return this.write(() => {
+      const active = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ? AND status IN ('complete', 'running', 'interrupted', 'stopped')`).pluck().get(studyId) as number;
+      if (active >= limit) return 'limit';
+      const taken =
+        schedule?.parent !== undefined
+          ? this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND json_extract(schedule_json, '$.parent') = ?`).get(studyId, schedule.parent)
+          : this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND values_json = ? AND json_extract(schedule_json, '$.parent') IS NULL`).get(studyId, JSON.stringify(values));
+      return taken !== undefined ? 'taken' : this.createTrial(studyId, values, schedule);
+    });
+  }
+
+  /** Claims the lowest-numbered interrupted or stopped trial of the study for this handle. */
+  claimInterrupted(studyId: number): TrialRecord | undefined {
+    return this.write(() => {
+      const id = this.sql(`SELECT id FROM trials WHERE study_id = ? AND status IN ('interrupted', 'stopped') ORDER BY number LIMIT 1`).pluck().get(studyId) as number | undefined;
+      return id === undefined ? undefined : this.restartTrial(id);
     });
   }
 
@@ -158,30 +232,79 @@ export class SqliteStorage implements Storage {
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
       this.sql(
-        `UPDATE trials SET status = 'running', started_at = ?, finished_at = NULL, score = NULL,
-         best_epoch = NULL, seconds = NULL, error = NULL WHERE id = ?`,
-      ).run(now(), trialId);
+        `UPDATE trials SET status = 'running', started_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL,
+         seconds = NULL, error = NULL, attempt = attempt + 1, owner = ?, heartbeat_at = ? WHERE id = ?`,
+      ).run(now(), this.owner, Date.now(), trialId);
       return this.trialById(trialId);
     });
   }
 
-  retryTrial(trialId: number): TrialRecord {
+  retryTrial(trialId: number, error?: string): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
       if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial is retried`);
+      this.endAttempts(`id = ?`, [trialId], 'retried', error ?? null);
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
-      this.sql(`UPDATE trials SET started_at = ? WHERE id = ?`).run(now(), trialId);
+      this.sql(`UPDATE trials SET started_at = ?, attempt = attempt + 1, owner = ?, heartbeat_at = ? WHERE id = ?`).run(now(), this.owner, Date.now(), trialId);
       return this.trialById(trialId);
     });
+  }
+
+  /** Keeps the history of the running trials that `where` picks: one attempts row each. */
+  private endAttempts(where: string, params: unknown[], outcome: AttemptRecord['outcome'], error: string | null): void {
+    this.sql(
+      `INSERT INTO attempts (trial_id, attempt, outcome, started_at, ended_at, owner, error)
+       SELECT id, attempt, ?, started_at, ?, owner, ? FROM trials WHERE status = 'running' AND ${where}`,
+    ).run(outcome, now(), error, ...params);
+  }
+
+  /** The attempts of a trial that ended without finishing it, oldest first. */
+  attempts(trialId: number): AttemptRecord[] {
+    const rows = this.sql(`SELECT attempt, outcome, started_at, ended_at, owner, error FROM attempts WHERE trial_id = ? ORDER BY attempt`).all(trialId) as {
+      attempt: number; outcome: AttemptRecord['outcome']; started_at: string; ended_at: string; owner: string | null; error: string | null;
+    }[];
+    return rows.map((r) => Object.freeze({ attempt: r.attempt, outcome: r.outcome, startedAt: r.started_at, endedAt: r.ended_at, owner: r.owner, error: r.error }));
+  }
+
+  /** Tells the other processes that this handle's running trials are alive. */
+  heartbeat(): void {
+    this.write(() => this.sql(`UPDATE trials SET heartbeat_at = ? WHERE owner = ? AND status = 'running'`).run(Date.now(), this.owner));
+  }
+
+  /**
+   * Marks interrupted the running trials of the study whose process is gone: another handle's
+   * trials whose heartbeat is older than `staleMs`, or whose process on this host has died
+   * (kill -9 leaves no other trace). Their epochs are dropped; the attempt stays as history.
+   */
+  recoverStale(studyId: number, staleMs: number): number {
+    return this.write(() => {
+      const rows = this.sql(`SELECT id, owner, heartbeat_at FROM trials WHERE study_id = ? AND status = 'running' AND (owner IS NULL OR owner != ?)`).all(studyId, this.owner) as {
+        id: number; owner: string | null; heartbeat_at: number | null;
+      }[];
+      const stale = rows.filter((r) => r.owner === null || r.heartbeat_at === null || Date.now() - r.heartbeat_at > staleMs || !ownerAlive(r.owner));
+      for (const { id } of stale) this.interruptWhere(`id = ?`, [id], 'crashed', 'its process stopped answering');
+      return stale.length;
+    });
+  }
+
+  /** Marks the running trials `where` picks interrupted, keeping their attempt as history. */
+  private interruptWhere(where: string, params: unknown[], outcome: AttemptRecord['outcome'], error: string | null): number {
+    this.endAttempts(where, params, outcome, error);
+    const running = `SELECT id FROM trials WHERE status = 'running' AND ${where}`;
+    this.sql(`DELETE FROM epochs WHERE trial_id IN (${running})`).run(...params);
+    // Weights of a run cut short are not a result; restart trains the trial from scratch.
+    this.sql(`DELETE FROM weights WHERE trial_id IN (${running})`).run(...params);
+    this.sql(`DELETE FROM checkpoints WHERE trial_id IN (${running})`).run(...params);
+    return this.sql(`UPDATE trials SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND ${where}`).run(now(), ...params).changes;
   }
 
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
   recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void {
-    this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    patiently(() => this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
       trialId, execution, epoch, metrics.loss, metrics.accuracy, metrics.val_loss, metrics.val_accuracy,
-    );
+    ));
   }
 
   /** The epochs of a trial, ordered by execution then epoch. */
@@ -208,7 +331,10 @@ export class SqliteStorage implements Storage {
 
   /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
   stopTrial(trialId: number, why: string, seconds: number): TrialRecord {
-    return this.finish(trialId, `status = 'stopped', error = ?, seconds = ?`, [why, seconds]);
+    return this.write(() => {
+      this.endAttempts(`id = ?`, [trialId], 'stopped', why);
+      return this.finish(trialId, `status = 'stopped', error = ?, seconds = ?`, [why, seconds]);
+    });
   }
 
   private finish(trialId: number, set: string, params: unknown[]): TrialRecord {
@@ -220,21 +346,15 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  /** Marks every running trial of the study interrupted (its epochs are dropped); returns how many. */
+  /** Marks this handle's running trials of the study interrupted (epochs dropped); returns how many. */
   interruptRunning(studyId: number): number {
-    return this.write(() => {
-      const running = `SELECT id FROM trials WHERE study_id = ? AND status = 'running'`;
-      this.sql(`DELETE FROM epochs WHERE trial_id IN (${running})`).run(studyId);
-      // Weights of a run cut short are not a result; restart trains the trial from scratch.
-      this.sql(`DELETE FROM weights WHERE trial_id IN (${running})`).run(studyId);
-      this.sql(`DELETE FROM checkpoints WHERE trial_id IN (${running})`).run(studyId);
-      return this.sql(`UPDATE trials SET status = 'interrupted', finished_at = ? WHERE study_id = ? AND status = 'running'`).run(now(), studyId).changes;
-    });
+    return this.write(() => this.interruptWhere(`study_id = ? AND owner = ?`, [studyId, this.owner], 'interrupted', null));
   }
 
   /** Stores a trial's weights, replacing earlier ones. */
   saveWeights(trialId: number, weights: StoredWeights): void {
-    this.sql(`INSERT INTO weights (trial_id, data) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET data = excluded.data`).run(trialId, encodeWeights(weights));
+    const blob = encodeWeights(weights);
+    patiently(() => this.sql(`INSERT INTO weights (trial_id, data) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET data = excluded.data`).run(trialId, blob));
   }
 
   /** A trial's weights, or undefined when none are kept. */
@@ -260,10 +380,10 @@ export class SqliteStorage implements Storage {
   /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
   saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void {
     const data = encodeWeights({ tensors: [...checkpoint.weights.tensors, ...checkpoint.slots.tensors] });
-    this.sql(
+    patiently(() => this.sql(
       `INSERT INTO checkpoints (trial_id, execution, iterations, weight_count, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (trial_id, execution) DO UPDATE SET iterations = excluded.iterations, weight_count = excluded.weight_count, data = excluded.data`,
-    ).run(trialId, execution, checkpoint.iterations, checkpoint.weights.tensors.length, data);
+    ).run(trialId, execution, checkpoint.iterations, checkpoint.weights.tensors.length, data));
   }
 
   /** One execution's checkpoint, or undefined when none is kept. */
@@ -278,13 +398,44 @@ export class SqliteStorage implements Storage {
 
   /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
   keepCheckpoints(studyId: number, keep: readonly number[]): void {
-    this.sql(
+    patiently(() => this.sql(
       `DELETE FROM checkpoints WHERE trial_id IN (
          SELECT id FROM trials WHERE study_id = ? AND number NOT IN (SELECT value FROM json_each(?)))`,
-    ).run(studyId, JSON.stringify(keep));
+    ).run(studyId, JSON.stringify(keep)));
   }
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * Runs `fn` again while SQLite says busy (another process holds the write lock longer than
+ * busy_timeout): waits grow and are jittered so that processes queued together spread out.
+ */
+function patiently<T>(fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? '');
+      if (!(code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') || attempt >= BUSY_RETRIES) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.random() * Math.min(2000, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/** False when `owner` names a process of this host that no longer exists. */
+function ownerAlive(owner: string): boolean {
+  const [host, pid] = owner.split(':');
+  return host !== hostname() || !pid || processAlive(Number(pid));
+}
+
+function writable(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

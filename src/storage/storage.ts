@@ -1,5 +1,5 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
+import type { AttemptRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 
 /** A classifier's weights: each tensor's values and shape, in layer order (kernel, bias, ...). */
 export interface StoredWeights {
@@ -41,13 +41,35 @@ export interface Storage {
   trial(studyId: number, number: number): TrialRecord | undefined;
   /** A new running trial with the next free number (and its Hyperband schedule, if any). */
   createTrial(studyId: number, values: Values, schedule?: Schedule): TrialRecord;
-  /** Sets an interrupted or stopped trial running again (same number and values); returns it. */
+  /**
+   * Like createTrial, but only while fewer than `limit` trials of the study are complete,
+   * running, interrupted or stopped, in every process sharing the store ('limit' otherwise),
+   * and only when no trial has these values yet, or for a Hyperband promotion no trial has
+   * promoted this parent yet ('taken' otherwise).
+   */
+  createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): TrialRecord | 'limit' | 'taken';
+  /**
+   * Sets an interrupted or stopped trial running again for this handle (same number and
+   * values, next attempt); returns it.
+   */
   restartTrial(trialId: number): TrialRecord;
+  /** Restarts the lowest-numbered interrupted or stopped trial of the study; undefined if none. */
+  claimInterrupted(studyId: number): TrialRecord | undefined;
   /**
    * Starts a running trial over after its attempt crashed (max_retries_per_trial): its epochs
-   * and weights are dropped, its start time is now. Throws Error for a trial not running.
+   * and weights are dropped, its start time is now, the failed attempt stays as history.
+   * Throws Error for a trial not running.
    */
-  retryTrial(trialId: number): TrialRecord;
+  retryTrial(trialId: number, error?: string): TrialRecord;
+  /** The attempts of a trial that ended without finishing it, oldest first. */
+  attempts(trialId: number): AttemptRecord[];
+  /** Marks this handle's running trials alive (call it every few seconds while they run). */
+  heartbeat(): void;
+  /**
+   * Interrupts the running trials of other handles whose process is gone (no heartbeat for
+   * `staleMs`, or a dead process on this host), so that they run again; returns how many.
+   */
+  recoverStale(studyId: number, staleMs: number): number;
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
   recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void;
   /** The epochs of a trial, ordered by execution then epoch. */
@@ -58,7 +80,7 @@ export interface Storage {
   failTrial(trialId: number, error: string, seconds: number): TrialRecord;
   /** Marks a running trial invalid: its values build no model, `error` says why. */
   invalidTrial(trialId: number, error: string): TrialRecord;
-  /** Marks every running trial of the study interrupted (its epochs are dropped); returns how many. */
+  /** Marks this handle's running trials of the study interrupted (epochs dropped); returns how many. */
   interruptRunning(studyId: number): number;
   /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
   stopTrial(trialId: number, why: string, seconds: number): TrialRecord;

@@ -18,6 +18,12 @@ import type { EpochMetrics, StudyRecord, TrialRecord } from './trial.js';
 export const WEIGHTS_KEPT = 5;
 /** How long a failed attempt's last epoch messages are awaited before its retry starts. */
 const RETRY_DRAIN_MS = 1000;
+/** How often a run tells other processes its trials are alive, and looks for dead ones. */
+const HEARTBEAT_MS = 2000;
+/** A trial of another process whose heartbeat is older than this is taken as crashed. */
+export const STALE_MS = 30_000;
+/** How often an idle run looks at the study while other processes run its last trials. */
+const POLL_MS = 1000;
 
 export interface RunOverrides {
   workers?: number;
@@ -58,9 +64,9 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const backend = await useBackend(overrides.backend);
   const workers = overrides.workers ?? (backend === 'node-gpu' ? 1 : availableParallelism());
   const started = performance.now();
-  storage.interruptRunning(study.id);
+  // Trials a dead process left running run again; those of live processes are theirs.
+  storage.recoverStale(study.id, STALE_MS);
   const before = storage.trials(study.id);
-  const queue = before.filter((t) => t.status === 'interrupted' || t.status === 'stopped');
   const oracle = makeOracle(tuner, spec.space, tuner.seed + before.length);
   listener({
     type: 'study-started', study: study.name, oracle: oracle.name, backend, workers, objective: tuner.objective, direction: tuner.direction,
@@ -126,7 +132,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         // worker that died sends no end marker, hence the bound.
         await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
         port1.close();
-        const again = storage.retryTrial(trial.id);
+        const again = storage.retryTrial(trial.id, lastError);
         listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true, ...(schedule ? { schedule } : {}) });
         return runOne(again, attempt + 1);
       }
@@ -139,22 +145,25 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     }
   };
 
+  const beat = setInterval(() => {
+    try {
+      storage.heartbeat();
+      storage.recoverStale(study.id, STALE_MS);
+    } catch {
+      // A busy or closing database: the next beat tries again, well within STALE_MS.
+    }
+  }, HEARTBEAT_MS);
+  beat.unref();
   try {
+    let last: NextTrial = 'full';
     while (reason === undefined) {
       if (signal.aborted) reason = 'interrupted';
       else if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) reason = 'failures';
       while (reason === undefined && running.size < workers) {
-        const trials = storage.trials(study.id);
-        const complete = trials.filter((t) => t.status === 'complete');
-        if (complete.length + running.size >= tuner.maxTrials) break;
-        const trial = nextTrial(queue, trials, running, spec, oracle, storage, study.id);
-        if (trial === 'wait') break;
-        if (trial === undefined) {
-          if (running.size === 0) reason = tuner.oracle === 'hyperband' ? 'search-complete' : 'space-exhausted';
-          break;
-        }
-        const record = trial.record;
-        listener({ type: 'trial-started', number: trial.number, values: trial.values, resumed: trial.resumed, ...(record.schedule ? { schedule: record.schedule } : {}) });
+        last = nextTrial(running, spec, oracle, storage, study.id, tuner.maxTrials);
+        if (typeof last === 'string' || last === undefined) break;
+        const { record } = last;
+        listener({ type: 'trial-started', number: record.number, values: record.values as Values, resumed: last.resumed, ...(record.schedule ? { schedule: record.schedule } : {}) });
         const invalid = whyInvalid(spec, record.values as Values, ctx.data.train.dim);
         if (invalid !== undefined) {
           storage.invalidTrial(record.id, invalid);
@@ -165,13 +174,19 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       }
       if (reason !== undefined) break;
       if (running.size === 0) {
-        reason = 'max-trials';
-        break;
+        // Other processes may still run trials of this study: wait for them, taking over any
+        // whose process dies, so that the study is whole when the last run ends.
+        const elsewhere = storage.trials(study.id).some((t) => t.status === 'running');
+        if (!elsewhere && last !== 'wait') {
+          reason = last === 'full' ? 'max-trials' : tuner.oracle === 'hyperband' ? 'search-complete' : 'space-exhausted';
+          break;
+        }
       }
-      await Promise.race([...running.values()].map((r) => r.done));
+      await Promise.race([...[...running.values()].map((r) => r.done), delay(POLL_MS, signal)]);
     }
     await Promise.allSettled([...running.values()].map((r) => r.done));
   } finally {
+    clearInterval(beat);
     if (signal.aborted) reason = 'interrupted';
     // Whatever ended the loop, no trial runs on after it: the next run starts them again.
     try {
@@ -187,25 +202,47 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
 }
 
 /**
- * The next trial to run: an interrupted or stopped one again, else the oracle's proposal;
- * 'wait' when the oracle needs a running trial to end first, undefined when it is done.
+ * What the study does next: a trial to run (an interrupted or stopped one again first, else the
+ * oracle's proposal); 'wait' when the oracle needs a running trial to end first; 'full' when
+ * max_trials are complete or under way in all processes; undefined when the oracle is done.
  */
-function nextTrial(
-  queue: TrialRecord[], trials: TrialRecord[], running: Map<number, { trial: TrialRecord }>, spec: StudySpec,
-  oracle: Oracle, storage: Storage, studyId: number,
-): { record: TrialRecord; number: number; values: Values; resumed: boolean } | 'wait' | undefined {
-  const again = queue.shift();
-  if (again) {
-    const record = storage.restartTrial(again.id);
-    return { record, number: record.number, values: record.values, resumed: true };
+type NextTrial = { record: TrialRecord; resumed: boolean } | 'wait' | 'full' | undefined;
+
+/** Proposals lost to another process (it took the same values first) before giving up a turn. */
+const RACES = 5;
+
+function nextTrial(running: Map<number, { trial: TrialRecord }>, spec: StudySpec, oracle: Oracle, storage: Storage, studyId: number, maxTrials: number): NextTrial {
+  const again = storage.claimInterrupted(studyId);
+  if (again) return { record: again, resumed: true };
+  for (let race = 0; race < RACES; race++) {
+    const trials = storage.trials(studyId);
+    if (trials.filter((t) => COUNTED.has(t.status)).length >= maxTrials) return 'full';
+    const completed = trials.filter((t) => t.status === 'complete').map((t) => ({ values: t.values as Values, score: t.score! }));
+    const pending = [...running.values()].map((r) => r.trial.values as Values);
+    const tried = new Set(trials.map((t) => spec.space.key(t.values as Values)));
+    const proposal = oracle.propose({ completed, pending, tried, trials: trials.map(pastTrial) });
+    if (proposal === undefined || proposal === 'wait') return proposal;
+    const record = storage.createTrialWithin(studyId, proposal.values, maxTrials, proposal.schedule);
+    if (record === 'limit') return 'full';
+    if (record !== 'taken') return { record, resumed: false };
   }
-  const completed = trials.filter((t) => t.status === 'complete').map((t) => ({ values: t.values as Values, score: t.score! }));
-  const pending = [...running.values()].map((r) => r.trial.values as Values);
-  const tried = new Set(trials.map((t) => spec.space.key(t.values as Values)));
-  const proposal = oracle.propose({ completed, pending, tried, trials: trials.map(pastTrial) });
-  if (proposal === undefined || proposal === 'wait') return proposal;
-  const record = storage.createTrial(studyId, proposal.values, proposal.schedule);
-  return { record, number: record.number, values: proposal.values, resumed: false };
+  return 'wait';
+}
+
+/** Statuses that count toward max_trials: done, or going to run until done. */
+const COUNTED = new Set(['complete', 'running', 'interrupted', 'stopped']);
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 function pastTrial(t: TrialRecord): PastTrial {

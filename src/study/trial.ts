@@ -37,6 +37,20 @@ export interface TrialRecord {
   readonly error: string | null;
   /** Set for trials of a Hyperband study. */
   readonly schedule: Readonly<Schedule> | null;
+  /** 1 for the first run of the trial; each restart after an interrupt, crash or retry adds one. */
+  readonly attempt: number;
+}
+
+/** An attempt of a trial that ended without finishing it, kept as the trial's history. */
+export interface AttemptRecord {
+  readonly attempt: number;
+  /** interrupted (a signal), crashed (its process died), retried (it failed and ran again), stopped. */
+  readonly outcome: 'interrupted' | 'crashed' | 'retried' | 'stopped';
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** Which process ran it: host:pid:tag. */
+  readonly owner: string | null;
+  readonly error: string | null;
 }
 
 /** A study as storage returns it. */

@@ -1,9 +1,49 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { listing, tempDir, tune } from '../helpers/tune.js';
+import Database from 'better-sqlite3';
+import { python } from '../helpers/python.js';
+import { TUNE, tempDir, tune } from '../helpers/tune.js';
+
+/** Every file under `dir` with a hash of its bytes: "nothing written" means this is unchanged. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) Object.entries(snapshot(path)).forEach(([k, v]) => (out[`${name}/${k}`] = v));
+    else out[name] = createHash('sha256').update(readFileSync(path)).digest('hex');
+  }
+  return out;
+}
+
+/**
+ * `d/bad` holds good valid and test splits beside a train split that `body` writes with h5py
+ * (or `raw` bytes); returns the arguments of a run on it.
+ */
+function badTrain(d: string, body: string | { raw: Buffer | string } | { truncate: true }): string[] {
+  const bad = join(d, 'bad');
+  mkdirSync(bad);
+  for (const split of ['train', 'valid', 'test']) copyFileSync(join(d, 'data', `${split}.hdf5`), join(bad, `${split}.hdf5`));
+  const train = join(bad, 'train.hdf5');
+  if (typeof body === 'string') python(`f = h5py.File(sys.argv[1], 'w')\n${body}\nf.close()`, [train]);
+  else if ('raw' in body) writeFileSync(train, body.raw);
+  else truncateSync(train, Math.floor(statSync(train).size / 2));
+  return ['run', space(d), '--data', bad];
+}
+
+/** A copy of the finished study's database in `d`, changed by `edit` (raw SQL, as another program). */
+function editedDb(d: string, done: string, edit: (db: Database.Database) => void): string {
+  const path = join(d, 'copy.db');
+  copyFileSync(join(done, 'trials.db'), path);
+  const db = new Database(path);
+  edit(db);
+  db.close();
+  return path;
+}
 
 interface Case {
   name: string;
@@ -73,6 +113,30 @@ describe('tune run, best, show and predict on bad input', () => {
       args: (d) => (writeFileSync(join(d, 'file'), 'x'), ['best', '--db', join(done, 'trials.db'), '--export', join(d, 'file', 'model.json')]),
       stderr: /file\/model\.json: file: cannot be written/,
     },
+    { name: 'an HDF5 file that is empty', args: (d) => badTrain(d, { raw: '' }), stderr: /bad\/train\.hdf5: file: is empty \(0 bytes\)$/ },
+    { name: 'an HDF5 file cut short', args: (d) => badTrain(d, { truncate: true }), stderr: /bad\/train\.hdf5: file: is not a readable HDF5 file \(/ },
+    { name: 'a file that is not HDF5', args: (d) => badTrain(d, { raw: 'data,labels\n1,0\n' }), stderr: /bad\/train\.hdf5: file: is not a readable HDF5 file \(file signature not found\)$/ },
+    { name: 'an HDF5 file without data', args: (d) => badTrain(d, `f['labels'] = np.zeros(3, np.int64)`), stderr: /bad\/train\.hdf5: \/data: dataset is missing/ },
+    { name: 'an HDF5 file without labels', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)`), stderr: /bad\/train\.hdf5: \/labels: dataset is missing/ },
+    { name: 'features of rank 3', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 4, 4), np.float32)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must have rank 2 \(rows, features\), got shape \[3, 4, 4\]$/ },
+    { name: 'integer features', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.int16)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must be float32 or float64, got int16$/ },
+    { name: 'row counts that differ', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)\nf['labels'] = np.zeros(4, np.int64)`), stderr: /\/labels: has 4 rows, but \/data has 3$/ },
+    { name: 'a NaN feature', args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[1, 5] = np.nan\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data\[1, 5\]: feature is NaN$/ },
+    { name: 'an infinite feature', args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[2, 0] = np.inf\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data\[2, 0\]: feature is \+infinite$/ },
+    { name: 'a database that is not SQLite', args: (d) => (writeFileSync(join(d, 'x.db'), 'not a database at all, just text\n'.repeat(40)), ['run', space(d), '--db', join(d, 'x.db')]), stderr: /x\.db: file: is not an SQLite database/ },
+    {
+      name: 'a corrupt database',
+      args: (d) => {
+        const path = join(d, 'corrupt.db');
+        const bytes = readFileSync(join(done, 'trials.db'));
+        bytes.fill(0x5a, 100, bytes.length);
+        writeFileSync(path, bytes);
+        return ['list', '--db', path];
+      },
+      stderr: /corrupt\.db: file: (is not an SQLite database|is corrupt|cannot be opened)/,
+    },
+    { name: 'a database of a newer tune', args: (d) => ['run', space(d), '--db', editedDb(d, done, (db) => db.exec(`UPDATE tune_meta SET value = '99' WHERE key = 'schema_version'`))], stderr: /copy\.db: schema: was written by a newer tune \(schema version 99, this one reads up to 2\)$/ },
+    { name: 'a database of another program', args: (d) => ['best', '--db', editedDb(d, done, (db) => db.exec(`DROP TABLE tune_meta`))], stderr: /copy\.db: file: is an SQLite database but not one of tune's$/ },
     { name: 'predict with a model that does not exist', args: (d) => ['predict', join(d, 'a.png'), '--model', join(d, 'm.json')], stderr: /m\.json: file: does not exist$/ },
   ];
 
@@ -82,16 +146,45 @@ describe('tune run, best, show and predict on bad input', () => {
       mkdirSync(join(d, 'data'));
       writeTinyData(join(d, 'data'));
       const args = c.args(d);
-      const before = listing(d);
-      const doneBefore = listing(done);
+      const before = snapshot(d);
+      const doneBefore = snapshot(done);
       const run = tune(args, d);
       assert.equal(run.code, 2, `exit ${run.code}: ${run.stderr}`);
       const lines = run.stderr.split('\n').filter(Boolean);
       assert.equal(lines.length, 1, run.stderr);
       assert.match(lines[0]!, /^tune: /);
       assert.match(lines[0]!, c.stderr);
-      assert.deepEqual(listing(d), before, 'no file written (no trials.db either)');
-      assert.deepEqual(listing(done), doneBefore);
+      assert.deepEqual(snapshot(d), before, 'no file written or changed (no trials.db either)');
+      assert.deepEqual(snapshot(done), doneBefore);
     });
   }
+});
+
+describe('a read-only database', () => {
+  /** Runs tune as a user who may read but not write `path` (as root, that takes another user). */
+  function asReader(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+    const command = process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', process.execPath, TUNE, ...args]] as const : [process.execPath, [TUNE, ...args]] as const;
+    const run = spawnSync(command[0], [...command[1]], { cwd, encoding: 'utf8' });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  it('is refused by tune run with one line and left as it was, and still read by list, show and best', () => {
+    const dir = tempDir();
+    const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));
+    assert.equal(tune(['run', file], dir).code, 0);
+    const db = join(dir, 'trials.db');
+    // The folder stays writable (SQLite keeps its -shm file there); the database file does not.
+    chmodSync(dir, 0o777);
+    chmodSync(db, 0o444);
+    const before = createHash('sha256').update(readFileSync(db)).digest('hex');
+    const run = asReader(['run', file, '--db', db, '--max-trials', '2'], dir);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^tune: .*trials\.db: file: is read-only \(attempt to write a readonly database\); tune run needs to write it\n$/);
+    const list = asReader(['list', '--db', db], dir);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^study tiny: 1 trials/);
+    assert.equal(asReader(['show', '1', '--db', db], dir).code, 0);
+    assert.equal(asReader(['best', '--db', db], dir).code, 0);
+    assert.equal(createHash('sha256').update(readFileSync(db)).digest('hex'), before);
+  });
 });

@@ -68,3 +68,11 @@ export function writeSpace(dir: string, space: unknown, file = 'space.json'): st
   writeFileSync(path, JSON.stringify(space, null, 2));
   return path;
 }
+
+/** The tiny study with a continuous dropout rate, so that it never runs out of values. */
+export function wideSpace(dir: string, tuner: Record<string, unknown>): Record<string, unknown> {
+  const space = tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), tuner);
+  space['hyperparameters'] = [{ name: 'first_dense', type: 'choice', values: [2, 4, 8] }, { name: 'dropout_rate', type: 'float', min: 0.05, max: 0.5 }];
+  space['model'] = [{ dense: '$first_dense', activation: 'relu' }, { dropout: '$dropout_rate' }, { dense: 1, activation: 'sigmoid' }];
+  return space;
+}

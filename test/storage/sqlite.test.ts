@@ -57,7 +57,7 @@ describe('SqliteStorage', () => {
       assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-      assert.deepEqual(tables, ['checkpoints', 'epochs', 'sqlite_sequence', 'studies', 'trials', 'tune_meta', 'weights']);
+      assert.deepEqual(tables, ['attempts', 'checkpoints', 'epochs', 'sqlite_sequence', 'studies', 'trials', 'tune_meta', 'weights']);
       const trialFks = db.prepare(`SELECT "table", on_delete FROM pragma_foreign_key_list('trials')`).all();
       assert.deepEqual(trialFks, [{ table: 'studies', on_delete: 'CASCADE' }]);
     });

@@ -4,7 +4,7 @@ import { afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage, StoredWeights } from '../../src/storage/storage.js';
-import type { EpochMetrics } from '../../src/study/trial.js';
+import type { EpochMetrics, TrialRecord } from '../../src/study/trial.js';
 import { tempDir } from '../helpers/tune.js';
 
 const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
@@ -280,6 +280,72 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       assert.deepEqual([s.loadCheckpoint(a!.id, 1), s.loadCheckpoint(b!.id, 1), s.loadCheckpoint(c!.id, 1)], [checkpoint(1), undefined, checkpoint(4)]);
       s.keepCheckpoints(study.id, []);
       assert.equal(s.loadCheckpoint(c!.id, 1), undefined);
+    });
+
+    it('creates within a limit that counts complete, running, interrupted and stopped trials, not failed ones', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const a = s.createTrialWithin(study.id, { lr: 1 }, 3);
+      assert.ok(typeof a === 'object');
+      s.failTrial(a.id, 'boom', 1);
+      const b = s.createTrialWithin(study.id, { lr: 2 }, 3) as TrialRecord;
+      s.completeTrial(b.id, 0.5, 1, 1);
+      s.createTrialWithin(study.id, { lr: 3 }, 3);
+      s.interruptRunning(study.id);
+      s.createTrialWithin(study.id, { lr: 4 }, 3);
+      assert.equal(s.createTrialWithin(study.id, { lr: 5 }, 3), 'limit');
+      assert.deepEqual(s.trials(study.id).map((t) => t.status), ['failed', 'complete', 'interrupted', 'running']);
+    });
+
+    it('refuses values another trial already has, and a second promotion of one parent', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const first = s.createTrialWithin(study.id, { lr: 1 }, 10) as TrialRecord;
+      assert.equal(s.createTrialWithin(study.id, { lr: 1 }, 10), 'taken');
+      const promote = { iteration: 0, bracket: 1, round: 1, initialEpoch: 1, epochs: 3, parent: first.number };
+      assert.equal((s.createTrialWithin(study.id, { lr: 1 }, 10, promote) as TrialRecord).number, 2);
+      assert.equal(s.createTrialWithin(study.id, { lr: 1 }, 10, promote), 'taken');
+    });
+
+    it('claims interrupted trials lowest number first, each once, as the next attempt with its history', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      [1, 2, 3].forEach((i) => s.createTrial(study.id, { lr: i }));
+      s.interruptRunning(study.id);
+      const other = open(reopen(s));
+      const one = s.claimInterrupted(study.id)!;
+      const two = other.claimInterrupted(study.id)!;
+      assert.deepEqual([one.number, two.number, one.attempt, one.status], [1, 2, 2, 'running']);
+      assert.deepEqual(s.attempts(one.id).map((a) => [a.attempt, a.outcome]), [[1, 'interrupted']]);
+      assert.equal(s.claimInterrupted(study.id)!.number, 3);
+      assert.equal(other.claimInterrupted(study.id), undefined);
+    });
+
+    it('keeps a retried attempt as history with its error', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = s.retryTrial(s.createTrial(study.id, { lr: 1 }).id, 'loss became NaN at epoch 2');
+      assert.equal(t.attempt, 2);
+      assert.deepEqual(s.attempts(t.id).map((a) => [a.attempt, a.outcome, a.error]), [[1, 'retried', 'loss became NaN at epoch 2']]);
+    });
+
+    it('interrupts only its own running trials, and takes over another handle’s once its heartbeat is stale', async () => {
+      const a = fresh();
+      const study = a.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const b = open(reopen(a));
+      const mine = a.createTrial(study.id, { lr: 1 });
+      a.recordEpoch(mine.id, 1, 1, metrics(0.3));
+      assert.equal(b.interruptRunning(study.id), 0);
+      assert.equal(b.recoverStale(study.id, 60_000), 0, 'a live handle with a fresh heartbeat keeps its trial');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      a.heartbeat();
+      assert.equal(b.recoverStale(study.id, 20), 0, 'the heartbeat just now keeps it alive');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.equal(b.recoverStale(study.id, 20), 1);
+      const t = b.trial(study.id, 1)!;
+      assert.deepEqual([t.status, b.epochs(t.id).length], ['interrupted', 0]);
+      assert.deepEqual(b.attempts(t.id).map((x) => x.outcome), ['crashed']);
+      assert.equal(b.claimInterrupted(study.id)!.attempt, 2);
     });
 
     it('keeps everything after the store is closed and reopened', () => {
