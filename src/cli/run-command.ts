@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { BACKENDS } from '../engine/backend.js';
+import { ENGINES } from '../pool/messages.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import { SqliteStorage } from '../storage/sqlite.js';
@@ -35,6 +36,7 @@ export function registerRun(program: Command): void {
     .option('--oracle <name>', `search algorithm: ${ORACLES.join(', ')}`, choiceFlag('--oracle', ORACLES))
     .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
+    .option('--engine <name>', `training engine: ${ENGINES.join(', ')} (auto: the native kernels where built, tfjs otherwise and on GPUs)`, choiceFlag('--engine', ENGINES))
     .option('--no-tui', 'plain lines instead of the live leaderboard')
     .option('--overwrite', 'replace a study of the same name whose space differs')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
@@ -69,6 +71,6 @@ export function registerRun(program: Command): void {
 
 /** The flags that override the space file's tuner section, when given. */
 function pickDefined(flags: RunFlags): RunOverrides {
-  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend'] as const;
+  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine'] as const;
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as RunOverrides;
 }

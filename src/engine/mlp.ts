@@ -36,18 +36,18 @@ export class Mlp {
   }
 
   /**
-   * Logits of the output layer (its activation is left to the loss or to `probabilities`).
-   * `dropoutSeed` switches dropout on (training) with masks drawn from that seed.
+   * Logits of the output layer (its activation is left to the loss). `dropout` switches
+   * dropout on (training): it gives each dropout layer's mask (see dropoutMask).
    */
-  logits(x: tf.Tensor2D, dropoutSeed?: () => number): tf.Tensor2D {
+  logits(x: tf.Tensor2D, dropout?: (rows: number, cols: number, rate: number) => Float32Array): tf.Tensor2D {
     let h = x;
     let v = 0;
     const last = this.model.layers.length - 1;
     this.model.layers.forEach((layer, i) => {
       if (layer.kind === 'dropout') {
-        if (dropoutSeed && layer.rate > 0) {
-          const keep = tf.randomUniform(h.shape, 0, 1, 'float32', dropoutSeed()).greaterEqual(layer.rate).cast('float32');
-          h = h.mul(keep).div(1 - layer.rate);
+        if (dropout && layer.rate > 0) {
+          const [rows, cols] = h.shape;
+          h = h.mul(tf.tensor2d(dropout(rows, cols, layer.rate), [rows, cols]));
         }
         return;
       }

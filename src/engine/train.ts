@@ -3,6 +3,7 @@ import { Rng } from '../random/rng.js';
 import type { Checkpoint, StoredWeights } from '../storage/storage.js';
 import type { EarlyStopping } from '../space/study-spec.js';
 import type { EpochMetrics } from '../study/trial.js';
+import { dropoutMask } from './dropout.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { Mlp } from './mlp.js';
 import { weightShapes, type ConcreteModel } from './model-spec.js';
@@ -75,12 +76,12 @@ export async function trainExecution(
   const mlp = new Mlp(model, settings.resume ? resumedWeights(model, settings.resume) : Mlp.initial(model, rng));
   const optimizer = makeOptimizer(model);
   if (settings.resume) await restoreOptimizer(optimizer, settings.resume);
-  const dropoutSeed = (): number => rng.int(0x7fffffff);
+  const dropout = (rows: number, cols: number, rate: number): Float32Array => dropoutMask(rng, rows, cols, rate);
   let best: ExecutionResult | undefined;
   const stopper = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropoutSeed);
+      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropout);
       const metrics: EpochMetrics = { loss: lossSum / train.rows, accuracy: correct / train.rows, ...evaluate(mlp, valid) };
       if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
       onEpoch(epoch, metrics);
@@ -144,7 +145,7 @@ export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => bo
   };
 }
 
-function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropoutSeed: () => number): [number, number] {
+function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropout: (rows: number, cols: number, rate: number) => Float32Array): [number, number] {
   let lossSum = tf.scalar(0);
   let correct = tf.scalar(0);
   for (const { x, y, size } of train.batches) {
@@ -152,7 +153,7 @@ function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropoutSe
     const [nextLoss, nextCorrect] = tf.tidy(() => {
       const loss = optimizer.minimize(
         () => {
-          const logits = mlp.logits(x, dropoutSeed);
+          const logits = mlp.logits(x, dropout);
           right = tf.keep(correctCount(mlp.model, logits, y));
           return lossFromLogits(mlp.model, logits, y);
         },

@@ -5,6 +5,9 @@ import type { CompileSpec, EarlyStopping, LayerSpec } from '../space/study-spec.
 import type { Checkpoint, StoredWeights } from '../storage/storage.js';
 import type { EpochMetrics } from '../study/trial.js';
 
+export const ENGINES = ['auto', 'native', 'tfjs'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
 /** A split in shared memory: posting it to a worker shares the buffers, never copies them. */
 export interface SharedSplit {
   data: Float32Array;
@@ -18,6 +21,8 @@ export interface TrialTask {
   /** Identifies the data, so a worker builds its tensors once and reuses them. */
   dataKey: string;
   backend: BackendName;
+  /** native: the sparse native kernels (an error when they cannot run the trial); tfjs; auto: native where it can. */
+  engine: EngineName;
   train: SharedSplit;
   valid: SharedSplit;
   model: LayerSpec[];

@@ -9,7 +9,7 @@ import type { Oracle, PastTrial } from '../oracles/oracle.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { OracleName, StudySpec } from '../space/study-spec.js';
 import type { Checkpoint, Storage } from '../storage/storage.js';
-import type { EpochMessage, SharedSplit, TrialOutcome, TrialTask } from '../pool/messages.js';
+import type { EngineName, EpochMessage, SharedSplit, TrialOutcome, TrialTask } from '../pool/messages.js';
 import type { StudyEndReason, StudyListener } from './events.js';
 import type { StudyData } from './load-data.js';
 import type { EpochMetrics, StudyRecord, TrialRecord } from './trial.js';
@@ -33,6 +33,7 @@ export interface RunOverrides {
   oracle?: OracleName;
   seed?: number;
   backend?: BackendName;
+  engine?: EngineName;
 }
 
 export interface RunContext {
@@ -98,7 +99,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     });
     const schedule = trial.schedule;
     const task: TrialTask = {
-      dataKey, backend, train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
+      dataKey, backend, engine: overrides.engine ?? (backend === 'node-gpu' ? 'tfjs' : 'auto'), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
       values: trial.values, number: trial.number, executions: tuner.executionsPerTrial, batchSize: tuner.batchSize,
       initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
       // Only a trial that a later round may promote pays for copying out its optimizer state.

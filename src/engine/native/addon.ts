@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** The compiled kernels of native/first_layer.c (see that file for the exact formulas). */
+export interface NativeKernels {
+  forward(rowOffsets: Int32Array, colIndex: Int32Array, values: Float32Array, rowBegin: number, rowEnd: number, w: Float32Array, bias: Float32Array, out: Float32Array, width: number): void;
+  backwardUpdate(
+    colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
+    width: number, kind: number, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
+  ): void;
+}
+
+/** Where `npm install` builds the addon (scripts/build-native.mjs), from dist/src/engine/native. */
+const ADDON = fileURLToPath(new URL('../../../../build/Release/tune_native.node', import.meta.url));
+
+let loaded: { kernels?: NativeKernels; why?: string } | undefined;
+
+/** The native kernels, or undefined with the reason when they were not built here. */
+export function nativeKernels(): { kernels?: NativeKernels; why?: string } {
+  if (!loaded) {
+    try {
+      loaded = existsSync(ADDON) ? { kernels: createRequire(import.meta.url)(ADDON) as NativeKernels } : { why: `${ADDON} was not built (npm install builds it with node-gyp)` };
+    } catch (err) {
+      loaded = { why: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  return loaded;
+}

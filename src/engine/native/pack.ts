@@ -1,0 +1,381 @@
+import { Rng } from '../../random/rng.js';
+import type { Checkpoint, StoredWeights } from '../../storage/storage.js';
+import type { EpochMetrics } from '../../study/trial.js';
+import { dropoutMask } from '../dropout.js';
+import { Mlp } from '../mlp.js';
+import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
+import { earlyStopper, type ExecutionResult, type ExecutionSettings } from '../train.js';
+import type { NativeKernels } from './addon.js';
+import { sparseBatch, sparseRows, type SparseBatch, type SparseRows } from './sparse.js';
+
+/** The splits as the native engine reads them, built once per worker. */
+export interface PackData {
+  train: SparseRows;
+  trainLabels: Int32Array;
+  batches: SparseBatch[];
+  valid: SparseRows;
+  validLabels: Int32Array;
+}
+
+type Split = { data: Float32Array; labels: Int32Array; rows: number; dim: number };
+
+export function packData(train: Split, valid: Split, batchSize: number): PackData {
+  const rows = sparseRows(train.data, train.rows, train.dim);
+  const batches: SparseBatch[] = [];
+  for (let begin = 0; begin < train.rows; begin += batchSize) batches.push(sparseBatch(rows, begin, Math.min(train.rows, begin + batchSize)));
+  return { train: rows, trainLabels: train.labels, batches, valid: sparseRows(valid.data, valid.rows, valid.dim), validLabels: valid.labels };
+}
+
+const ACTIVATIONS = new Set(['relu', 'linear', 'sigmoid', 'tanh']);
+
+/** Why the native engine cannot train this model (the tfjs engine then does), or undefined. */
+export function nativeCannot(model: ConcreteModel): string | undefined {
+  if (model.layers[0]?.kind !== 'dense') return 'the model does not start with a dense layer';
+  const hidden = model.layers.slice(0, -1).filter((l): l is Extract<ConcreteLayer, { kind: 'dense' }> => l.kind === 'dense');
+  const odd = hidden.find((l) => !ACTIVATIONS.has(l.activation));
+  return odd ? `activation ${odd.activation} has no native form` : undefined;
+}
+
+/** Keras' optimizer constants, as makeOptimizer sets them for tfjs. */
+const KIND = { sgd: 0, rmsprop: 1, adam: 2 } as const;
+const HYPER = { sgd: [0, 0, 0], rmsprop: [0.9, 0, 1e-7], adam: [0.9, 0.999, 1e-7] } as const;
+
+/** One tensor of a member beyond the packed first kernel, with its optimizer slots. */
+interface Param {
+  value: Float32Array;
+  s1: Float32Array;
+  s2: Float32Array;
+}
+
+/** One execution in the pack: its own weights, optimizer state, dropout masks and metrics. */
+class Member {
+  readonly rng: Rng;
+  /** Its columns in the packed first layer. */
+  col = 0;
+  readonly width: number;
+  /** b1 then every later kernel and bias, in layer order (the packed first kernel excluded). */
+  readonly params: Param[];
+  steps = 0;
+  done = false;
+  best: ExecutionResult | undefined;
+  readonly stop: ((m: EpochMetrics) => boolean) | undefined;
+  lossSum = 0;
+  correct = 0;
+  /** The first kernel as it starts (D x width); copied into the pack, then dropped. */
+  firstKernel: Float32Array | undefined;
+
+  constructor(
+    readonly model: ConcreteModel,
+    readonly settings: ExecutionSettings,
+    readonly onEpoch: (epoch: number, metrics: EpochMetrics) => void,
+  ) {
+    this.rng = new Rng(settings.seed);
+    const shapes = weightShapes(model);
+    const init = settings.resume ? settings.resume.weights.tensors.map((t) => Float32Array.from(t.values)) : Mlp.initial(model, this.rng);
+    if (init.length !== shapes.length || init.some((v, i) => v.length !== shapes[i]!.reduce((a, b) => a * b, 1))) {
+      throw new Error(`the checkpoint's weights do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
+    }
+    this.width = shapes[0]![1]!;
+    this.firstKernel = init[0]!;
+    this.params = init.slice(1).map((value) => ({ value, s1: new Float32Array(value.length), s2: new Float32Array(value.length) }));
+    this.stop = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
+  }
+}
+
+/**
+ * Trains several executions at once on the native kernels: one sparse product computes every
+ * member's first layer (their kernels side by side), one fused pass per step takes every
+ * member's first-layer gradient and optimizer step; each member's later layers, dropout, loss
+ * and optimizer run on its own, so that a member ends exactly as it would alone. Members must
+ * share the optimizer kind (a trial's executions do). Calls each member's onEpoch as the tfjs
+ * engine does, and returns what trainExecution returns, per member.
+ */
+export async function trainPack(kernels: NativeKernels, data: PackData, members: { model: ConcreteModel; settings: ExecutionSettings; onEpoch: (epoch: number, metrics: EpochMetrics) => void }[]): Promise<ExecutionResult[]> {
+  const pack = members.map((m) => new Member(m.model, m.settings, m.onEpoch));
+  const optimizer = pack[0]!.model.optimizer.name;
+  if (pack.some((m) => m.model.optimizer.name !== optimizer)) throw new Error('a pack trains with one optimizer kind');
+  const dim = data.train.dim;
+  let width = 0;
+  for (const m of pack) {
+    m.col = width;
+    width += m.width;
+  }
+  // The packed first layer: kernel D x width (row-major), bias, optimizer slots, per-column rates.
+  const w1 = new Float32Array(dim * width);
+  const s1 = new Float32Array(optimizer === 'sgd' ? 0 : w1.length);
+  const s2 = new Float32Array(optimizer === 'adam' ? w1.length : 0);
+  const lr = new Float32Array(width);
+  const c1 = new Float32Array(width);
+  const c2 = new Float32Array(width);
+  const hyper = Float64Array.from(HYPER[optimizer]);
+  for (const m of pack) {
+    scatter(m.firstKernel!, w1, dim, width, m.col, m.width);
+    m.firstKernel = undefined;
+    if (m.settings.resume) restoreSlots(m, m.settings.resume, w1.length === 0 ? undefined : { s1, s2, dim, width }, optimizer);
+  }
+  const maxEpochs = Math.max(...pack.map((m) => m.settings.epochs));
+  const rowsMax = Math.max(data.valid.rows, ...data.batches.map((b) => b.end - b.begin));
+  const z1 = new Float32Array(rowsMax * width);
+  const dOut = new Float32Array(rowsMax * width);
+  const bias = new Float32Array(width);
+
+  for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
+    for (const m of pack) [m.lossSum, m.correct] = [0, 0];
+    for (const batch of data.batches) {
+      const rows = batch.end - batch.begin;
+      for (const m of pack) bias.set(m.params[0]!.value, m.col);
+      kernels.forward(data.train.offsets, data.train.colIndex, data.train.values, batch.begin, batch.end, w1, bias, z1, width);
+      dOut.fill(0, 0, rows * width);
+      for (const m of pack) {
+        if (m.done) {
+          lr.fill(0, m.col, m.col + m.width);
+          continue;
+        }
+        const labels = data.trainLabels.subarray(batch.begin, batch.end);
+        const step = memberStep(m, z1, width, rows, labels, true);
+        m.lossSum += step.loss * rows;
+        m.correct += step.correct;
+        step.backward!(dOut, width);
+        m.steps++;
+        lr.fill(m.model.optimizer.learningRate, m.col, m.col + m.width);
+        if (optimizer === 'adam') {
+          c1.fill(1 / (1 - HYPER.adam[0] ** m.steps), m.col, m.col + m.width);
+          c2.fill(1 / (1 - HYPER.adam[1] ** m.steps), m.col, m.col + m.width);
+        }
+      }
+      kernels.backwardUpdate(batch.colOffsets, batch.rowIndex, batch.values, dOut.subarray(0, rows * width), w1, s1, s2, width, KIND[optimizer], lr, c1, c2, hyper);
+    }
+    kernels.forward(data.valid.offsets, data.valid.colIndex, data.valid.values, 0, data.valid.rows, w1, packedBias(pack, width), z1, width);
+    for (const m of pack) {
+      if (m.done) continue;
+      const valid = memberStep(m, z1, width, data.valid.rows, data.validLabels, false);
+      const rows = data.train.rows;
+      const metrics: EpochMetrics = { loss: m.lossSum / rows, accuracy: m.correct / rows, val_loss: valid.loss, val_accuracy: valid.correct / data.valid.rows };
+      if (!Number.isFinite(metrics.loss)) {
+        throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
+      }
+      m.onEpoch(epoch, metrics);
+      const value = metrics[m.settings.objective];
+      if (m.best === undefined || (m.settings.direction === 'max' ? value > m.best.best : value < m.best.best)) {
+        const weights = memberWeights(m, w1, dim, width);
+        m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, optimizer, s1, s2, dim, width) } : {}) };
+      }
+      if (epoch >= m.settings.epochs || m.stop?.(metrics)) m.done = true;
+    }
+  }
+  return pack.map((m) => m.best!);
+}
+
+function packedBias(pack: Member[], width: number): Float32Array {
+  const bias = new Float32Array(width);
+  for (const m of pack) bias.set(m.params[0]!.value, m.col);
+  return bias;
+}
+
+/** Copies a D x cols kernel into columns at..at+cols of a D x width one. */
+function scatter(src: Float32Array, dst: Float32Array, dim: number, width: number, at: number, cols: number): void {
+  for (let d = 0; d < dim; d++) dst.set(src.subarray(d * cols, (d + 1) * cols), d * width + at);
+}
+
+/** The other way: columns at..at+cols of a D x width kernel as a D x cols one. */
+function gather(src: Float32Array, dim: number, width: number, at: number, cols: number): Float32Array {
+  const out = new Float32Array(dim * cols);
+  for (let d = 0; d < dim; d++) out.set(src.subarray(d * width + at, d * width + at + cols), d * cols);
+  return out;
+}
+
+function memberWeights(m: Member, w1: Float32Array, dim: number, width: number): StoredWeights {
+  const shapes = weightShapes(m.model);
+  const values = [gather(w1, dim, width, m.col, m.width), ...m.params.map((p) => p.value.slice())];
+  return { tensors: values.map((v, i) => ({ shape: shapes[i]!.slice(), values: v })) };
+}
+
+/** The member's optimizer state in tfjs' slot layout, so that either engine resumes from it. */
+function memberCheckpoint(m: Member, weights: StoredWeights, optimizer: keyof typeof KIND, s1: Float32Array, s2: Float32Array, dim: number, width: number): Checkpoint {
+  const shapes = weights.tensors.map((t) => t.shape);
+  const slot = (first: Float32Array, rest: (p: Param) => Float32Array) =>
+    [gather(first, dim, width, m.col, m.width), ...m.params.map((p) => rest(p).slice())].map((values, i) => ({ shape: shapes[i]!.slice(), values }));
+  const zeros = shapes.map((shape) => ({ shape: shape.slice(), values: new Float32Array(shape.reduce((a, b) => a * b, 1)) }));
+  const slots = optimizer === 'sgd' ? [] : optimizer === 'rmsprop' ? [...slot(s1, (p) => p.s1), ...zeros] : [...slot(s1, (p) => p.s1), ...slot(s2, (p) => p.s2)];
+  return { weights, iterations: m.steps, slots: { tensors: slots } };
+}
+
+function restoreSlots(m: Member, checkpoint: Checkpoint, first: { s1: Float32Array; s2: Float32Array; dim: number; width: number } | undefined, optimizer: keyof typeof KIND): void {
+  m.steps = checkpoint.iterations;
+  if (optimizer === 'sgd' || !first) return;
+  const n = m.params.length + 1;
+  const slots = checkpoint.slots.tensors.map((t) => t.values);
+  if (slots.length !== 2 * n) throw new Error(`the checkpoint holds ${slots.length} optimizer slots, the model needs ${2 * n}`);
+  scatter(slots[0]!, first.s1, first.dim, first.width, m.col, m.width);
+  m.params.forEach((p, i) => p.s1.set(slots[i + 1]!));
+  if (optimizer === 'adam') {
+    scatter(slots[n]!, first.s2, first.dim, first.width, m.col, m.width);
+    m.params.forEach((p, i) => p.s2.set(slots[n + i + 1]!));
+  }
+}
+
+/**
+ * The member's part of a step after the packed product: its later layers, loss and accuracy
+ * on `rows` rows of z1; in training also the backward pass, which writes the gradient of its
+ * first-layer outputs into dOut and updates every other tensor of the member.
+ */
+function memberStep(m: Member, z1: Float32Array, width: number, rows: number, labels: Int32Array, training: boolean): { loss: number; correct: number; backward?: (dOut: Float32Array, width: number) => void } {
+  const layers = m.model.layers;
+  // Forward, keeping what backward needs: each dense layer's input and pre-activation.
+  let h: Float32Array = new Float32Array(rows * m.width);
+  for (let r = 0; r < rows; r++) h.set(z1.subarray(r * width + m.col, r * width + m.col + m.width), r * m.width);
+  let cols = m.width;
+  const steps: ({ kind: 'act'; pre: Float32Array; out: Float32Array; activation: string } | { kind: 'drop'; mask: Float32Array } | { kind: 'dense'; input: Float32Array; inCols: number; outCols: number; param: number })[] = [];
+  let param = 1;
+  const last = layers.length - 1;
+  layers.forEach((layer, i) => {
+    if (i > 0 && layer.kind === 'dense') {
+      const out = layer.units;
+      const w = m.params[param]!.value;
+      const b = m.params[param + 1]!.value;
+      const next = new Float32Array(rows * out);
+      for (let r = 0; r < rows; r++) {
+        for (let o = 0; o < out; o++) {
+          let sum = b[o]!;
+          for (let k = 0; k < cols; k++) sum += h[r * cols + k]! * w[k * out + o]!;
+          next[r * out + o] = sum;
+        }
+      }
+      steps.push({ kind: 'dense', input: h, inCols: cols, outCols: out, param });
+      param += 2;
+      h = next;
+      cols = out;
+    } else if (layer.kind === 'dropout') {
+      if (training && layer.rate > 0) {
+        const mask = dropoutMask(m.rng, rows, cols, layer.rate);
+        const next = new Float32Array(h.length);
+        for (let k = 0; k < h.length; k++) next[k] = h[k]! * mask[k]!;
+        steps.push({ kind: 'drop', mask });
+        h = next;
+      }
+      return;
+    }
+    if (layer.kind === 'dense' && i !== last) {
+      const out = activate(h, layer.activation);
+      steps.push({ kind: 'act', pre: h, out, activation: layer.activation });
+      h = out;
+    }
+  });
+  // Loss from logits, as tf.losses.sigmoidCrossEntropy / softmaxCrossEntropy (mean over rows).
+  const grad = new Float32Array(h.length);
+  let loss = 0;
+  let correct = 0;
+  if (m.model.loss === 'binary_crossentropy') {
+    for (let r = 0; r < rows; r++) {
+      const z = h[r]!;
+      const y = labels[r]!;
+      loss += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+      if ((z > 0 ? 1 : 0) === y) correct++;
+      grad[r] = (1 / (1 + Math.exp(-z)) - y) / rows;
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const row = h.subarray(r * cols, (r + 1) * cols);
+      let top = 0;
+      for (let k = 1; k < cols; k++) if (row[k]! > row[top]!) top = k;
+      const max = row[top]!;
+      let sum = 0;
+      for (let k = 0; k < cols; k++) sum += Math.exp(row[k]! - max);
+      const y = labels[r]!;
+      loss += Math.log(sum) + max - row[y]!;
+      if (top === y) correct++;
+      for (let k = 0; k < cols; k++) grad[r * cols + k] = (Math.exp(row[k]! - max) / sum - (k === y ? 1 : 0)) / rows;
+    }
+  }
+  loss /= rows;
+  if (!training) return { loss, correct };
+  const backward = (dOut: Float32Array, width: number): void => {
+    let g: Float32Array = grad;
+    const updates: [Param, Float32Array][] = [];
+    for (let s = steps.length - 1; s >= 0; s--) {
+      const step = steps[s]!;
+      if (step.kind === 'act') g = activateBackward(step.pre, step.out, g, step.activation);
+      else if (step.kind === 'drop') g = g.map((v, k) => v * step.mask[k]!);
+      else {
+        const { input, inCols, outCols } = step;
+        const w = m.params[step.param]!.value;
+        const dw = new Float32Array(w.length);
+        const db = new Float32Array(outCols);
+        const dIn = new Float32Array(rows * inCols);
+        for (let r = 0; r < rows; r++) {
+          for (let o = 0; o < outCols; o++) {
+            const go = g[r * outCols + o]!;
+            db[o]! += go;
+            for (let k = 0; k < inCols; k++) {
+              dw[k * outCols + o]! += input[r * inCols + k]! * go;
+              dIn[r * inCols + k]! += w[k * outCols + o]! * go;
+            }
+          }
+        }
+        updates.push([m.params[step.param]!, dw], [m.params[step.param + 1]!, db]);
+        g = dIn;
+      }
+    }
+    // g is now the gradient of the first layer's outputs (B x width of this member).
+    const db1 = new Float32Array(m.width);
+    for (let r = 0; r < rows; r++) {
+      for (let k = 0; k < m.width; k++) {
+        const v = g[r * m.width + k]!;
+        dOut[r * width + m.col + k] = v;
+        db1[k]! += v;
+      }
+    }
+    updates.push([m.params[0]!, db1]);
+    const t = m.steps + 1;
+    for (const [p, grad] of updates) optimizerStep(p, grad, m.model.optimizer.name, m.model.optimizer.learningRate, t);
+  };
+  return { loss, correct, backward };
+}
+
+/** One optimizer step on a small tensor, with the kernel's formulas (tfjs' forms). */
+function optimizerStep(p: Param, g: Float32Array, optimizer: keyof typeof KIND, lr: number, t: number): void {
+  const [b1, b2, eps] = HYPER[optimizer];
+  const { value, s1, s2 } = p;
+  if (optimizer === 'sgd') {
+    for (let j = 0; j < value.length; j++) value[j]! -= lr * g[j]!;
+  } else if (optimizer === 'rmsprop') {
+    for (let j = 0; j < value.length; j++) {
+      s1[j] = s1[j]! * b1 + g[j]! * g[j]! * (1 - b1);
+      value[j]! -= (lr * g[j]!) / Math.sqrt(s1[j]! + eps);
+    }
+  } else {
+    const k1 = 1 / (1 - b1 ** t);
+    const k2 = 1 / (1 - b2 ** t);
+    for (let j = 0; j < value.length; j++) {
+      s1[j] = b1 * s1[j]! + (1 - b1) * g[j]!;
+      s2[j] = b2 * s2[j]! + (1 - b2) * g[j]! * g[j]!;
+      value[j]! -= (lr * (s1[j]! * k1)) / (Math.sqrt(s2[j]! * k2) + eps);
+    }
+  }
+}
+
+function activate(h: Float32Array, activation: string): Float32Array {
+  switch (activation) {
+    case 'relu':
+      return h.map((v) => (v > 0 ? v : 0));
+    case 'sigmoid':
+      return h.map((v) => 1 / (1 + Math.exp(-v)));
+    case 'tanh':
+      return h.map((v) => Math.tanh(v));
+    default:
+      return h.slice();
+  }
+}
+
+function activateBackward(pre: Float32Array, out: Float32Array, g: Float32Array, activation: string): Float32Array {
+  switch (activation) {
+    case 'relu':
+      return g.map((v, k) => (pre[k]! > 0 ? v : 0));
+    case 'sigmoid':
+      return g.map((v, k) => v * out[k]! * (1 - out[k]!));
+    case 'tanh':
+      return g.map((v, k) => v * (1 - out[k]! * out[k]!));
+    default:
+      return g.slice();
+  }
+}
