@@ -1,8 +1,8 @@
 /*
  * The first dense layer of a pack of classifiers, on sparse features (VGG-style features
- * after ReLU are mostly zeros): the forward product reads only the non-zero inputs, and the
- * backward product is fused with the optimizer step, so that each weight row is read and
- * written once per step while it is in cache. Everything after the first layer is small and
+ * after ReLU are mostly zeros), each block of rows stored by columns: the forward product
+ * reads only the non-zero inputs, and the backward product is fused with the optimizer step,
+ * so that each weight row is read and written once per step while it is in cache. Everything after the first layer is small and
  * stays in JavaScript (src/engine/native/). Results equal tfjs' within float rounding; the
  * shared engine contract tests hold both to that.
  */
@@ -37,39 +37,63 @@ static int integer(napi_env env, napi_value value, int32_t *out) {
   return napi_get_value_int32(env, value, out) == napi_ok;
 }
 
+/* The inner loops, apart with restrict pointers so that the compiler vectorizes them. */
+__attribute__((noinline)) static void axpy(int32_t n, float a, const float *restrict x, float *restrict y) {
+  for (int32_t j = 0; j < n; j++) y[j] += a * x[j];
+}
+
+__attribute__((noinline)) static void sgd_row(int32_t n, float *restrict w, const float *restrict g, const float *restrict lr) {
+  for (int32_t j = 0; j < n; j++) w[j] -= lr[j] * g[j];
+}
+
+__attribute__((noinline)) static void rmsprop_row(int32_t n, float *restrict w, float *restrict s, const float *restrict g, const float *restrict lr, float rho, float eps) {
+  for (int32_t j = 0; j < n; j++) {
+    s[j] = s[j] * rho + g[j] * g[j] * (1.0f - rho);
+    w[j] -= lr[j] * g[j] / sqrtf(s[j] + eps);
+  }
+}
+
+__attribute__((noinline)) static void adam_row(int32_t n, float *restrict w, float *restrict m, float *restrict v, const float *restrict g, const float *restrict lr,
+                            const float *restrict c1, const float *restrict c2, float b1, float b2, float eps) {
+  for (int32_t j = 0; j < n; j++) {
+    m[j] = b1 * m[j] + (1.0f - b1) * g[j];
+    v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
+    w[j] -= lr[j] * (m[j] * c1[j]) / (sqrtf(v[j] * c2[j]) + eps);
+  }
+}
+
 /*
- * forward(rowOffsets, colIndex, values, rowBegin, rowEnd, w, bias, out, width):
- * out[r - rowBegin][:] = bias + sum over the row's non-zeros (d, x) of x * w[d][:].
+ * forward(colOffsets, rowIndex, values, rows, w, bias, out, width), the block by columns (CSC):
+ * out[r][:] = bias + sum over the non-zeros (r, x) of column d of x * w[d][:]. Walking the
+ * weights row by row streams them once per block, while the block's outputs stay in cache.
  */
 static napi_value forward(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 8;
+  napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   view offsets, index, values, w, bias, out;
-  int32_t begin, end, width;
-  if (argc != 9 || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
-      !typed(env, argv[2], napi_float32_array, &values) || !integer(env, argv[3], &begin) || !integer(env, argv[4], &end) ||
-      !typed(env, argv[5], napi_float32_array, &w) || !typed(env, argv[6], napi_float32_array, &bias) ||
-      !typed(env, argv[7], napi_float32_array, &out) || !integer(env, argv[8], &width)) {
-    napi_throw_type_error(env, NULL, "forward: expected (Int32Array, Int32Array, Float32Array, int, int, Float32Array, Float32Array, Float32Array, int)");
+  int32_t rows, width;
+  if (argc != 8 || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
+      !typed(env, argv[2], napi_float32_array, &values) || !integer(env, argv[3], &rows) || !typed(env, argv[4], napi_float32_array, &w) ||
+      !typed(env, argv[5], napi_float32_array, &bias) || !typed(env, argv[6], napi_float32_array, &out) || !integer(env, argv[7], &width)) {
+    napi_throw_type_error(env, NULL, "forward: expected (Int32Array, Int32Array, Float32Array, int, Float32Array, Float32Array, Float32Array, int)");
     return NULL;
   }
-  if (begin < 0 || end < begin || (size_t)end + 1 > offsets.length || (size_t)(end - begin) * width > out.length || (size_t)width > bias.length) {
-    napi_throw_range_error(env, NULL, "forward: rows or width out of range");
+  if (width <= 0 || rows < 0 || w.length % (size_t)width != 0 || (size_t)rows * width > out.length || (size_t)width > bias.length ||
+      offsets.length != w.length / (size_t)width + 1) {
+    napi_throw_range_error(env, NULL, "forward: shapes do not fit");
     return NULL;
   }
-  const int32_t *off = offsets.data, *col = index.data;
+  const size_t dim = w.length / (size_t)width;
+  const int32_t *off = offsets.data, *row = index.data;
   const float *val = values.data, *W = w.data, *b = bias.data;
   float *o = out.data;
-  const size_t rowsOfW = w.length / (size_t)width;
-  for (int32_t r = begin; r < end; r++) {
-    float *restrict dst = o + (size_t)(r - begin) * width;
-    memcpy(dst, b, sizeof(float) * width);
-    for (int32_t k = off[r]; k < off[r + 1]; k++) {
-      if ((size_t)col[k] >= rowsOfW) continue;
-      const float x = val[k];
-      const float *restrict src = W + (size_t)col[k] * width;
-      for (int32_t j = 0; j < width; j++) dst[j] += x * src[j];
+  for (int32_t r = 0; r < rows; r++) memcpy(o + (size_t)r * width, b, sizeof(float) * width);
+  for (size_t d = 0; d < dim; d++) {
+    const float *restrict src = W + d * width;
+    for (int32_t k = off[d]; k < off[d + 1]; k++) {
+      if (row[k] < 0 || row[k] >= rows) continue;
+      axpy(width, val[k], src, o + (size_t)row[k] * width);
     }
   }
   return NULL;
@@ -116,6 +140,7 @@ static napi_value backward_update(napi_env env, napi_callback_info info) {
   const float beta1 = (float)h[0], beta2 = (float)h[1], eps = (float)h[2];
   const size_t rowsOfDOut = dout.length / (size_t)width;
   float *W = w.data, *S1 = s1.data, *S2 = s2.data;
+  /* The batch's gradient row for one input; the packs this engine trains are a few hundred wide. */
   float *g = malloc(sizeof(float) * width);
   if (!g) {
     napi_throw_error(env, NULL, "backwardUpdate: out of memory");
@@ -125,27 +150,12 @@ static napi_value backward_update(napi_env env, napi_callback_info info) {
     memset(g, 0, sizeof(float) * width);
     for (int32_t k = off[d]; k < off[d + 1]; k++) {
       if ((size_t)row[k] >= rowsOfDOut) continue;
-      const float x = val[k];
-      const float *restrict src = dO + (size_t)row[k] * width;
-      for (int32_t j = 0; j < width; j++) g[j] += x * src[j];
+      axpy(width, val[k], dO + (size_t)row[k] * width, g);
     }
-    float *restrict wd = W + d * width;
-    if (kind == 0) {
-      for (int32_t j = 0; j < width; j++) wd[j] -= rate[j] * g[j];
-    } else if (kind == 1) {
-      float *restrict sd = S1 + d * width;
-      for (int32_t j = 0; j < width; j++) {
-        sd[j] = sd[j] * beta1 + g[j] * g[j] * (1.0f - beta1);
-        wd[j] -= rate[j] * g[j] / sqrtf(sd[j] + eps);
-      }
-    } else {
-      float *restrict md = S1 + d * width, *restrict vd = S2 + d * width;
-      for (int32_t j = 0; j < width; j++) {
-        md[j] = beta1 * md[j] + (1.0f - beta1) * g[j];
-        vd[j] = beta2 * vd[j] + (1.0f - beta2) * g[j] * g[j];
-        wd[j] -= rate[j] * (md[j] * k1[j]) / (sqrtf(vd[j] * k2[j]) + eps);
-      }
-    }
+    float *wd = W + d * width;
+    if (kind == 0) sgd_row(width, wd, g, rate);
+    else if (kind == 1) rmsprop_row(width, wd, S1 + d * width, g, rate, beta1, eps);
+    else adam_row(width, wd, S1 + d * width, S2 + d * width, g, rate, k1, k2, beta1, beta2, eps);
   }
   free(g);
   return NULL;

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { BackendName } from '../engine/backend.js';
+import type { SparseBlocks } from '../engine/native/sparse.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { CompileSpec, EarlyStopping, LayerSpec } from '../space/study-spec.js';
 import type { Checkpoint, StoredWeights } from '../storage/storage.js';
@@ -25,6 +26,8 @@ export interface TrialTask {
   engine: EngineName;
   train: SharedSplit;
   valid: SharedSplit;
+  /** Both splits as sparse rows in shared memory, made once by the study for the native engine. */
+  sparse?: { train: SparseBlocks; valid: SparseBlocks };
   model: LayerSpec[];
   compile: CompileSpec;
   values: Values;

@@ -3,17 +3,16 @@ import { useBackend } from '../engine/backend.js';
 import { concreteModel } from '../engine/model-spec.js';
 import { makeBatches, splitTensors, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
 import { nativeKernels } from '../engine/native/addon.js';
-import { nativeCannot, packData, trainPack, type PackData } from '../engine/native/pack.js';
+import { nativeCannot, packData, sparseSplits, trainPack, type PackData } from '../engine/native/pack.js';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import type { EpochMessage, TrialOutcome, TrialTask } from './messages.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
+/** The splits as the native engine reads them: the study's shared sparse copy, else one of our own. */
 let sparseCache: { key: string; data: PackData } | undefined;
-
-/** The splits as the native engine reads them, built on the first native trial and kept after. */
 function sparse(task: TrialTask): PackData {
   const key = `${task.dataKey}|${task.batchSize}`;
-  if (sparseCache?.key !== key) sparseCache = { key, data: packData(task.train, task.valid, task.batchSize) };
+  if (sparseCache?.key !== key) sparseCache = { key, data: packData(task.sparse ?? sparseSplits(task.train, task.valid, task.batchSize), task.train.labels, task.valid.labels) };
   return sparseCache.data;
 }
 

@@ -3,6 +3,8 @@ import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { useBackend, type BackendName } from '../engine/backend.js';
 import { concreteModel, InvalidValues } from '../engine/model-spec.js';
+import { nativeKernels } from '../engine/native/addon.js';
+import { sparseSplits } from '../engine/native/pack.js';
 import { plannedTrials } from '../oracles/hyperband.js';
 import { makeOracle } from '../oracles/make-oracle.js';
 import type { Oracle, PastTrial } from '../oracles/oracle.js';
@@ -79,6 +81,9 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const running = new Map<number, { trial: TrialRecord; done: Promise<void> }>();
   const share = (set: StudyData['train']): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
   const dataKey = `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}`;
+  const engine = overrides.engine ?? (backend === 'node-gpu' ? 'tfjs' : 'auto');
+  // One sparse copy of the features for every worker's native engine, made here once.
+  const sparse = engine !== 'tfjs' && nativeKernels().kernels ? sparseSplits(ctx.data.train, ctx.data.valid, tuner.batchSize) : undefined;
   // Aborts the running trials when the study stops on its own rule; the user's signal aborts them too.
   const stop = new AbortController();
   const trialSignal = AbortSignal.any([signal, stop.signal]);
@@ -99,7 +104,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     });
     const schedule = trial.schedule;
     const task: TrialTask = {
-      dataKey, backend, engine: overrides.engine ?? (backend === 'node-gpu' ? 'tfjs' : 'auto'), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
+      dataKey, backend, engine, ...(sparse ? { sparse } : {}), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
       values: trial.values, number: trial.number, executions: tuner.executionsPerTrial, batchSize: tuner.batchSize,
       initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
       // Only a trial that a later round may promote pays for copying out its optimizer state.

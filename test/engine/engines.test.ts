@@ -3,13 +3,16 @@ import { before, describe, it } from 'node:test';
 import { useBackend } from '../../src/engine/backend.js';
 import { concreteModel, type ConcreteModel } from '../../src/engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../../src/engine/native/addon.js';
-import { packData, trainPack } from '../../src/engine/native/pack.js';
+import { packData as makePack, sparseSplits, trainPack } from '../../src/engine/native/pack.js';
 import { makeBatches, splitTensors, trainExecution, type ExecutionResult, type ExecutionSettings } from '../../src/engine/train.js';
 import { Rng } from '../../src/random/rng.js';
 import type { CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
 import type { EpochMetrics } from '../../src/study/trial.js';
 
 const DIM = 48;
+
+type Split = { data: Float32Array; labels: Int32Array; rows: number; dim: number };
+const packData = (train: Split, valid: Split, batchSize: number) => makePack(sparseSplits(train, valid, batchSize), train.labels, valid.labels);
 
 /** Non-negative, mostly-zero features (ReLU of shifted noise, as VGG's) with a class signal. */
 function split(rows: number, classes: number, seed: number) {

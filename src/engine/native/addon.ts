@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The compiled kernels of native/first_layer.c (see that file for the exact formulas). */
 export interface NativeKernels {
-  forward(rowOffsets: Int32Array, colIndex: Int32Array, values: Float32Array, rowBegin: number, rowEnd: number, w: Float32Array, bias: Float32Array, out: Float32Array, width: number): void;
+  forward(colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, rows: number, w: Float32Array, bias: Float32Array, out: Float32Array, width: number): void;
   backwardUpdate(
     colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
     width: number, kind: number, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,

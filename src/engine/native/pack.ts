@@ -6,24 +6,25 @@ import { Mlp } from '../mlp.js';
 import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
 import { earlyStopper, type ExecutionResult, type ExecutionSettings } from '../train.js';
 import type { NativeKernels } from './addon.js';
-import { sparseBatch, sparseRows, type SparseBatch, type SparseRows } from './sparse.js';
+import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
 
-/** The splits as the native engine reads them, built once per worker. */
+/** The splits as the native engine reads them: the training batches and the valid split, sparse. */
 export interface PackData {
-  train: SparseRows;
+  train: SparseBlocks;
   trainLabels: Int32Array;
-  batches: SparseBatch[];
-  valid: SparseRows;
+  valid: SparseBlocks;
   validLabels: Int32Array;
 }
 
 type Split = { data: Float32Array; labels: Int32Array; rows: number; dim: number };
 
-export function packData(train: Split, valid: Split, batchSize: number): PackData {
-  const rows = sparseRows(train.data, train.rows, train.dim);
-  const batches: SparseBatch[] = [];
-  for (let begin = 0; begin < train.rows; begin += batchSize) batches.push(sparseBatch(rows, begin, Math.min(train.rows, begin + batchSize)));
-  return { train: rows, trainLabels: train.labels, batches, valid: sparseRows(valid.data, valid.rows, valid.dim), validLabels: valid.labels };
+/** Both splits made sparse once (in shared memory): the training split cut into batches. */
+export function sparseSplits(train: Split, valid: Split, batchSize: number): { train: SparseBlocks; valid: SparseBlocks } {
+  return { train: sparseBlocks(train.data, train.rows, train.dim, batchSize), valid: sparseBlocks(valid.data, valid.rows, valid.dim, Math.max(1, valid.rows)) };
+}
+
+export function packData(sparse: { train: SparseBlocks; valid: SparseBlocks }, trainLabels: Int32Array, validLabels: Int32Array): PackData {
+  return { train: sparse.train, trainLabels, valid: sparse.valid, validLabels };
 }
 
 const ACTIVATIONS = new Set(['relu', 'linear', 'sigmoid', 'tanh']);
@@ -114,17 +115,18 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     if (m.settings.resume) restoreSlots(m, m.settings.resume, w1.length === 0 ? undefined : { s1, s2, dim, width }, optimizer);
   }
   const maxEpochs = Math.max(...pack.map((m) => m.settings.epochs));
-  const rowsMax = Math.max(data.valid.rows, ...data.batches.map((b) => b.end - b.begin));
+  const rowsMax = Math.max(data.valid.rows, ...data.train.blocks.map((b) => b.end - b.begin));
   const z1 = new Float32Array(rowsMax * width);
   const dOut = new Float32Array(rowsMax * width);
   const bias = new Float32Array(width);
 
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
-    for (const batch of data.batches) {
+    for (const [i, batch] of data.train.blocks.entries()) {
       const rows = batch.end - batch.begin;
+      const columns = blockColumns(data.train, i);
       for (const m of pack) bias.set(m.params[0]!.value, m.col);
-      kernels.forward(data.train.offsets, data.train.colIndex, data.train.values, batch.begin, batch.end, w1, bias, z1, width);
+      kernels.forward(columns, data.train.rowIndex, data.train.values, rows, w1, bias, z1, width);
       dOut.fill(0, 0, rows * width);
       for (const m of pack) {
         if (m.done) {
@@ -143,9 +145,9 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
           c2.fill(1 / (1 - HYPER.adam[1] ** m.steps), m.col, m.col + m.width);
         }
       }
-      kernels.backwardUpdate(batch.colOffsets, batch.rowIndex, batch.values, dOut.subarray(0, rows * width), w1, s1, s2, width, KIND[optimizer], lr, c1, c2, hyper);
+      kernels.backwardUpdate(columns, data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, KIND[optimizer], lr, c1, c2, hyper);
     }
-    kernels.forward(data.valid.offsets, data.valid.colIndex, data.valid.values, 0, data.valid.rows, w1, packedBias(pack, width), z1, width);
+    kernels.forward(blockColumns(data.valid, 0), data.valid.rowIndex, data.valid.values, data.valid.rows, w1, packedBias(pack, width), z1, width);
     for (const m of pack) {
       if (m.done) continue;
       const valid = memberStep(m, z1, width, data.valid.rows, data.validLabels, false);

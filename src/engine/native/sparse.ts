@@ -1,62 +1,55 @@
 /**
- * A split's features as sparse rows (CSR), and each training batch also by column (CSC): the
- * forward product walks a row's non-zeros, the backward product a column's. Built once per
- * worker; VGG-style features after ReLU are mostly zeros (84% in the benchmark's), which is
- * where the native engine's speed comes from.
+ * A split's features in blocks of rows (the training batches, or the whole valid split), each
+ * block stored by columns (CSC): for every input d, the block's non-zero rows and values. The
+ * native kernels walk the weights row by row, each read once per block, and touch only non-zero
+ * inputs: VGG-style features after ReLU are mostly zeros (84% in the benchmark's), which is
+ * where the native engine's speed comes from. Made once by the main thread in shared memory,
+ * so that every worker reads the same copy.
  */
-export interface SparseRows {
+export interface SparseBlocks {
   rows: number;
   dim: number;
-  /** rows + 1 offsets into colIndex/values. */
-  offsets: Int32Array;
-  colIndex: Int32Array;
-  values: Float32Array;
-}
-
-export interface SparseBatch {
-  begin: number;
-  end: number;
-  /** dim + 1 offsets into rowIndex/values; rowIndex is relative to `begin`. */
+  blocks: { begin: number; end: number }[];
+  /** blocks x (dim + 1) offsets into rowIndex/values, absolute. */
   colOffsets: Int32Array;
+  /** Row of each non-zero, relative to its block's begin. */
   rowIndex: Int32Array;
   values: Float32Array;
 }
 
-export function sparseRows(data: Float32Array, rows: number, dim: number): SparseRows {
+const shared = <T extends Int32Array | Float32Array>(Kind: new (buffer: SharedArrayBuffer) => T, length: number): T => new Kind(new SharedArrayBuffer(4 * length));
+
+/** Cuts rows x dim features into blocks of `blockRows` rows (the last may be smaller). */
+export function sparseBlocks(data: Float32Array, rows: number, dim: number, blockRows: number): SparseBlocks {
   let nonZeros = 0;
   for (let i = 0; i < rows * dim; i++) if (data[i] !== 0) nonZeros++;
-  const offsets = new Int32Array(rows + 1);
-  const colIndex = new Int32Array(nonZeros);
-  const values = new Float32Array(nonZeros);
-  let k = 0;
-  for (let r = 0; r < rows; r++) {
-    for (let d = 0, at = r * dim; d < dim; d++, at++) {
-      const x = data[at]!;
-      if (x !== 0) {
-        colIndex[k] = d;
-        values[k++] = x;
+  const blocks: SparseBlocks['blocks'] = [];
+  for (let begin = 0; begin < rows; begin += blockRows) blocks.push({ begin, end: Math.min(rows, begin + blockRows) });
+  const colOffsets = shared(Int32Array, blocks.length * (dim + 1));
+  const rowIndex = shared(Int32Array, nonZeros);
+  const values = shared(Float32Array, nonZeros);
+  let base = 0;
+  blocks.forEach(({ begin, end }, i) => {
+    const off = colOffsets.subarray(i * (dim + 1), (i + 1) * (dim + 1));
+    for (let r = begin; r < end; r++) for (let d = 0, at = r * dim; d < dim; d++, at++) if (data[at] !== 0) off[d + 1]!++;
+    off[0] = base;
+    for (let d = 0; d < dim; d++) off[d + 1]! += off[d]!;
+    const fill = off.slice(0, dim);
+    for (let r = begin; r < end; r++) {
+      for (let d = 0, at = r * dim; d < dim; d++, at++) {
+        const x = data[at]!;
+        if (x === 0) continue;
+        const k = fill[d]!++;
+        rowIndex[k] = r - begin;
+        values[k] = x;
       }
     }
-    offsets[r + 1] = k;
-  }
-  return { rows, dim, offsets, colIndex, values };
+    base = off[dim]!;
+  });
+  return { rows, dim, blocks, colOffsets, rowIndex, values };
 }
 
-/** Rows begin..end of a CSR split, by column. */
-export function sparseBatch(split: SparseRows, begin: number, end: number): SparseBatch {
-  const { dim, offsets, colIndex, values } = split;
-  const colOffsets = new Int32Array(dim + 1);
-  for (let k = offsets[begin]!; k < offsets[end]!; k++) colOffsets[colIndex[k]! + 1]!++;
-  for (let d = 0; d < dim; d++) colOffsets[d + 1]! += colOffsets[d]!;
-  const fill = colOffsets.slice(0, dim);
-  const rowIndex = new Int32Array(offsets[end]! - offsets[begin]!);
-  const batchValues = new Float32Array(rowIndex.length);
-  for (let r = begin; r < end; r++) {
-    for (let k = offsets[r]!; k < offsets[r + 1]!; k++) {
-      const at = fill[colIndex[k]!]!++;
-      rowIndex[at] = r - begin;
-      batchValues[at] = values[k]!;
-    }
-  }
-  return { begin, end, colOffsets, rowIndex, values: batchValues };
+/** Block i's column offsets. */
+export function blockColumns(split: SparseBlocks, i: number): Int32Array {
+  return split.colOffsets.subarray(i * (split.dim + 1), (i + 1) * (split.dim + 1));
 }
