@@ -37,6 +37,12 @@ export function nativeCannot(model: ConcreteModel): string | undefined {
   return odd ? `activation ${odd.activation} has no native form` : undefined;
 }
 
+/**
+ * Sums of losses are kept in float32, as tfjs keeps them, so that a loss too large for float32
+ * becomes Infinity and fails the trial in both engines alike.
+ */
+const f32 = Math.fround;
+
 /** Keras' optimizer constants, as makeOptimizer sets them for tfjs. */
 const KIND = { sgd: 0, rmsprop: 1, adam: 2 } as const;
 const HYPER = { sgd: [0, 0, 0], rmsprop: [0.9, 0, 1e-7], adam: [0.9, 0.999, 1e-7] } as const;
@@ -135,7 +141,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         }
         const labels = data.trainLabels.subarray(batch.begin, batch.end);
         const step = memberStep(m, z1, width, rows, labels, true);
-        m.lossSum += step.loss * rows;
+        m.lossSum = f32(m.lossSum + f32(step.loss * rows));
         m.correct += step.correct;
         step.backward!(dOut, width);
         m.steps++;
@@ -271,7 +277,7 @@ function memberStep(m: Member, z1: Float32Array, width: number, rows: number, la
     for (let r = 0; r < rows; r++) {
       const z = h[r]!;
       const y = labels[r]!;
-      loss += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+      loss = f32(loss + (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)))));
       if ((z > 0 ? 1 : 0) === y) correct++;
       grad[r] = (1 / (1 + Math.exp(-z)) - y) / rows;
     }
@@ -284,12 +290,12 @@ function memberStep(m: Member, z1: Float32Array, width: number, rows: number, la
       let sum = 0;
       for (let k = 0; k < cols; k++) sum += Math.exp(row[k]! - max);
       const y = labels[r]!;
-      loss += Math.log(sum) + max - row[y]!;
+      loss = f32(loss + (Math.log(sum) + max - row[y]!));
       if (top === y) correct++;
       for (let k = 0; k < cols; k++) grad[r * cols + k] = (Math.exp(row[k]! - max) / sum - (k === y ? 1 : 0)) / rows;
     }
   }
-  loss /= rows;
+  loss = f32(loss / rows);
   if (!training) return { loss, correct };
   const backward = (dOut: Float32Array, width: number): void => {
     let g: Float32Array = grad;
