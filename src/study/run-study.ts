@@ -102,6 +102,9 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
       });
     });
+    // Epochs still in flight must land before the trial's record changes; a worker that died
+    // sends no end marker, hence the bound.
+    const settle = () => Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
     const schedule = trial.schedule;
     const task: TrialTask = {
       dataKey, backend, engine, ...(sparse ? { sparse } : {}), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
@@ -127,16 +130,14 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     } catch (err) {
       if (signal.aborted) return;
       if (stop.signal.aborted) {
-        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
+        await settle();
         storage.stopTrial(trial.id, stopWhy(), (performance.now() - t0) / 1000);
         listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: stopWhy(), status: 'stopped' });
         return;
       }
       lastError = err instanceof Error ? err.message : String(err);
       if (attempt <= tuner.maxRetriesPerTrial) {
-        // Epochs of the failed attempt still in flight must land before they are dropped; a
-        // worker that died sends no end marker, hence the bound.
-        await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
+        await settle();
         port1.close();
         const again = storage.retryTrial(trial.id, lastError);
         listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true, ...(schedule ? { schedule } : {}) });
