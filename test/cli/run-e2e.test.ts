@@ -149,8 +149,9 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
 
   it('stops the trials still running when failures end the run, and runs them again next time', () => {
     const dir = tempDir();
-    const space = tinySpace(writeTinyData(dir), { max_trials: 4, epochs: 400, oracle: 'grid', max_consecutive_failed_trials: 1 });
-    // Trial 1 trains long; trial 2's learning rate blows its loss up within an epoch.
+    const space = tinySpace(writeTinyData(dir), { max_trials: 4, epochs: 20000, oracle: 'grid', max_consecutive_failed_trials: 1 });
+    // Trial 1 would train for minutes in any engine; trial 2's learning rate blows its loss up
+    // within an epoch, so the stop always finds trial 1 running.
     space['hyperparameters'] = [{ name: 'lr', type: 'choice', values: [0.001, 1e30] }];
     space['model'] = [{ dense: 4, activation: 'relu' }, { dense: 1, activation: 'sigmoid' }];
     space['compile'] = { loss: 'binary_crossentropy', optimizer: 'adam', learning_rate: '$lr', metrics: ['accuracy'] };
