@@ -6,6 +6,7 @@
  *
  * --quick: 16 trials x 2 executions x 5 epochs, for everyday use; otherwise the seed's 160 x 2 x 50.
  * --no-peer: tune alone (the peer's whole study takes about 37 minutes here).
+ * --workers N, --pack N: passed to `tune run`; `--workers 1 --pack 1` trains one trial at a time, as the peer does.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -42,14 +43,18 @@ const peakMiB = (stderr: string): number | undefined => {
   return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
 };
 const timed = (command: string, args: string[]) => spawnSync(TIME[0] ?? command, [...TIME.slice(1), ...(TIME.length ? [command] : []), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-const run = timed(process.execPath, [TUNE, 'run', join(ROOT, 'search-spaces', 'gender.json'), '--data', data, '--db', db, '--max-trials', String(trials), '--epochs', String(epochs), '--executions', String(executions), '--json']);
+const passed = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
+const run = timed(process.execPath, [TUNE, 'run', join(ROOT, 'search-spaces', 'gender.json'), '--data', data, '--db', db, '--max-trials', String(trials), '--epochs', String(epochs), '--executions', String(executions), ...passed, '--json']);
 const tuneSeconds = (performance.now() - t0) / 1000;
 if (run.status !== 0) throw new Error(`tune run failed: ${run.stderr}`);
-const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; score?: number; seconds?: number; reason?: string });
+const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; score?: number; seconds?: number; reason?: string; workers?: number; pack?: number });
+const started = events.find((e) => e.type === 'study-started');
 const complete = events.filter((e) => e.type === 'trial-complete');
 const tune = {
   seconds: Number(tuneSeconds.toFixed(1)),
   trials: complete.length,
+  workers: started?.workers,
+  pack: started?.pack,
   endedBy: events.find((e) => e.type === 'study-finished')?.reason,
   msPerTrialEpoch: Number(((tuneSeconds * 1000) / (complete.length * executions * epochs)).toFixed(1)),
   bestValAccuracy: Math.max(...complete.map((e) => e.score!)),

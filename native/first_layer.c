@@ -99,33 +99,55 @@ static napi_value forward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+__attribute__((noinline)) static void momentum_row(int32_t n, float *restrict w, float *restrict a, const float *restrict g, const float *restrict lr, float mu) {
+  for (int32_t j = 0; j < n; j++) {
+    a[j] = a[j] * mu + g[j];
+    w[j] -= lr[j] * a[j];
+  }
+}
+
 /*
- * backwardUpdate(colOffsets, rowIndex, values, dOut, w, s1, s2, width, kind, lr, c1, c2, hyper):
+ * backwardUpdate(colOffsets, rowIndex, values, dOut, w, s1, s2, width, groups, lr, c1, c2, hyper):
  * for every input d: g = sum over the batch's non-zeros (b, x) in column d of x * dOut[b][:],
- * then one optimizer step on w[d][:] with per-column learning rates:
- *   kind 0 sgd:     w -= lr g
- *   kind 1 rmsprop: s1 = rho s1 + (1 - rho) g^2; w -= lr g / sqrt(s1 + eps)     (tfjs' form)
- *   kind 2 adam:    s1 = b1 s1 + (1 - b1) g; s2 = b2 s2 + (1 - b2) g^2;
- *                   w -= lr (s1 c1) / (sqrt(s2 c2) + eps), c = 1 / (1 - beta^t) per column
- * hyper = [rho or b1, b2, eps].
+ * then one optimizer step on w[d][:] with per-column learning rates. The columns come in
+ * groups, each a run of columns with one optimizer: groups = [begin, end, kind] per group and
+ * hyper = [rho or b1 or momentum, b2, eps] per group, so that a pack may mix optimizers while
+ * each row loop stays long enough to vectorize:
+ *   kind 0 sgd:      w -= lr g
+ *   kind 1 rmsprop:  s1 = rho s1 + (1 - rho) g^2; w -= lr g / sqrt(s1 + eps)     (tfjs' form)
+ *   kind 2 adam:     s1 = b1 s1 + (1 - b1) g; s2 = b2 s2 + (1 - b2) g^2;
+ *                    w -= lr (s1 c1) / (sqrt(s2 c2) + eps), c = 1 / (1 - beta^t) per column
+ *   kind 3 momentum: s1 = momentum s1 + g; w -= lr s1                             (tfjs' form)
  */
 static napi_value backward_update(napi_env env, napi_callback_info info) {
   size_t argc = 13;
   napi_value argv[13];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  view offsets, index, values, dout, w, s1, s2, lr, c1, c2, hyper;
-  int32_t width, kind;
+  view offsets, index, values, dout, w, s1, s2, groups, lr, c1, c2, hyper;
+  int32_t width;
   if (argc != 13 || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
       !typed(env, argv[2], napi_float32_array, &values) || !typed(env, argv[3], napi_float32_array, &dout) ||
       !typed(env, argv[4], napi_float32_array, &w) || !typed(env, argv[5], napi_float32_array, &s1) ||
-      !typed(env, argv[6], napi_float32_array, &s2) || !integer(env, argv[7], &width) || !integer(env, argv[8], &kind) ||
+      !typed(env, argv[6], napi_float32_array, &s2) || !integer(env, argv[7], &width) || !typed(env, argv[8], napi_int32_array, &groups) ||
       !typed(env, argv[9], napi_float32_array, &lr) || !typed(env, argv[10], napi_float32_array, &c1) ||
       !typed(env, argv[11], napi_float32_array, &c2) || !typed(env, argv[12], napi_float64_array, &hyper)) {
     napi_throw_type_error(env, NULL, "backwardUpdate: bad arguments");
     return NULL;
   }
-  if (width <= 0 || w.length % (size_t)width != 0 || hyper.length < 3 || lr.length < (size_t)width || kind < 0 || kind > 2 ||
-      (kind >= 1 && s1.length != w.length) || (kind == 2 && (s2.length != w.length || c1.length < (size_t)width || c2.length < (size_t)width))) {
+  const size_t count = groups.length / 3;
+  const int32_t *G = groups.data;
+  int slots1 = 0, slots2 = 0;
+  for (size_t i = 0; i < count; i++) {
+    const int32_t begin = G[3 * i], end = G[3 * i + 1], kind = G[3 * i + 2];
+    if (begin < 0 || end < begin || end > width || kind < 0 || kind > 3) {
+      napi_throw_range_error(env, NULL, "backwardUpdate: a column group does not fit");
+      return NULL;
+    }
+    slots1 |= kind != 0;
+    slots2 |= kind == 2;
+  }
+  if (width <= 0 || w.length % (size_t)width != 0 || groups.length % 3 != 0 || hyper.length < 3 * count || lr.length < (size_t)width ||
+      (slots1 && s1.length != w.length) || (slots2 && (s2.length != w.length || c1.length < (size_t)width || c2.length < (size_t)width))) {
     napi_throw_range_error(env, NULL, "backwardUpdate: shapes do not fit");
     return NULL;
   }
@@ -137,7 +159,6 @@ static napi_value backward_update(napi_env env, napi_callback_info info) {
   const int32_t *off = offsets.data, *row = index.data;
   const float *val = values.data, *dO = dout.data, *rate = lr.data, *k1 = c1.data, *k2 = c2.data;
   const double *h = hyper.data;
-  const float beta1 = (float)h[0], beta2 = (float)h[1], eps = (float)h[2];
   const size_t rowsOfDOut = dout.length / (size_t)width;
   float *W = w.data, *S1 = s1.data, *S2 = s2.data;
   /* The batch's gradient row for one input; the packs this engine trains are a few hundred wide. */
@@ -152,10 +173,16 @@ static napi_value backward_update(napi_env env, napi_callback_info info) {
       if ((size_t)row[k] >= rowsOfDOut) continue;
       axpy(width, val[k], dO + (size_t)row[k] * width, g);
     }
-    float *wd = W + d * width;
-    if (kind == 0) sgd_row(width, wd, g, rate);
-    else if (kind == 1) rmsprop_row(width, wd, S1 + d * width, g, rate, beta1, eps);
-    else adam_row(width, wd, S1 + d * width, S2 + d * width, g, rate, k1, k2, beta1, beta2, eps);
+    const size_t at = d * width;
+    for (size_t i = 0; i < count; i++) {
+      const int32_t b = G[3 * i], n = G[3 * i + 1] - b, kind = G[3 * i + 2];
+      const float h0 = (float)h[3 * i], h1 = (float)h[3 * i + 1], eps = (float)h[3 * i + 2];
+      float *wd = W + at + b;
+      if (kind == 0) sgd_row(n, wd, g + b, rate + b);
+      else if (kind == 1) rmsprop_row(n, wd, S1 + at + b, g + b, rate + b, h0, eps);
+      else if (kind == 2) adam_row(n, wd, S1 + at + b, S2 + at + b, g + b, rate + b, k1 + b, k2 + b, h0, h1, eps);
+      else momentum_row(n, wd, S1 + at + b, g + b, rate + b, h0);
+    }
   }
   free(g);
   return NULL;

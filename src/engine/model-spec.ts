@@ -8,7 +8,8 @@ export type ConcreteLayer = { kind: 'dense'; units: number; activation: Activati
 export interface ConcreteModel {
   inputDim: number;
   layers: ConcreteLayer[];
-  optimizer: { name: OptimizerName; learningRate: number };
+  /** momentum is 0 except for sgd with momentum. */
+  optimizer: { name: OptimizerName; learningRate: number; momentum: number };
   loss: CompileSpec['loss'];
 }
 
@@ -56,7 +57,10 @@ export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: 
   const name = resolve(compile.optimizer.name, values);
   const learningRate = lr === undefined ? DEFAULT_LEARNING_RATE[name] : resolve(lr, values);
   if (!(learningRate > 0)) throw new InvalidValues(`the learning rate must be > 0, got ${String(learningRate)}`);
-  return { inputDim, layers, optimizer: { name, learningRate }, loss: compile.loss };
+  const mu = compile.optimizer.momentum;
+  const momentum = mu === undefined || name !== 'sgd' ? 0 : resolve(mu, values);
+  if (!(momentum >= 0 && momentum < 1)) throw new InvalidValues(`the momentum must be in [0, 1), got ${String(momentum)}`);
+  return { inputDim, layers, optimizer: { name, learningRate, momentum }, loss: compile.loss };
 }
 
 /** Shapes of the trainable tensors in order: each dense layer's kernel (in, out) then bias (out). */

@@ -17,8 +17,11 @@ export interface SharedSplit {
   dim: number;
 }
 
-/** One trial for a worker: plain, serialisable data. */
-export interface TrialTask {
+/**
+ * Trials for one worker to train together (a pack): plain, serialisable data. Everything but
+ * `trials` is the study's and the same for every trial in it.
+ */
+export interface PackTask {
   /** Identifies the data, so a worker builds its tensors once and reuses them. */
   dataKey: string;
   backend: BackendName;
@@ -30,6 +33,15 @@ export interface TrialTask {
   sparse?: { train: SparseBlocks; valid: SparseBlocks };
   model: LayerSpec[];
   compile: CompileSpec;
+  earlyStopping?: EarlyStopping;
+  batchSize: number;
+  objective: keyof EpochMetrics;
+  direction: 'max' | 'min';
+  trials: TrialTask[];
+}
+
+/** One trial of a pack. */
+export interface TrialTask {
   values: Values;
   number: number;
   executions: number;
@@ -41,15 +53,17 @@ export interface TrialTask {
   resume?: Checkpoint[];
   /** Return each execution's checkpoint at its best epoch (a trial that may be promoted). */
   checkpoint: boolean;
-  earlyStopping?: EarlyStopping;
-  batchSize: number;
-  objective: keyof EpochMetrics;
-  direction: 'max' | 'min';
   /** Seed of the trial's first execution; execution k uses seed + k. */
   seed: number;
-  /** Where the worker posts its EpochMessages. */
+  /**
+   * Where the worker posts the trial's EpochMessages, then its TrialEnd as soon as the trial
+   * is done (its pack mates may train on), then null once nothing more will come.
+   */
   port: MessagePort;
 }
+
+/** How a trial of a pack ended: its outcome, or the error that failed it alone. */
+export type TrialEnd = { outcome: TrialOutcome } | { error: string };
 
 export interface EpochMessage {
   execution: number;

@@ -1,23 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../engine/backend.js';
-import { concreteModel } from '../engine/model-spec.js';
+import { concreteModel, type ConcreteModel } from '../engine/model-spec.js';
+import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
+import { nativeCannot, packData, sparseSplits, trainPack, type PackData, type PackMember } from '../engine/native/pack.js';
 import { makeBatches, splitTensors, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
-import { nativeKernels } from '../engine/native/addon.js';
-import { nativeCannot, packData, sparseSplits, trainPack, type PackData } from '../engine/native/pack.js';
-import type { ConcreteModel } from '../engine/model-spec.js';
-import type { EpochMessage, TrialOutcome, TrialTask } from './messages.js';
+import type { EpochMessage, PackTask, TrialEnd, TrialOutcome, TrialTask } from './messages.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
 /** The splits as the native engine reads them: the study's shared sparse copy, else one of our own. */
 let sparseCache: { key: string; data: PackData } | undefined;
-function sparse(task: TrialTask): PackData {
+function sparse(task: PackTask): PackData {
   const key = `${task.dataKey}|${task.batchSize}`;
   if (sparseCache?.key !== key) sparseCache = { key, data: packData(task.sparse ?? sparseSplits(task.train, task.valid, task.batchSize), task.train.labels, task.valid.labels) };
   return sparseCache.data;
 }
 
 /** The native kernels when the task allows them and they can train this model, else undefined. */
-function nativeFor(task: TrialTask, model: ConcreteModel) {
+function nativeFor(task: PackTask, model: ConcreteModel): NativeKernels | undefined {
   if (task.engine === 'tfjs') return undefined;
   const { kernels, why } = nativeKernels();
   const cannot = kernels ? nativeCannot(model) : why;
@@ -26,7 +25,7 @@ function nativeFor(task: TrialTask, model: ConcreteModel) {
 }
 
 /** The study's splits as tensors, built on the first trial a worker runs and kept after. */
-function tensors(task: TrialTask): { train: Batches; valid: SplitTensors } {
+function tensors(task: PackTask): { train: Batches; valid: SplitTensors } {
   const key = `${task.dataKey}|${task.batchSize}`;
   if (cache?.key !== key) {
     if (cache) tf.dispose([...cache.train.batches.flatMap((b) => [b.x, b.y]), cache.valid.x, cache.valid.y]);
@@ -36,45 +35,114 @@ function tensors(task: TrialTask): { train: Batches; valid: SplitTensors } {
   return cache;
 }
 
-/** Piscina's entry point: every execution of one trial, epochs reported as they end. */
-export default async function runTrial(task: TrialTask): Promise<TrialOutcome> {
-  try {
-    const model = concreteModel(task.model, task.compile, task.values, task.train.dim);
-    const offset = task.initialEpoch;
-    const members = Array.from({ length: task.executions }, (_, i) => {
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** One trial of the pack: its model, its executions as pack members, and its end. */
+class Trial {
+  readonly members: PackMember[];
+  private readonly results: (ExecutionResult | Error | undefined)[];
+  private ended = false;
+
+  constructor(readonly task: PackTask, readonly trial: TrialTask, readonly model: ConcreteModel) {
+    const offset = trial.initialEpoch;
+    this.results = Array.from({ length: trial.executions }, () => undefined);
+    this.members = this.results.map((_, i) => {
       const execution = i + 1;
-      const resume = task.resume?.[i];
+      const resume = trial.resume?.[i];
       const settings = {
-        epochs: task.epochs - offset, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}), objective: task.objective,
-        direction: task.direction, seed: task.seed + execution - 1, checkpoint: task.checkpoint, ...(resume ? { resume } : {}),
+        epochs: trial.epochs - offset, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}), objective: task.objective,
+        direction: task.direction, seed: trial.seed + execution - 1, checkpoint: trial.checkpoint, ...(resume ? { resume } : {}),
       };
       const onEpoch = (epoch: number, metrics: EpochMessage['metrics']): void => {
-        const message: EpochMessage = { execution, epoch: offset + epoch, metrics };
-        task.port.postMessage(message);
+        const m: EpochMessage = { execution, epoch: offset + epoch, metrics };
+        trial.port.postMessage(m);
       };
-      return { model, settings, onEpoch };
+      return { model, settings, onEpoch, onDone: (result: ExecutionResult | Error) => this.executionDone(i, result) };
     });
-    const kernels = nativeFor(task, model);
-    let results: ExecutionResult[];
-    if (kernels) {
-      // A trial's executions train as one pack: one pass over each batch serves them all.
-      results = await trainPack(kernels, sparse(task), members);
-    } else {
-      await useBackend(task.backend);
-      const { train, valid } = tensors(task);
-      results = [];
-      for (const m of members) results.push(await trainExecution(model, train, valid, m.settings, m.onEpoch));
-    }
+  }
+
+  /** Records one execution's end; the trial ends with its first error or when all are done. */
+  executionDone(i: number, result: ExecutionResult | Error): void {
+    this.results[i] = result;
+    if (result instanceof Error) this.end({ error: result.message });
+    else if (this.results.every((r) => r !== undefined)) this.end({ outcome: this.outcome(this.results as ExecutionResult[]) });
+  }
+
+  end(end: TrialEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.trial.port.postMessage(end);
+  }
+
+  close(): void {
+    // The end marker tells the main thread that every message of this trial has been delivered.
+    this.trial.port.postMessage(null);
+    this.trial.port.close();
+  }
+
+  private outcome(results: ExecutionResult[]): TrialOutcome {
+    const { direction } = this.task;
+    const offset = this.trial.initialEpoch;
     const score = results.reduce((sum, r) => sum + r.best, 0) / results.length;
-    const better = (a: ExecutionResult, b: ExecutionResult): boolean => (task.direction === 'max' ? a.best > b.best : a.best < b.best);
+    const better = (a: ExecutionResult, b: ExecutionResult): boolean => (direction === 'max' ? a.best > b.best : a.best < b.best);
     const top = results.reduce((a, b) => (better(b, a) ? b : a));
     return {
       score, bestEpoch: offset + top.bestEpoch, weights: top.weights, executions: results.map((r) => ({ best: r.best, bestEpoch: offset + r.bestEpoch })),
-      ...(task.checkpoint ? { checkpoints: results.map((r) => r.checkpoint!) } : {}),
+      ...(this.trial.checkpoint ? { checkpoints: results.map((r) => r.checkpoint!) } : {}),
     };
+  }
+}
+
+/**
+ * Piscina's entry point: every execution of every trial in the pack. On the native engine they
+ * all train as one pack, one pass over each batch serving them all; on tfjs one after another.
+ * Each trial reports its epochs and its end on its own port as they happen; a trial that fails
+ * ends alone.
+ */
+export default async function runPack(task: PackTask): Promise<void> {
+  const trials: Trial[] = [];
+  const native: Trial[] = [];
+  const tfjs: Trial[] = [];
+  let kernels: NativeKernels | undefined;
+  try {
+    for (const t of task.trials) {
+      let trial: Trial | undefined;
+      try {
+        trial = new Trial(task, t, concreteModel(task.model, task.compile, t.values, task.train.dim));
+        trials.push(trial);
+        const k = nativeFor(task, trial.model);
+        if (k) kernels = k;
+        (k ? native : tfjs).push(trial);
+      } catch (err) {
+        if (trial) trial.end({ error: message(err) });
+        else {
+          t.port.postMessage({ error: message(err) } satisfies TrialEnd);
+          t.port.postMessage(null);
+          t.port.close();
+        }
+      }
+    }
+    if (kernels && native.length > 0) {
+      try {
+        await trainPack(kernels, sparse(task), native.flatMap((t) => t.members));
+      } catch (err) {
+        for (const t of native) t.end({ error: message(err) });
+      }
+    }
+    if (tfjs.length > 0) {
+      await useBackend(task.backend);
+      const { train, valid } = tensors(task);
+      for (const t of tfjs) {
+        try {
+          for (const [i, m] of t.members.entries()) {
+            t.executionDone(i, await trainExecution(t.model, train, valid, m.settings, m.onEpoch));
+          }
+        } catch (err) {
+          t.end({ error: message(err) });
+        }
+      }
+    }
   } finally {
-    // The end marker tells the main thread that every epoch message has been delivered.
-    task.port.postMessage(null);
-    task.port.close();
+    for (const t of trials) t.close();
   }
 }

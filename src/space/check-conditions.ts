@@ -60,6 +60,7 @@ export function checkLayerConditions(file: string, space: Space, model: LayerSpe
   const always: [string, Param<unknown> | undefined][] = [
     ['compile.optimizer', compile.optimizer.name],
     ['compile.learning_rate', lr],
+    ['compile.momentum', compile.optimizer.momentum],
   ];
   for (const [where, param] of always) {
     for (const ref of refs(param === undefined ? [] : [param])) {

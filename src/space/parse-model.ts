@@ -52,7 +52,7 @@ export class ModelParser extends JsonParser {
 
   compile(v: unknown, space: Space): CompileSpec {
     const c = this.object(v, 'compile');
-    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate']);
+    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate', 'momentum']);
     const loss = this.oneOf(c['loss'], 'compile.loss', LOSSES);
     const name = this.param(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', space, (x, w) => this.oneOf(x, w, OPTIMIZERS));
     const optimizer: CompileSpec['optimizer'] = { name };
@@ -60,6 +60,14 @@ export class ModelParser extends JsonParser {
       optimizer.learningRate = this.param(c['learning_rate'], 'compile.learning_rate', space, (x, w) => {
         const r = this.number(x, w);
         if (r <= 0) this.fail(w, `must be > 0, got ${r}`);
+        return r;
+      });
+    }
+    if (c['momentum'] !== undefined) {
+      if (typeof name === 'string' && name !== 'sgd') this.fail('compile.momentum', `applies to the sgd optimizer only, got optimizer ${name}`);
+      optimizer.momentum = this.param(c['momentum'], 'compile.momentum', space, (x, w) => {
+        const r = this.number(x, w);
+        if (!(r >= 0 && r < 1)) this.fail(w, `must be in [0, 1), got ${r}`);
         return r;
       });
     }

@@ -32,7 +32,8 @@ export type LossName = (typeof LOSSES)[number];
 
 export interface CompileSpec {
   loss: LossName;
-  optimizer: { name: Param<OptimizerName>; learningRate?: Param<number> };
+  /** momentum: sgd's (Keras' SGD(momentum=...)); the other optimizers take none. */
+  optimizer: { name: Param<OptimizerName>; learningRate?: Param<number>; momentum?: Param<number> };
   metrics: string[];
 }
 

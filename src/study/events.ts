@@ -12,6 +12,8 @@ export type StudyEvent =
       oracle: string;
       backend: string;
       workers: number;
+      /** Trials each worker trains together. */
+      pack: number;
       objective: string;
       direction: 'max' | 'min';
       maxTrials: number;

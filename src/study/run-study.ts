@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { useBackend, type BackendName } from '../engine/backend.js';
@@ -11,7 +11,8 @@ import type { Oracle, PastTrial } from '../oracles/oracle.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { OracleName, StudySpec } from '../space/study-spec.js';
 import type { Checkpoint, Storage } from '../storage/storage.js';
-import type { EngineName, EpochMessage, SharedSplit, TrialOutcome, TrialTask } from '../pool/messages.js';
+import type { EngineName, EpochMessage, PackTask, SharedSplit, TrialEnd } from '../pool/messages.js';
+import { packSize } from './pack-size.js';
 import type { StudyEndReason, StudyListener } from './events.js';
 import type { StudyData } from './load-data.js';
 import type { EpochMetrics, StudyRecord, TrialRecord } from './trial.js';
@@ -36,6 +37,8 @@ export interface RunOverrides {
   seed?: number;
   backend?: BackendName;
   engine?: EngineName;
+  /** Trials trained together by one worker; undefined: the study decides. */
+  pack?: number;
 }
 
 export interface RunContext {
@@ -71,19 +74,24 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   storage.recoverStale(study.id, STALE_MS);
   const before = storage.trials(study.id);
   const oracle = makeOracle(tuner, spec.space, tuner.seed + before.length);
-  listener({
-    type: 'study-started', study: study.name, oracle: oracle.name, backend, workers, objective: tuner.objective, direction: tuner.direction,
-    ...plan(tuner), executionsPerTrial: tuner.executionsPerTrial,
-    completedBefore: before.filter((t) => t.status === 'complete').length, hyperparameters: spec.space.hyperparameters.map((h) => h.name),
-  });
 
-  const pool = new Piscina<TrialTask, TrialOutcome>({ filename: new URL('../pool/trial-worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers });
-  const running = new Map<number, { trial: TrialRecord; done: Promise<void> }>();
+  const pool = new Piscina<PackTask, void>({ filename: new URL('../pool/trial-worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers });
+  /** Trials under way in this process, by id. */
+  const running = new Map<number, { trial: TrialRecord }>();
+  /** Packs under way: each holds a worker until its last trial ends. */
+  const packs = new Set<Promise<void>>();
   const share = (set: StudyData['train']): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
   const dataKey = `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}`;
   const engine = overrides.engine ?? (backend === 'node-gpu' ? 'tfjs' : 'auto');
+  const native = engine !== 'tfjs' && nativeKernels().kernels !== undefined;
   // One sparse copy of the features for every worker's native engine, made here once.
-  const sparse = engine !== 'tfjs' && nativeKernels().kernels ? sparseSplits(ctx.data.train, ctx.data.valid, tuner.batchSize) : undefined;
+  const sparse = native ? sparseSplits(ctx.data.train, ctx.data.valid, tuner.batchSize) : undefined;
+  const size = overrides.pack ?? (native ? packSize(spec, tuner.executionsPerTrial, ctx.data.train.dim, workers, totalmem()) : 1);
+  listener({
+    type: 'study-started', study: study.name, oracle: oracle.name, backend, workers, pack: size, objective: tuner.objective, direction: tuner.direction,
+    ...plan(tuner), executionsPerTrial: tuner.executionsPerTrial,
+    completedBefore: before.filter((t) => t.status === 'complete').length, hyperparameters: spec.space.hyperparameters.map((h) => h.name),
+  });
   // Aborts the running trials when the study stops on its own rule; the user's signal aborts them too.
   const stop = new AbortController();
   const trialSignal = AbortSignal.any([signal, stop.signal]);
@@ -92,64 +100,113 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   let lastError: string | undefined;
   let reason: StudyEndReason | undefined;
 
-  const runOne = async (trial: TrialRecord, attempt = 1): Promise<void> => {
-    const { port1, port2 } = new MessageChannel();
+  /** Trains the trials as one pack on one worker, each recorded as it ends; failed ones may run again alone. */
+  const launch = (trials: { trial: TrialRecord; attempt: number }[]): void => {
     const t0 = performance.now();
-    const drained = new Promise<void>((resolve) => {
-      port1.on('message', (m: EpochMessage | null) => {
+    const channels = trials.map(({ trial }) => channel(trial));
+    const task: PackTask = {
+      dataKey, backend, engine, ...(sparse ? { sparse } : {}), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
+      ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}), batchSize: tuner.batchSize,
+      objective: tuner.objective as keyof EpochMetrics, direction: tuner.direction, trials: [],
+    };
+    const ready: typeof trials = [];
+    trials.forEach(({ trial, attempt }, i) => {
+      const schedule = trial.schedule;
+      try {
+        task.trials.push({
+          values: trial.values as Values, number: trial.number, executions: tuner.executionsPerTrial,
+          initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
+          ...(schedule?.parent !== undefined ? { resume: parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial) } : {}),
+          // Only a trial that a later round may promote pays for copying out its optimizer state.
+          checkpoint: schedule !== null && schedule.round < schedule.bracket,
+          seed: trialSeed(tuner.seed, trial.number), port: channels[i]!.port2,
+        });
+        ready.push({ trial, attempt });
+      } catch (err) {
+        channels[i]!.port1.close();
+        ended(trial, attempt, { error: err instanceof Error ? err.message : String(err) }, t0);
+      }
+    });
+    const ports = task.trials.map((t) => t.port);
+    const run = ready.length === 0 ? Promise.resolve() : pool.run(task, { transferList: ports, signal: trialSignal });
+    const live = channels.filter((_, i) => ready.some((r) => r.trial === trials[i]!.trial));
+    const done: Promise<void> = Promise.all(
+      ready.map(async ({ trial, attempt }, i) => {
+        const ch = live[i]!;
+        // The trial's own end, or the pack's: a worker that died or was aborted sends none.
+        const first = await Promise.race([ch.end, run.then(() => undefined, (err: unknown) => ({ error: err instanceof Error ? err.message : String(err), thrown: true }))]);
+        if (first === undefined || 'thrown' in first) await ch.settle();
+        const end = ch.received ?? first ?? { error: 'the worker ended without this trial\'s result' };
+        ch.port1.close();
+        ended(trial, attempt, end, t0);
+      }),
+    ).then(() => undefined);
+    const tracked = done.finally(() => packs.delete(tracked));
+    packs.add(tracked);
+  };
+
+  /** The main thread's end of a trial's port: epochs recorded as they come, then its end. */
+  const channel = (trial: TrialRecord) => {
+    const { port1, port2 } = new MessageChannel();
+    const ch = {
+      port1, port2, received: undefined as TrialEnd | undefined,
+      end: undefined as unknown as Promise<TrialEnd>,
+      drained: undefined as unknown as Promise<void>,
+      // Epochs still in flight must land before the trial's record changes; a worker that died
+      // sends no end marker, hence the bound.
+      settle: (): Promise<unknown> => Promise.race([ch.drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]),
+    };
+    let endOf: (end: TrialEnd) => void = () => {};
+    ch.end = new Promise<TrialEnd>((resolve) => (endOf = resolve));
+    ch.drained = new Promise<void>((resolve) => {
+      port1.on('message', (m: EpochMessage | TrialEnd | null) => {
         if (m === null) return resolve();
-        storage.recordEpoch(trial.id, m.execution, m.epoch, m.metrics);
-        listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
+        if ('execution' in m) {
+          storage.recordEpoch(trial.id, m.execution, m.epoch, m.metrics);
+          listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
+        } else {
+          ch.received = m;
+          endOf(m);
+        }
       });
     });
-    // Epochs still in flight must land before the trial's record changes; a worker that died
-    // sends no end marker, hence the bound.
-    const settle = () => Promise.race([drained, new Promise((resolve) => setTimeout(resolve, RETRY_DRAIN_MS))]);
-    const schedule = trial.schedule;
-    const task: TrialTask = {
-      dataKey, backend, engine, ...(sparse ? { sparse } : {}), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
-      values: trial.values, number: trial.number, executions: tuner.executionsPerTrial, batchSize: tuner.batchSize,
-      initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
-      // Only a trial that a later round may promote pays for copying out its optimizer state.
-      checkpoint: schedule !== null && schedule.round < schedule.bracket,
-      ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}),
-      objective: tuner.objective as keyof EpochMetrics, direction: tuner.direction, seed: trialSeed(tuner.seed, trial.number), port: port2,
-    };
-    try {
-      if (schedule?.parent !== undefined) task.resume = parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial);
-      const outcome = await pool.run(task, { transferList: [port2], signal: trialSignal });
-      await drained;
-      const seconds = (performance.now() - t0) / 1000;
+    return ch;
+  };
+
+  /** Records how a trial ended: complete, stopped, run again, or failed. */
+  const ended = (trial: TrialRecord, attempt: number, end: TrialEnd, t0: number): void => {
+    const seconds = (performance.now() - t0) / 1000;
+    if ('outcome' in end) {
+      const { outcome } = end;
       storage.saveWeights(trial.id, outcome.weights);
       outcome.checkpoints?.forEach((checkpoint, i) => storage.saveCheckpoint(trial.id, i + 1, checkpoint));
       storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
       storage.pruneWeights(study.id, WEIGHTS_KEPT);
       if (oracle.checkpointsNeeded) storage.keepCheckpoints(study.id, oracle.checkpointsNeeded(storage.trials(study.id).map(pastTrial)));
       consecutiveFailures = 0;
+      running.delete(trial.id);
       listener({ type: 'trial-complete', number: trial.number, values: trial.values, score: outcome.score, bestEpoch: outcome.bestEpoch, seconds });
-    } catch (err) {
-      if (signal.aborted) return;
-      if (stop.signal.aborted) {
-        await settle();
-        storage.stopTrial(trial.id, stopWhy(), (performance.now() - t0) / 1000);
-        listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: stopWhy(), status: 'stopped' });
-        return;
-      }
-      lastError = err instanceof Error ? err.message : String(err);
-      if (attempt <= tuner.maxRetriesPerTrial) {
-        await settle();
-        port1.close();
-        const again = storage.retryTrial(trial.id, lastError);
-        listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true, ...(schedule ? { schedule } : {}) });
-        return runOne(again, attempt + 1);
-      }
-      storage.failTrial(trial.id, lastError, (performance.now() - t0) / 1000);
-      consecutiveFailures++;
-      listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: lastError, status: 'failed' });
-      if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) stop.abort();
-    } finally {
-      port1.close();
+      return;
     }
+    running.delete(trial.id);
+    if (signal.aborted) return;
+    if (stop.signal.aborted) {
+      storage.stopTrial(trial.id, stopWhy(), seconds);
+      listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: stopWhy(), status: 'stopped' });
+      return;
+    }
+    lastError = end.error;
+    if (attempt <= tuner.maxRetriesPerTrial) {
+      const again = storage.retryTrial(trial.id, lastError);
+      listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true, ...(again.schedule ? { schedule: again.schedule } : {}) });
+      running.set(again.id, { trial: again });
+      launch([{ trial: again, attempt: attempt + 1 }]);
+      return;
+    }
+    storage.failTrial(trial.id, lastError, seconds);
+    consecutiveFailures++;
+    listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: lastError, status: 'failed' });
+    if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) stop.abort();
   };
 
   const beat = setInterval(() => {
@@ -166,18 +223,26 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     while (reason === undefined) {
       if (signal.aborted) reason = 'interrupted';
       else if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) reason = 'failures';
-      while (reason === undefined && running.size < workers) {
-        last = nextTrial(running, spec, oracle, storage, study.id, tuner.maxTrials);
-        if (typeof last === 'string' || last === undefined) break;
-        const { record } = last;
-        listener({ type: 'trial-started', number: record.number, values: record.values as Values, resumed: last.resumed, ...(record.schedule ? { schedule: record.schedule } : {}) });
-        const invalid = whyInvalid(spec, record.values as Values, ctx.data.train.dim);
-        if (invalid !== undefined) {
-          storage.invalidTrial(record.id, invalid);
-          listener({ type: 'trial-failed', number: record.number, values: record.values as Values, error: invalid, status: 'invalid' });
-          continue;
+      while (reason === undefined && packs.size < workers) {
+        // A pack: the next trials the study has, up to its size, each seen by the oracle as
+        // pending when it proposes the next.
+        const pack: TrialRecord[] = [];
+        while (pack.length < size) {
+          last = nextTrial(running, spec, oracle, storage, study.id, tuner.maxTrials);
+          if (typeof last === 'string' || last === undefined) break;
+          const { record } = last;
+          listener({ type: 'trial-started', number: record.number, values: record.values as Values, resumed: last.resumed, ...(record.schedule ? { schedule: record.schedule } : {}) });
+          const invalid = whyInvalid(spec, record.values as Values, ctx.data.train.dim);
+          if (invalid !== undefined) {
+            storage.invalidTrial(record.id, invalid);
+            listener({ type: 'trial-failed', number: record.number, values: record.values as Values, error: invalid, status: 'invalid' });
+            continue;
+          }
+          pack.push(record);
+          running.set(record.id, { trial: record });
         }
-        running.set(record.id, { trial: record, done: runOne(record).finally(() => running.delete(record.id)) });
+        if (pack.length === 0) break;
+        launch(pack.map((trial) => ({ trial, attempt: 1 })));
       }
       if (reason !== undefined) break;
       if (running.size === 0) {
@@ -189,9 +254,9 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
           break;
         }
       }
-      await Promise.race([...[...running.values()].map((r) => r.done), delay(POLL_MS, signal)]);
+      await Promise.race([...packs, delay(POLL_MS, signal)]);
     }
-    await Promise.allSettled([...running.values()].map((r) => r.done));
+    while (packs.size > 0) await Promise.allSettled([...packs]);
   } finally {
     clearInterval(beat);
     if (signal.aborted) reason = 'interrupted';

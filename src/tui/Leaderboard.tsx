@@ -53,7 +53,7 @@ function leaderboardLines(state: LeaderboardState, now: number, width: number): 
   const h = state.header;
   if (!h) return [{ text: 'waiting for the study to start' }];
   const lines: Line[] = [];
-  lines.push({ text: `study ${h.study}  oracle ${h.oracle}  backend ${h.backend}  workers ${h.workers}`, bold: true });
+  lines.push({ text: `study ${h.study}  oracle ${h.oracle}  backend ${h.backend}  workers ${h.workers}  pack ${h.pack}`, bold: true });
   const end = state.finished ? `  finished: ${state.finished.reason}` : '';
   lines.push({ text: `trials ${state.done}/${h.maxTrials}  elapsed ${clock(elapsed(state, now))}  ETA ${clock(eta(state) ?? Number.NaN)}${end}` });
   const best = bestTrial(state);

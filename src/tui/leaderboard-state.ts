@@ -117,7 +117,7 @@ function finish(state: LeaderboardState, number: number): LeaderboardState {
 
 /**
  * Seconds left, estimated as the mean seconds of the trials complete in this run times the
- * trials remaining, over the workers that run them side by side. Failed trials are left out of
+ * trials remaining, over the trials that run side by side (workers times pack size). Failed trials are left out of
  * the mean: they often fail in their first seconds and would make the estimate too hopeful.
  * Undefined until a trial has completed in this run. Shown by the leaderboard's progress line.
  */
@@ -125,7 +125,7 @@ export function eta(state: LeaderboardState): number | undefined {
   const header = state.header;
   if (!header || state.top.length === 0) return undefined;
   const remaining = Math.max(0, header.maxTrials - state.done);
-  return ((state.completedSeconds / state.top.length) * remaining) / Math.max(1, header.workers);
+  return ((state.completedSeconds / state.top.length) * remaining) / Math.max(1, header.workers * header.pack);
 }
 
 /** Seconds since the study started, 0 before it did. Used for the elapsed clock. */

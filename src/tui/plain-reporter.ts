@@ -23,7 +23,7 @@ export function plainReporter(write: (line: string) => void): StudyListener {
     switch (event.type) {
       case 'study-started':
         write(
-          `study ${event.study} started oracle=${event.oracle} backend=${event.backend} workers=${event.workers}` +
+          `study ${event.study} started oracle=${event.oracle} backend=${event.backend} workers=${event.workers} pack=${event.pack}` +
             ` trials=${event.maxTrials} completed_before=${event.completedBefore} objective=${event.objective} direction=${event.direction}`,
         );
         return;

@@ -25,7 +25,7 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     const space = writeSpace(dir, tinySpace(writeTinyData(dir)));
     const run = tune(['run', space, '--workers', '2'], dir);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^study tiny started oracle=random backend=wasm workers=2 trials=4/m);
+    assert.match(run.stdout, /^study tiny started oracle=random backend=wasm workers=2 pack=\d trials=4/m);
     assert.equal((run.stdout.match(/^trial \d+ complete val_accuracy=/gm) ?? []).length, 4);
     assert.match(run.stdout, /Results summary/);
     const trials = trialsOf(dir);
@@ -183,7 +183,8 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
   it('retries a failing trial max_retries_per_trial times before it counts as failed', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir, { scale: 5e37 }), { max_trials: 6, epochs: 2, max_retries_per_trial: 2, max_consecutive_failed_trials: 1 }));
-    const run = tune(['run', space, '--workers', '1'], dir);
+    // One trial at a time: --pack 1, or its pack mates would fail alongside it.
+    const run = tune(['run', space, '--workers', '1', '--pack', '1'], dir);
     assert.equal(run.code, 1, run.stderr);
     assert.equal((run.stdout.match(/^trial 1 resumed/gm) ?? []).length, 2, run.stdout);
     assert.deepEqual(trialsOf(dir).map((t) => [t.number, t.status]), [[1, 'failed']]);
@@ -192,7 +193,7 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
   it('fails a trial whose loss turns NaN, and stops after 3 in a row with the last error', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir, { scale: 5e37 }), { max_trials: 6, epochs: 2 }));
-    const run = tune(['run', space, '--workers', '1'], dir);
+    const run = tune(['run', space, '--workers', '1', '--pack', '1'], dir);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /^tune: the run stopped after 3 consecutive failed trials; last error: loss became (NaN|Infinity) at epoch 1\n$/);
     const trials = trialsOf(dir);

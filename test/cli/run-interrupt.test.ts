@@ -77,7 +77,7 @@ describe('tune run stopped and resumed', () => {
   it('a worker thread that dies mid-trial is replaced, its trial retried, and the search goes on', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), { max_trials: 4, epochs: 6, max_retries_per_trial: 1 }));
-    const run = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'fixtures', 'worker-dies-once.mjs'), TUNE, 'run', space, '--workers', '2', '--no-tui'], {
+    const run = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'fixtures', 'worker-dies-once.mjs'), TUNE, 'run', space, '--workers', '2', '--pack', '1', '--no-tui'], {
       cwd: dir, encoding: 'utf8', env: { ...process.env, TUNE_TEST_WORKER_DIES_FLAG: join(dir, 'died') },
     });
     assert.equal(run.status, 0, run.stderr);

@@ -27,10 +27,12 @@ function split(rows: number, classes: number, seed: number) {
 }
 
 interface Case {
-  optimizer: OptimizerName;
+  /** momentum: sgd with momentum 0.9. */
+  optimizer: OptimizerName | 'momentum';
   dropout: boolean;
   hidden: number;
   classes: number;
+  learningRate?: number;
 }
 
 function model(c: Case): ConcreteModel {
@@ -40,12 +42,18 @@ function model(c: Case): ConcreteModel {
     if (c.dropout) layers.push({ kind: 'dropout', rate: 0.3 });
   });
   layers.push(c.classes === 2 ? { kind: 'dense', units: 1, activation: 'sigmoid' } : { kind: 'dense', units: c.classes, activation: 'softmax' });
-  const lr = { sgd: 0.1, rmsprop: 0.01, adam: 0.01 }[c.optimizer];
-  const compile: CompileSpec = { loss: c.classes === 2 ? 'binary_crossentropy' : 'sparse_categorical_crossentropy', optimizer: { name: c.optimizer, learningRate: lr }, metrics: ['accuracy'] };
+  const lr = c.learningRate ?? { sgd: 0.1, momentum: 0.05, rmsprop: 0.01, adam: 0.01 }[c.optimizer];
+  const optimizer = c.optimizer === 'momentum' ? { name: 'sgd' as const, learningRate: lr, momentum: 0.9 } : { name: c.optimizer, learningRate: lr };
+  const compile: CompileSpec = { loss: c.classes === 2 ? 'binary_crossentropy' : 'sparse_categorical_crossentropy', optimizer, metrics: ['accuracy'] };
   return concreteModel(layers, compile, {}, DIM);
 }
 
 const settings = (seed: number, epochs = 3): ExecutionSettings => ({ epochs, objective: 'val_loss', direction: 'min', seed, checkpoint: true });
+
+function ok(result: ExecutionResult | Error | undefined): ExecutionResult {
+  assert.ok(result !== undefined && !(result instanceof Error), String(result));
+  return result;
+}
 
 function close(a: number, b: number, what: string, tolerance = 2e-4): void {
   assert.ok(Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`);
@@ -72,7 +80,7 @@ describe('training engines: native kernels against tfjs, packed against alone', 
   });
 
   const cases: Case[] = [];
-  for (const optimizer of ['rmsprop', 'adam', 'sgd'] as const) {
+  for (const optimizer of ['rmsprop', 'adam', 'momentum', 'sgd'] as const) {
     for (const dropout of [false, true]) cases.push({ optimizer, dropout, hidden: dropout ? 2 : 1, classes: 2 });
     cases.push({ optimizer, dropout: true, hidden: 3, classes: 10 });
   }
@@ -86,46 +94,56 @@ describe('training engines: native kernels against tfjs, packed against alone', 
       const result = await trainExecution(m, makeBatches(train.data, train.labels, train.rows, train.dim, 16), splitTensors(valid), settings(5), (_, x) => tfjs.push(x));
       const native: EpochMetrics[] = [];
       const [packed] = await trainPack(kernels, packData(train, valid, 16), [{ model: m, settings: settings(5), onEpoch: (_, x) => native.push(x) }]);
-      sameResult({ result: packed!, epochs: native }, { result, epochs: tfjs }, name);
+      sameResult({ result: ok(packed), epochs: native }, { result, epochs: tfjs }, name);
     });
   }
 
-  it('a model trained in a pack ends exactly as it does alone, whatever its pack mates', async () => {
-    const train = split(80, 2, 3);
-    const valid = split(30, 2, 4);
-    const data = packData(train, valid, 16);
-    const members = [
-      { model: model({ optimizer: 'rmsprop', dropout: true, hidden: 1, classes: 2 }), seed: 1, epochs: 4 },
-      { model: model({ optimizer: 'rmsprop', dropout: true, hidden: 2, classes: 2 }), seed: 2, epochs: 4 },
+  for (const classes of [2, 10]) {
+    it(`every model trained in one pack ends exactly as it does alone (${classes} classes, all optimizers, depths and widths mixed)`, async () => {
+      const train = split(80, classes, 3);
+      const valid = split(30, classes, 4);
+      const data = packData(train, valid, 16);
+      const members = cases.filter((c) => c.classes === classes).map((c, i) => ({ model: model(c), seed: i + 1, epochs: 4 }));
       // Early stopping takes this one out of the pack after epoch 2 at the latest.
-      { model: model({ optimizer: 'rmsprop', dropout: false, hidden: 3, classes: 2 }), seed: 3, epochs: 2 },
-    ];
-    const run = (list: typeof members) => {
-      const epochs = list.map(() => [] as EpochMetrics[]);
-      return trainPack(kernels, data, list.map((x, i) => ({ model: x.model, settings: settings(x.seed, x.epochs), onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m) }))).then((results) => ({ results, epochs }));
-    };
-    const together = await run(members);
-    for (let i = 0; i < members.length; i++) {
-      const alone = await run([members[i]!]);
-      assert.deepEqual(together.epochs[i], alone.epochs[0], `member ${i}: the same metrics, epoch for epoch`);
-      assert.deepEqual(together.results[i], alone.results[0], `member ${i}: the same weights and optimizer state`);
-    }
-    assert.equal(together.epochs[2]!.length, 2);
-  });
+      members.push({ model: model({ optimizer: 'adam', dropout: false, hidden: 3, classes }), seed: 20, epochs: 2 });
+      // This one's loss blows up in its first epoch: it leaves the pack with its error.
+      members.push({ model: model({ optimizer: 'sgd', dropout: false, hidden: 1, classes, learningRate: 1e30 }), seed: 21, epochs: 4 });
+      const run = (list: typeof members) => {
+        const epochs = list.map(() => [] as EpochMetrics[]);
+        const done: (ExecutionResult | Error)[] = [];
+        return trainPack(kernels, data, list.map((x, i) => ({ model: x.model, settings: settings(x.seed, x.epochs), onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m), onDone: (r: ExecutionResult | Error) => (done[i] = r) })))
+          .then((results) => ({ results, epochs, done }));
+      };
+      const together = await run(members);
+      assert.ok(new Set(members.map((m) => m.model.optimizer.name + m.model.optimizer.momentum)).size >= 4, 'the pack mixes optimizers');
+      for (let i = 0; i < members.length; i++) {
+        const alone = await run([members[i]!]);
+        assert.deepEqual(together.epochs[i], alone.epochs[0], `member ${i}: the same metrics, epoch for epoch`);
+        assert.deepEqual(together.results[i], alone.results[0], `member ${i}: the same weights and optimizer state`);
+        assert.equal(together.done[i], together.results[i], `member ${i}: onDone heard its result`);
+      }
+      assert.equal(together.epochs[members.length - 2]!.length, 2);
+      const failed = together.results[members.length - 1];
+      assert.ok(failed instanceof Error && /^loss became (NaN|Infinity) at epoch 1$/.test(failed.message), String(failed));
+      assert.ok(together.results.slice(0, -1).every((r) => !(r instanceof Error)));
+    });
+  }
 
   it('a native checkpoint resumes in tfjs and the other way, as if training never stopped', async () => {
     const train = split(80, 2, 5);
     const valid = split(30, 2, 6);
-    const m = model({ optimizer: 'adam', dropout: false, hidden: 1, classes: 2 });
+    for (const optimizer of ['adam', 'momentum'] as const) {
+    const m = model({ optimizer, dropout: false, hidden: 1, classes: 2 });
     const data = packData(train, valid, 16);
     const batches = makeBatches(train.data, train.labels, train.rows, train.dim, 16);
     const validTensors = splitTensors(valid);
     const straight: EpochMetrics[] = [];
     await trainExecution(m, batches, validTensors, { ...settings(7, 4), objective: 'loss' }, (_, x) => straight.push(x));
     const [first] = await trainPack(kernels, data, [{ model: m, settings: { ...settings(7, 2), objective: 'loss' }, onEpoch: () => {} }]);
-    assert.equal(first!.bestEpoch, 2);
+    assert.equal(ok(first).bestEpoch, 2);
     const rest: EpochMetrics[] = [];
-    await trainExecution(m, batches, validTensors, { ...settings(9, 2), objective: 'loss', resume: first!.checkpoint! }, (_, x) => rest.push(x));
-    rest.forEach((x, e) => close(x.loss, straight[e + 2]!.loss, `epoch ${e + 3} loss`));
+    await trainExecution(m, batches, validTensors, { ...settings(9, 2), objective: 'loss', resume: ok(first).checkpoint! }, (_, x) => rest.push(x));
+    rest.forEach((x, e) => close(x.loss, straight[e + 2]!.loss, `${optimizer} epoch ${e + 3} loss`));
+    }
   });
 });

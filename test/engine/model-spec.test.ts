@@ -21,9 +21,17 @@ describe('a trial\'s concrete model', () => {
   it('resolves $names in layers and in compile: optimizer and learning rate', () => {
     const spec = parseSpace(spaceWith({ optimizer: '$opt', learning_rate: '$lr' }), 's.json');
     const m = concreteModel(spec.model, spec.compile, { units: 16, opt: 'sgd', lr: 0.003 }, 12);
-    assert.deepEqual(m.optimizer, { name: 'sgd', learningRate: 0.003 });
+    assert.deepEqual(m.optimizer, { name: 'sgd', learningRate: 0.003, momentum: 0 });
     assert.deepEqual(m.layers, [{ kind: 'dense', units: 16, activation: 'relu' }, { kind: 'dropout', rate: 0.2 }, { kind: 'dense', units: 1, activation: 'sigmoid' }]);
     assert.deepEqual(weightShapes(m), [[12, 16], [16], [16, 1], [1]]);
+  });
+
+  it('gives sgd its momentum, fixed or a hyperparameter, and the other optimizers none', () => {
+    const spec = parseSpace(spaceWith({ optimizer: '$opt', momentum: '$mu' }, [{ name: 'mu', type: 'float', min: 0, max: 0.99 }]), 's.json');
+    assert.equal(concreteModel(spec.model, spec.compile, { units: 8, opt: 'sgd', lr: 1, mu: 0.9 }, 4).optimizer.momentum, 0.9);
+    assert.equal(concreteModel(spec.model, spec.compile, { units: 8, opt: 'adam', lr: 1, mu: 0.9 }, 4).optimizer.momentum, 0);
+    const fixed = parseSpace(spaceWith({ optimizer: 'sgd', momentum: 0.5 }), 's.json');
+    assert.equal(concreteModel(fixed.model, fixed.compile, { units: 8, opt: 'sgd', lr: 1 }, 4).optimizer.momentum, 0.5);
   });
 
   it('takes Keras\' default learning rate of the chosen optimizer when none is given', () => {

@@ -55,6 +55,8 @@ describe('space file validation', () => {
     { name: 'an unknown $name', edit: (s) => (s['model'][0].dense = '$first'), where: 'model[0].dense', what: /unknown hyperparameter, got "\$first"/ },
     { name: 'an unknown activation', edit: (s) => (s['model'][0].activation = 'rleu'), where: 'model[0].activation', what: /must be one of relu/ },
     { name: 'an unknown optimizer', edit: (s) => (s['compile'].optimizer = 'lion'), where: 'compile.optimizer', what: /must be one of rmsprop, adam, sgd, got "lion"/ },
+    { name: 'momentum for an optimizer other than sgd', edit: (s) => (s['compile'].momentum = 0.9), where: 'compile.momentum', what: /applies to the sgd optimizer only, got optimizer rmsprop/ },
+    { name: 'a momentum of 1', edit: (s) => Object.assign(s['compile'], { optimizer: 'sgd', momentum: 1 }), where: 'compile.momentum', what: /must be in \[0, 1\), got 1/ },
     { name: 'an unknown loss', edit: (s) => (s['compile'].loss = 'hinge'), where: 'compile.loss', what: /must be one of binary_crossentropy/ },
     { name: 'a dropout rate of 1', edit: (s) => (s['model'][1].dropout = 1), where: 'model[1].dropout', what: /rate in \[0, 1\), got 1/ },
     { name: 'zero max_trials', edit: (s) => (s['tuner'].max_trials = 0), where: 'tuner.max_trials', what: /whole number >= 1, got 0/ },

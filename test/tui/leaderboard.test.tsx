@@ -27,7 +27,7 @@ describe('Leaderboard', () => {
 
   it('shows the header, trials done out of the total with elapsed and ETA', () => {
     const text = frame();
-    assert.match(text, /^study gender {2}oracle random {2}backend tfjs-node {2}workers 2$/m);
+    assert.match(text, /^study gender {2}oracle random {2}backend tfjs-node {2}workers 2 {2}pack 1$/m);
     // 1 before + 4 complete + 1 failed; mean 34.5 s x 4 left / 2 workers = 69 s.
     assert.match(text, /^trials 6\/10 {2}elapsed 2:05 {2}ETA 1:09$/m);
   });

@@ -18,7 +18,7 @@ describe('plain reporter', () => {
     const best = { number: 2, values: { units: 256, dropout: 0.3, optimizer: 'adam', learning_rate: 0.001, batch_norm: true }, score: 0.9 };
     events.push({ type: 'study-finished', reason: 'interrupted', seconds: 36.04, best });
     assert.deepEqual(linesFor(events), [
-      'study gender started oracle=random backend=tfjs-node workers=2 trials=10 completed_before=1 objective=val_accuracy direction=max',
+      'study gender started oracle=random backend=tfjs-node workers=2 pack=1 trials=10 completed_before=1 objective=val_accuracy direction=max',
       'trial 2 started units=256 dropout=0.3 optimizer=adam learning_rate=0.001 batch_norm=true',
       'trial 3 started units=128 dropout=0.5 optimizer=sgd momentum=0.9 batch_norm=false',
       'trial 2 complete val_accuracy=0.9000 (best epoch 31, 30.0s) best so far: trial 2 0.9000',
@@ -33,7 +33,7 @@ describe('plain reporter', () => {
 
   it('ranks "best so far" in the study direction and marks resumed trials', () => {
     const lines = linesFor([
-      { type: 'study-started', study: 's', oracle: 'grid', backend: 'cpu', workers: 1, objective: 'val_loss', direction: 'min', maxTrials: 3, epochs: 5, executionsPerTrial: 1, completedBefore: 0, hyperparameters: ['lr'] },
+      { type: 'study-started', study: 's', oracle: 'grid', backend: 'cpu', workers: 1, pack: 1, objective: 'val_loss', direction: 'min', maxTrials: 3, epochs: 5, executionsPerTrial: 1, completedBefore: 0, hyperparameters: ['lr'] },
       { type: 'trial-started', number: 1, values: { lr: 0.1 }, resumed: true },
       { type: 'trial-complete', number: 1, values: { lr: 0.1 }, score: 0.5, bestEpoch: 2, seconds: 1 },
       { type: 'trial-complete', number: 2, values: { lr: 0.01 }, score: 0.25, bestEpoch: 5, seconds: 61.26 },
@@ -41,7 +41,7 @@ describe('plain reporter', () => {
       { type: 'study-finished', reason: 'max-trials', seconds: 63 },
     ]);
     assert.deepEqual(lines, [
-      'study s started oracle=grid backend=cpu workers=1 trials=3 completed_before=0 objective=val_loss direction=min',
+      'study s started oracle=grid backend=cpu workers=1 pack=1 trials=3 completed_before=0 objective=val_loss direction=min',
       'trial 1 resumed lr=0.1',
       'trial 1 complete val_loss=0.5000 (best epoch 2, 1.0s) best so far: trial 1 0.5000',
       'trial 2 complete val_loss=0.2500 (best epoch 5, 61.3s) best so far: trial 2 0.2500',

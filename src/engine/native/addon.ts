@@ -7,7 +7,7 @@ export interface NativeKernels {
   forward(colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, rows: number, w: Float32Array, bias: Float32Array, out: Float32Array, width: number): void;
   backwardUpdate(
     colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
-    width: number, kind: number, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
+    width: number, groups: Int32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
   ): void;
 }
 

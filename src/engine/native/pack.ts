@@ -43,9 +43,17 @@ export function nativeCannot(model: ConcreteModel): string | undefined {
  */
 const f32 = Math.fround;
 
-/** Keras' optimizer constants, as makeOptimizer sets them for tfjs. */
-const KIND = { sgd: 0, rmsprop: 1, adam: 2 } as const;
-const HYPER = { sgd: [0, 0, 0], rmsprop: [0.9, 0, 1e-7], adam: [0.9, 0.999, 1e-7] } as const;
+/** The kernel's optimizer kinds (native/first_layer.c); sgd with momentum is a kind of its own. */
+const KIND = { sgd: 0, rmsprop: 1, adam: 2, momentum: 3 } as const;
+type Kind = keyof typeof KIND;
+
+/** A member's optimizer for the kernels: its kind and constants, as makeOptimizer sets them for tfjs. */
+function optimizerOf(model: ConcreteModel): { kind: Kind; hyper: [number, number, number] } {
+  const { name, momentum } = model.optimizer;
+  if (name === 'rmsprop') return { kind: 'rmsprop', hyper: [0.9, 0, 1e-7] };
+  if (name === 'adam') return { kind: 'adam', hyper: [0.9, 0.999, 1e-7] };
+  return momentum > 0 ? { kind: 'momentum', hyper: [momentum, 0, 0] } : { kind: 'sgd', hyper: [0, 0, 0] };
+}
 
 /** One tensor of a member beyond the packed first kernel, with its optimizer slots. */
 interface Param {
@@ -66,6 +74,10 @@ class Member {
   done = false;
   best: ExecutionResult | undefined;
   readonly stop: ((m: EpochMetrics) => boolean) | undefined;
+  readonly kind: Kind;
+  readonly hyper: [number, number, number];
+  /** Why the member left the pack early (its loss blew up), if it did. */
+  error: Error | undefined;
   lossSum = 0;
   correct = 0;
   /** The first kernel as it starts (D x width); copied into the pack, then dropped. */
@@ -75,7 +87,9 @@ class Member {
     readonly model: ConcreteModel,
     readonly settings: ExecutionSettings,
     readonly onEpoch: (epoch: number, metrics: EpochMetrics) => void,
+    readonly onDone: ((result: ExecutionResult | Error) => void) | undefined,
   ) {
+    ({ kind: this.kind, hyper: this.hyper } = optimizerOf(model));
     this.rng = new Rng(settings.seed);
     const shapes = weightShapes(model);
     const init = settings.resume ? settings.resume.weights.tensors.map((t) => Float32Array.from(t.values)) : Mlp.initial(model, this.rng);
@@ -89,42 +103,67 @@ class Member {
   }
 }
 
+/** One model to train in a pack; onDone hears its result as soon as it leaves the pack (finished or failed). */
+export interface PackMember {
+  model: ConcreteModel;
+  settings: ExecutionSettings;
+  onEpoch: (epoch: number, metrics: EpochMetrics) => void;
+  onDone?: (result: ExecutionResult | Error) => void;
+}
+
 /**
- * Trains several executions at once on the native kernels: one sparse product computes every
- * member's first layer (their kernels side by side), one fused pass per step takes every
- * member's first-layer gradient and optimizer step; each member's later layers, dropout, loss
- * and optimizer run on its own, so that a member ends exactly as it would alone. Members must
- * share the optimizer kind (a trial's executions do). Calls each member's onEpoch as the tfjs
- * engine does, and returns what trainExecution returns, per member.
+ * Trains several executions at once on the native kernels, of one trial or of several: one
+ * sparse product computes every member's first layer (their kernels side by side), one fused
+ * pass per step takes every member's first-layer gradient and optimizer step; each member's
+ * later layers, dropout, loss and optimizer run on its own, so that a member ends exactly as it
+ * would alone. Members may differ in depth, width and optimizer. A member whose loss stops
+ * being finite leaves the pack with that error and the others train on. Calls each member's
+ * onEpoch as the tfjs engine does, and returns, per member, what trainExecution returns or the
+ * error that ended it.
  */
-export async function trainPack(kernels: NativeKernels, data: PackData, members: { model: ConcreteModel; settings: ExecutionSettings; onEpoch: (epoch: number, metrics: EpochMetrics) => void }[]): Promise<ExecutionResult[]> {
-  const pack = members.map((m) => new Member(m.model, m.settings, m.onEpoch));
-  const optimizer = pack[0]!.model.optimizer.name;
-  if (pack.some((m) => m.model.optimizer.name !== optimizer)) throw new Error('a pack trains with one optimizer kind');
+export async function trainPack(kernels: NativeKernels, data: PackData, members: PackMember[]): Promise<(ExecutionResult | Error)[]> {
+  const pack = members.map((m) => new Member(m.model, m.settings, m.onEpoch, m.onDone));
   const dim = data.train.dim;
+  // Columns grouped by optimizer, so that each kernel row loop runs over a long stretch.
+  const key = (m: Member): string => `${m.kind}|${m.hyper.join()}`;
+  const order = [...pack].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
   let width = 0;
-  for (const m of pack) {
+  const groups: number[] = [];
+  const hypers: number[] = [];
+  for (const [i, m] of order.entries()) {
     m.col = width;
     width += m.width;
+    if (i > 0 && key(order[i - 1]!) === key(m)) {
+      groups[groups.length - 2] = width;
+    } else {
+      groups.push(m.col, width, KIND[m.kind]);
+      hypers.push(...m.hyper);
+    }
   }
   // The packed first layer: kernel D x width (row-major), bias, optimizer slots, per-column rates.
   const w1 = new Float32Array(dim * width);
-  const s1 = new Float32Array(optimizer === 'sgd' ? 0 : w1.length);
-  const s2 = new Float32Array(optimizer === 'adam' ? w1.length : 0);
+  const s1 = new Float32Array(pack.some((m) => m.kind !== 'sgd') ? w1.length : 0);
+  const s2 = new Float32Array(pack.some((m) => m.kind === 'adam') ? w1.length : 0);
   const lr = new Float32Array(width);
   const c1 = new Float32Array(width);
   const c2 = new Float32Array(width);
-  const hyper = Float64Array.from(HYPER[optimizer]);
+  const groupArray = Int32Array.from(groups);
+  const hyper = Float64Array.from(hypers);
   for (const m of pack) {
     scatter(m.firstKernel!, w1, dim, width, m.col, m.width);
     m.firstKernel = undefined;
-    if (m.settings.resume) restoreSlots(m, m.settings.resume, w1.length === 0 ? undefined : { s1, s2, dim, width }, optimizer);
+    if (m.settings.resume) restoreSlots(m, m.settings.resume, { s1, s2, dim, width });
   }
   const maxEpochs = Math.max(...pack.map((m) => m.settings.epochs));
   const rowsMax = Math.max(data.valid.rows, ...data.train.blocks.map((b) => b.end - b.begin));
   const z1 = new Float32Array(rowsMax * width);
   const dOut = new Float32Array(rowsMax * width);
   const bias = new Float32Array(width);
+  const leave = (m: Member, error?: Error): void => {
+    m.done = true;
+    m.error = error;
+    m.onDone?.(error ?? m.best!);
+  };
 
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
@@ -136,6 +175,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
       dOut.fill(0, 0, rows * width);
       for (const m of pack) {
         if (m.done) {
+          // A member that has left keeps its columns, frozen: a zero rate and a zero gradient.
           lr.fill(0, m.col, m.col + m.width);
           continue;
         }
@@ -146,12 +186,12 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         step.backward!(dOut, width);
         m.steps++;
         lr.fill(m.model.optimizer.learningRate, m.col, m.col + m.width);
-        if (optimizer === 'adam') {
-          c1.fill(1 / (1 - HYPER.adam[0] ** m.steps), m.col, m.col + m.width);
-          c2.fill(1 / (1 - HYPER.adam[1] ** m.steps), m.col, m.col + m.width);
+        if (m.kind === 'adam') {
+          c1.fill(1 / (1 - m.hyper[0] ** m.steps), m.col, m.col + m.width);
+          c2.fill(1 / (1 - m.hyper[1] ** m.steps), m.col, m.col + m.width);
         }
       }
-      kernels.backwardUpdate(columns, data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, KIND[optimizer], lr, c1, c2, hyper);
+      kernels.backwardUpdate(columns, data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, groupArray, lr, c1, c2, hyper);
     }
     kernels.forward(blockColumns(data.valid, 0), data.valid.rowIndex, data.valid.values, data.valid.rows, w1, packedBias(pack, width), z1, width);
     for (const m of pack) {
@@ -160,18 +200,19 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
       const rows = data.train.rows;
       const metrics: EpochMetrics = { loss: m.lossSum / rows, accuracy: m.correct / rows, val_loss: valid.loss, val_accuracy: valid.correct / data.valid.rows };
       if (!Number.isFinite(metrics.loss)) {
-        throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
+        leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));
+        continue;
       }
       m.onEpoch(epoch, metrics);
       const value = metrics[m.settings.objective];
       if (m.best === undefined || (m.settings.direction === 'max' ? value > m.best.best : value < m.best.best)) {
         const weights = memberWeights(m, w1, dim, width);
-        m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, optimizer, s1, s2, dim, width) } : {}) };
+        m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, s1, s2, dim, width) } : {}) };
       }
-      if (epoch >= m.settings.epochs || m.stop?.(metrics)) m.done = true;
+      if (epoch >= m.settings.epochs || m.stop?.(metrics)) leave(m);
     }
   }
-  return pack.map((m) => m.best!);
+  return pack.map((m) => m.error ?? m.best!);
 }
 
 function packedBias(pack: Member[], width: number): Float32Array {
@@ -199,24 +240,31 @@ function memberWeights(m: Member, w1: Float32Array, dim: number, width: number):
 }
 
 /** The member's optimizer state in tfjs' slot layout, so that either engine resumes from it. */
-function memberCheckpoint(m: Member, weights: StoredWeights, optimizer: keyof typeof KIND, s1: Float32Array, s2: Float32Array, dim: number, width: number): Checkpoint {
+function memberCheckpoint(m: Member, weights: StoredWeights, s1: Float32Array, s2: Float32Array, dim: number, width: number): Checkpoint {
   const shapes = weights.tensors.map((t) => t.shape);
   const slot = (first: Float32Array, rest: (p: Param) => Float32Array) =>
     [gather(first, dim, width, m.col, m.width), ...m.params.map((p) => rest(p).slice())].map((values, i) => ({ shape: shapes[i]!.slice(), values }));
-  const zeros = shapes.map((shape) => ({ shape: shape.slice(), values: new Float32Array(shape.reduce((a, b) => a * b, 1)) }));
-  const slots = optimizer === 'sgd' ? [] : optimizer === 'rmsprop' ? [...slot(s1, (p) => p.s1), ...zeros] : [...slot(s1, (p) => p.s1), ...slot(s2, (p) => p.s2)];
+  const zeros = () => shapes.map((shape) => ({ shape: shape.slice(), values: new Float32Array(shape.reduce((a, b) => a * b, 1)) }));
+  const slots = {
+    sgd: () => [],
+    momentum: () => slot(s1, (p) => p.s1),
+    // tfjs' rmsprop keeps a momentum slot too, always zero without momentum.
+    rmsprop: () => [...slot(s1, (p) => p.s1), ...zeros()],
+    adam: () => [...slot(s1, (p) => p.s1), ...slot(s2, (p) => p.s2)],
+  }[m.kind]();
   return { weights, iterations: m.steps, slots: { tensors: slots } };
 }
 
-function restoreSlots(m: Member, checkpoint: Checkpoint, first: { s1: Float32Array; s2: Float32Array; dim: number; width: number } | undefined, optimizer: keyof typeof KIND): void {
+function restoreSlots(m: Member, checkpoint: Checkpoint, first: { s1: Float32Array; s2: Float32Array; dim: number; width: number }): void {
   m.steps = checkpoint.iterations;
-  if (optimizer === 'sgd' || !first) return;
+  if (m.kind === 'sgd') return;
   const n = m.params.length + 1;
   const slots = checkpoint.slots.tensors.map((t) => t.values);
-  if (slots.length !== 2 * n) throw new Error(`the checkpoint holds ${slots.length} optimizer slots, the model needs ${2 * n}`);
+  const want = m.kind === 'momentum' ? n : 2 * n;
+  if (slots.length !== want) throw new Error(`the checkpoint holds ${slots.length} optimizer slots, the model needs ${want}`);
   scatter(slots[0]!, first.s1, first.dim, first.width, m.col, m.width);
   m.params.forEach((p, i) => p.s1.set(slots[i + 1]!));
-  if (optimizer === 'adam') {
+  if (m.kind === 'adam') {
     scatter(slots[n]!, first.s2, first.dim, first.width, m.col, m.width);
     m.params.forEach((p, i) => p.s2.set(slots[n + i + 1]!));
   }
@@ -335,17 +383,21 @@ function memberStep(m: Member, z1: Float32Array, width: number, rows: number, la
     }
     updates.push([m.params[0]!, db1]);
     const t = m.steps + 1;
-    for (const [p, grad] of updates) optimizerStep(p, grad, m.model.optimizer.name, m.model.optimizer.learningRate, t);
+    for (const [p, grad] of updates) optimizerStep(p, grad, m.kind, m.hyper, m.model.optimizer.learningRate, t);
   };
   return { loss, correct, backward };
 }
 
 /** One optimizer step on a small tensor, with the kernel's formulas (tfjs' forms). */
-function optimizerStep(p: Param, g: Float32Array, optimizer: keyof typeof KIND, lr: number, t: number): void {
-  const [b1, b2, eps] = HYPER[optimizer];
+function optimizerStep(p: Param, g: Float32Array, optimizer: Kind, [b1, b2, eps]: [number, number, number], lr: number, t: number): void {
   const { value, s1, s2 } = p;
   if (optimizer === 'sgd') {
     for (let j = 0; j < value.length; j++) value[j]! -= lr * g[j]!;
+  } else if (optimizer === 'momentum') {
+    for (let j = 0; j < value.length; j++) {
+      s1[j] = s1[j]! * b1 + g[j]!;
+      value[j]! -= lr * s1[j]!;
+    }
   } else if (optimizer === 'rmsprop') {
     for (let j = 0; j < value.length; j++) {
       s1[j] = s1[j]! * b1 + g[j]! * g[j]! * (1 - b1);
