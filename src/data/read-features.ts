@@ -71,9 +71,19 @@ function describe(ds: H5Dataset): string {
   return m.type === H5T_FLOAT || m.type === H5T_INTEGER ? `${kind}${m.size * 8}` : kind;
 }
 
+/**
+ * Rows read per slice: reading the whole dataset at once would hold it twice more (in the HDF5
+ * library's heap and as a copy) beside the shared array, 4.8 GB for 50,000 x 8192 floats.
+ */
+const SLICE_BYTES = 32 * 2 ** 20;
+
 function copyFloats(ds: H5Dataset, out: Float32Array, path: string, dim: number): void {
-  const value = ds.value as ArrayLike<number>;
-  out.set(value);
+  const rows = out.length / dim;
+  const step = Math.max(1, Math.floor(SLICE_BYTES / (dim * 8)));
+  for (let begin = 0; begin < rows; begin += step) {
+    const end = Math.min(rows, begin + step);
+    out.set(ds.slice([[begin, end], []]) as ArrayLike<number>, begin * dim);
+  }
   for (let i = 0; i < out.length; i++) {
     const v = out[i]!;
     if (!Number.isFinite(v)) {

@@ -38,6 +38,15 @@ np.save(sys.argv[1] + '.npy', x.astype(np.float32))`,
     assert.deepEqual(Array.from(set.data), expected);
   });
 
+  it('reads a wide file slice by slice (32 MiB at a time), every row in its place', async () => {
+    // 1100 rows of 8192 float64 features: 72 MB, read in slices of 512 rows.
+    const path = h5py(dir, 'wide.hdf5', `f['data'] = (np.arange(1100 * 8192, dtype=np.float64).reshape(1100, 8192) % 1000003) / 7\nf['labels'] = np.arange(1100) % 2`);
+    const set = await readFeatures(path);
+    assert.deepEqual([set.rows, set.dim], [1100, 8192]);
+    for (let i = 0; i < set.data.length; i += 997) assert.equal(set.data[i], Math.fround((i % 1000003) / 7), `element ${i}`);
+    assert.equal(set.data[set.data.length - 1], Math.fround(((set.data.length - 1) % 1000003) / 7));
+  });
+
   it('reads uint8 labels stored as a column (N, 1), as some writers do', async () => {
     const path = h5py(dir, 'column.hdf5', `f['data'] = np.ones((4, 3), np.float32)\nf['labels'] = np.array([[0], [1], [1], [0]], np.uint8)`);
     const set = await readFeatures(path);
