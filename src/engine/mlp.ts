@@ -67,7 +67,8 @@ export class Mlp {
   }
 }
 
-function activate(h: tf.Tensor2D, activation: string): tf.Tensor2D {
+/** A layer's activation as tfjs ops (the last layer's is left to the loss). */
+export function activate(h: tf.Tensor2D, activation: string): tf.Tensor2D {
   switch (activation) {
     case 'relu':
       return tf.relu(h);

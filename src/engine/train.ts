@@ -119,7 +119,7 @@ async function optimizerState(optimizer: tf.Optimizer): Promise<Omit<Checkpoint,
 }
 
 /** Puts a checkpoint's optimizer state into a fresh optimizer of the same kind. */
-async function restoreOptimizer(optimizer: tf.Optimizer, checkpoint: Checkpoint): Promise<void> {
+export async function restoreOptimizer(optimizer: tf.Optimizer, checkpoint: Checkpoint): Promise<void> {
   const tensors = [tf.scalar(checkpoint.iterations, 'int32'), ...checkpoint.slots.tensors.map((t) => tf.tensor(t.values, t.shape))];
   try {
     await optimizer.setWeights(tensors.map((tensor, i) => ({ name: i === 0 ? 'iter' : `slot_${i}`, tensor })));

@@ -3,6 +3,7 @@ import { useBackend } from '../engine/backend.js';
 import { concreteModel, type ConcreteModel } from '../engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
 import { nativeCannot, packData, sparseSplits, trainPack, type PackData, type PackMember } from '../engine/native/pack.js';
+import { trainPackTfjs } from '../engine/tfjs-pack.js';
 import { makeBatches, splitTensors, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
 import type { EpochMessage, PackTask, TrialEnd, TrialOutcome, TrialTask } from './messages.js';
 
@@ -132,7 +133,16 @@ export default async function runPack(task: PackTask): Promise<void> {
     if (tfjs.length > 0) {
       await useBackend(task.backend);
       const { train, valid } = tensors(task);
-      for (const t of tfjs) {
+      // The tfjs pack needs a dense first layer to share; other models train one by one.
+      const packed = tfjs.filter((t) => t.model.layers[0]?.kind === 'dense');
+      if (packed.length > 0) {
+        try {
+          await trainPackTfjs(train, valid, packed.flatMap((t) => t.members));
+        } catch (err) {
+          for (const t of packed) t.end({ error: message(err) });
+        }
+      }
+      for (const t of tfjs.filter((x) => !packed.includes(x))) {
         try {
           for (const [i, m] of t.members.entries()) {
             t.executionDone(i, await trainExecution(t.model, train, valid, m.settings, m.onEpoch));

@@ -86,7 +86,10 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const native = engine !== 'tfjs' && nativeKernels().kernels !== undefined;
   // One sparse copy of the features for every worker's native engine, made here once.
   const sparse = native ? sparseSplits(ctx.data.train, ctx.data.valid, tuner.batchSize) : undefined;
-  const size = overrides.pack ?? (native ? packSize(spec, tuner.executionsPerTrial, ctx.data.train.dim, workers, totalmem()) : 1);
+  // Packs of several trials pay where one pass serves many models: the native kernels, and a
+  // GPU, where a pack turns many small kernel launches into few large ones.
+  const packsPay = native || backend === 'node-gpu';
+  const size = overrides.pack ?? (packsPay ? packSize(spec, tuner.executionsPerTrial, ctx.data.train.dim, workers, totalmem()) : 1);
   listener({
     type: 'study-started', study: study.name, oracle: oracle.name, backend, workers, pack: size, objective: tuner.objective, direction: tuner.direction,
     ...plan(tuner), executionsPerTrial: tuner.executionsPerTrial,

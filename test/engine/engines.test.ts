@@ -4,6 +4,7 @@ import { useBackend } from '../../src/engine/backend.js';
 import { concreteModel, type ConcreteModel } from '../../src/engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../../src/engine/native/addon.js';
 import { packData as makePack, sparseSplits, trainPack } from '../../src/engine/native/pack.js';
+import { trainPackTfjs } from '../../src/engine/tfjs-pack.js';
 import { makeBatches, splitTensors, trainExecution, type ExecutionResult, type ExecutionSettings } from '../../src/engine/train.js';
 import { Rng } from '../../src/random/rng.js';
 import type { CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
@@ -126,6 +127,34 @@ describe('training engines: native kernels against tfjs, packed against alone', 
       const failed = together.results[members.length - 1];
       assert.ok(failed instanceof Error && /^loss became (NaN|Infinity) at epoch 1$/.test(failed.message), String(failed));
       assert.ok(together.results.slice(0, -1).every((r) => !(r instanceof Error)));
+    });
+  }
+
+  for (const classes of [2, 10]) {
+    it(`the tfjs pack: every model ends as it does alone in tfjs, within float rounding (${classes} classes, all optimizers mixed)`, async () => {
+      const train = split(80, classes, 3);
+      const valid = split(30, classes, 4);
+      const batches = makeBatches(train.data, train.labels, train.rows, train.dim, 16);
+      const validTensors = splitTensors(valid);
+      const members = cases.filter((c) => c.classes === classes).map((c, i) => ({ model: model(c), seed: i + 1, epochs: 3 }));
+      members.push({ model: model({ optimizer: 'adam', dropout: false, hidden: 3, classes }), seed: 20, epochs: 2 });
+      members.push({ model: model({ optimizer: 'sgd', dropout: false, hidden: 1, classes, learningRate: 1e30 }), seed: 21, epochs: 3 });
+      const epochs = members.map(() => [] as EpochMetrics[]);
+      const done: (ExecutionResult | Error)[] = [];
+      const together = await trainPackTfjs(batches, validTensors, members.map((x, i) => ({
+        model: x.model, settings: settings(x.seed, x.epochs), onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m), onDone: (r: ExecutionResult | Error) => (done[i] = r),
+      })));
+      for (let i = 0; i < members.length - 1; i++) {
+        const alone: EpochMetrics[] = [];
+        const result = await trainExecution(members[i]!.model, batches, validTensors, settings(members[i]!.seed, members[i]!.epochs), (_, x) => alone.push(x));
+        sameResult({ result: ok(together[i]), epochs: epochs[i]! }, { result, epochs: alone }, `member ${i}`);
+        const checkpoint = ok(together[i]).checkpoint!;
+        assert.equal(checkpoint.slots.tensors.length, result.checkpoint!.slots.tensors.length, `member ${i}: its optimizer slots, as alone`);
+        checkpoint.slots.tensors.forEach((t, k) => t.values.forEach((v, j) => close(v, result.checkpoint!.slots.tensors[k]!.values[j]!, `member ${i} slot ${k}[${j}]`, 1e-3)));
+        assert.equal(done[i], together[i]);
+      }
+      const failed = together[members.length - 1];
+      assert.ok(failed instanceof Error && /^loss became (NaN|Infinity) at epoch 1$/.test(failed.message), String(failed));
     });
   }
 
