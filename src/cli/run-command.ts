@@ -37,7 +37,7 @@ export function registerRun(program: Command): void {
     .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--engine <name>', `training engine: ${ENGINES.join(', ')} (auto: the native kernels where built, tfjs otherwise and on GPUs)`, choiceFlag('--engine', ENGINES))
-    .option('--pack <n>', 'trials each worker trains together on the native engine (default: up to 4, as memory allows; 1 on tfjs)', intFlag('--pack', 1, 64))
+    .option('--pack <n>', 'trials each worker trains together (default: up to 4 as memory allows on the native engine and on GPUs, 1 with tfjs on the CPU)', intFlag('--pack', 1, 64))
     .option('--no-tui', 'plain lines instead of the live leaderboard')
     .option('--overwrite', 'replace a study of the same name whose space differs')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)

@@ -52,7 +52,7 @@ describe('tune run with trials packed on the native engine', () => {
     assert.equal(epochsOf(dir, 3).length, 5);
   });
 
-  it('the study picks the pack size: up to 4 on the native engine, 1 on tfjs', () => {
+  it('the study picks the pack size: up to 4 on the native engine, 1 with tfjs on the CPU', () => {
     const dir = tempDir();
     const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 2, epochs: 1 }));
     assert.match(tune(['run', file, '--engine', 'native', '--workers', '1'], dir).stdout, /workers=1 pack=4 /);
