@@ -4,11 +4,11 @@ import type { Checkpoint, StoredWeights } from '../storage/storage.js';
 import type { EpochMetrics } from '../study/trial.js';
 import { dropoutMask } from './dropout.js';
 import { correctCount, lossFromLogits } from './losses.js';
-import { activate, Mlp } from './mlp.js';
+import { activate } from './mlp.js';
 import { weightShapes } from './model-spec.js';
 import type { PackMember } from './native/pack.js';
 import { makeOptimizer } from './optimizers.js';
-import { earlyStopper, restoreOptimizer, type Batches, type ExecutionResult, type SplitTensors } from './train.js';
+import { earlyStopper, restoreOptimizer, startingWeights, type Batches, type ExecutionResult, type SplitTensors } from './train.js';
 
 /** One member of a tfjs pack: its columns in its group's first layer, its own later layers. */
 class Member {
@@ -27,13 +27,8 @@ class Member {
 
   constructor(readonly spec: PackMember) {
     this.rng = new Rng(spec.settings.seed);
-    const shapes = weightShapes(spec.model);
-    const resume = spec.settings.resume;
-    this.init = resume ? resume.weights.tensors.map((t) => t.values) : Mlp.initial(spec.model, this.rng);
-    if (this.init.length !== shapes.length || this.init.some((v, i) => v.length !== shapes[i]!.reduce((a, b) => a * b, 1))) {
-      throw new Error(`the checkpoint's weights do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
-    }
-    this.width = shapes[0]![1]!;
+    this.init = startingWeights(spec.model, spec.settings, this.rng);
+    this.width = weightShapes(spec.model)[0]![1]!;
     this.stop = spec.settings.earlyStopping ? earlyStopper(spec.settings.earlyStopping) : undefined;
   }
 
@@ -154,7 +149,6 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
     const resume = g.members[0]!.spec.settings.resume;
     if (resume) await restoreOptimizer(g.optimizer, resume);
   }
-  const groupOf = new Map(groups.flatMap((g) => g.members.map((m) => [m, g] as const)));
   const leave = (m: Member, error?: Error): void => {
     m.done = true;
     m.error = error;
@@ -212,7 +206,7 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
             m.spec.onEpoch(epoch, metrics);
             const value = metrics[m.spec.settings.objective];
             if (m.best === undefined || (m.spec.settings.direction === 'max' ? value > m.best.best : value < m.best.best)) {
-              const weights = groupOf.get(m)!.weights(m);
+              const weights = g.weights(m);
               m.best = { best: value, bestEpoch: epoch, weights, ...(m.spec.settings.checkpoint ? { checkpoint: await g.checkpoint(m, weights) } : {}) };
             }
             if (epoch >= m.spec.settings.epochs || m.stop?.(metrics)) leave(m);

@@ -73,7 +73,7 @@ export async function trainExecution(
   model: ConcreteModel, train: Batches, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void,
 ): Promise<ExecutionResult> {
   const rng = new Rng(settings.seed);
-  const mlp = new Mlp(model, settings.resume ? resumedWeights(model, settings.resume) : Mlp.initial(model, rng));
+  const mlp = new Mlp(model, startingWeights(model, settings, rng));
   const optimizer = makeOptimizer(model);
   if (settings.resume) await restoreOptimizer(optimizer, settings.resume);
   const dropout = (rows: number, cols: number, rate: number): Float32Array => dropoutMask(rng, rows, cols, rate);
@@ -100,7 +100,15 @@ export async function trainExecution(
   }
 }
 
-/** A checkpoint's weights, refused when they are not this model's shapes. */
+/**
+ * The weights an execution starts from, in every engine: its checkpoint's, refused when they
+ * are not this model's shapes, or fresh ones drawn from its generator. Checkpoint values are
+ * shared, not copied.
+ */
+export function startingWeights(model: ConcreteModel, settings: ExecutionSettings, rng: Rng): Float32Array[] {
+  return settings.resume ? resumedWeights(model, settings.resume) : Mlp.initial(model, rng);
+}
+
 function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Array[] {
   const shapes = weightShapes(model);
   const stored = checkpoint.weights.tensors;

@@ -106,36 +106,34 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   /** Trains the trials as one pack on one worker, each recorded as it ends; failed ones may run again alone. */
   const launch = (trials: { trial: TrialRecord; attempt: number }[]): void => {
     const t0 = performance.now();
-    const channels = trials.map(({ trial }) => channel(trial));
     const task: PackTask = {
       dataKey, backend, engine, ...(sparse ? { sparse } : {}), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
       ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}), batchSize: tuner.batchSize,
       objective: tuner.objective as keyof EpochMetrics, direction: tuner.direction, trials: [],
     };
-    const ready: typeof trials = [];
-    trials.forEach(({ trial, attempt }, i) => {
+    const ready: { trial: TrialRecord; attempt: number; ch: ReturnType<typeof channel> }[] = [];
+    for (const { trial, attempt } of trials) {
       const schedule = trial.schedule;
       try {
+        const resume = schedule?.parent !== undefined ? parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial) : undefined;
+        const ch = channel(trial);
         task.trials.push({
           values: trial.values as Values, number: trial.number, executions: tuner.executionsPerTrial,
           initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
-          ...(schedule?.parent !== undefined ? { resume: parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial) } : {}),
+          ...(resume ? { resume } : {}),
           // Only a trial that a later round may promote pays for copying out its optimizer state.
           checkpoint: schedule !== null && schedule.round < schedule.bracket,
-          seed: trialSeed(tuner.seed, trial.number), port: channels[i]!.port2,
+          seed: trialSeed(tuner.seed, trial.number), port: ch.port2,
         });
-        ready.push({ trial, attempt });
+        ready.push({ trial, attempt, ch });
       } catch (err) {
-        channels[i]!.port1.close();
         ended(trial, attempt, { error: err instanceof Error ? err.message : String(err) }, t0);
       }
-    });
+    }
     const ports = task.trials.map((t) => t.port);
     const run = ready.length === 0 ? Promise.resolve() : pool.run(task, { transferList: ports, signal: trialSignal });
-    const live = channels.filter((_, i) => ready.some((r) => r.trial === trials[i]!.trial));
     const done: Promise<void> = Promise.all(
-      ready.map(async ({ trial, attempt }, i) => {
-        const ch = live[i]!;
+      ready.map(async ({ trial, attempt, ch }) => {
         // The trial's own end, or the pack's: a worker that died or was aborted sends none.
         const first = await Promise.race([ch.end, run.then(() => undefined, (err: unknown) => ({ error: err instanceof Error ? err.message : String(err), thrown: true }))]);
         if (first === undefined || 'thrown' in first) await ch.settle();

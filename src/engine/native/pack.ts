@@ -2,9 +2,8 @@ import { Rng } from '../../random/rng.js';
 import type { Checkpoint, StoredWeights } from '../../storage/storage.js';
 import type { EpochMetrics } from '../../study/trial.js';
 import { dropoutMask } from '../dropout.js';
-import { Mlp } from '../mlp.js';
 import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
-import { earlyStopper, type ExecutionResult, type ExecutionSettings } from '../train.js';
+import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../train.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
 
@@ -92,10 +91,8 @@ class Member {
     ({ kind: this.kind, hyper: this.hyper } = optimizerOf(model));
     this.rng = new Rng(settings.seed);
     const shapes = weightShapes(model);
-    const init = settings.resume ? settings.resume.weights.tensors.map((t) => Float32Array.from(t.values)) : Mlp.initial(model, this.rng);
-    if (init.length !== shapes.length || init.some((v, i) => v.length !== shapes[i]!.reduce((a, b) => a * b, 1))) {
-      throw new Error(`the checkpoint's weights do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
-    }
+    // Copied: the pack updates them in place, and a checkpoint's values are its own.
+    const init = startingWeights(model, settings, this.rng).map((v) => Float32Array.from(v));
     this.width = shapes[0]![1]!;
     this.firstKernel = init[0]!;
     this.params = init.slice(1).map((value) => ({ value, s1: new Float32Array(value.length), s2: new Float32Array(value.length) }));
