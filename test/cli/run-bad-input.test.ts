@@ -169,6 +169,10 @@ describe('a read-only database', () => {
   }
 
   it('is refused by tune run with one line and left as it was, and still read by list, show and best', () => {
+    if (process.getuid?.() === 0) {
+      const readable = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', TUNE]);
+      assert.equal(readable.status, 0, `this test runs tune as the user nobody, who cannot read ${TUNE}: a folder above the repository is closed to other users (mktemp -d makes its folders mode 700); clone the repository where other users may read it`);
+    }
     const dir = tempDir();
     const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));
     assert.equal(tune(['run', file], dir).code, 0);
