@@ -51,10 +51,11 @@ export async function machineFloor(o: FloorOptions) {
   const one = o.singleCore ? measureRates(probe, batches, { ...settings, threads: 1 }) : undefined;
   const loadavgAfter = loadavg();
   const nonZerosPerStep = data.trainNonZeros / batches.blocks;
-  const perStep = (m: RateSet) => ({
-    forwardMs: round((1000 * nonZerosPerStep * width) / m.rates.forwardMacsPerS),
-    backwardAndRmspropMs: round(1000 * ((nonZerosPerStep * width) / m.rates.gradientMacsPerS + (data.dim * width) / m.rates.updatesPerS.rmsprop)),
-    fusedStepMeasuredMs: round(1000 / (m.stepRmspropPackEpochsPerS * batches.blocks)),
+  // One pack's step on one core (while the others run their own packs, for all cores).
+  const perStep = (m: RateSet, threads: number) => ({
+    forwardMs: round((1000 * threads * nonZerosPerStep * width) / m.rates.forwardMacsPerS),
+    backwardAndRmspropMs: round(1000 * threads * ((nonZerosPerStep * width) / m.rates.gradientMacsPerS + (data.dim * width) / m.rates.updatesPerS.rmsprop)),
+    fusedStepMeasuredMs: round((1000 * threads) / (m.stepRmspropPackEpochsPerS * batches.blocks)),
   });
   const giga = (m: RateSet) => ({
     forwardGMacPerS: round(m.rates.forwardMacsPerS / 1e9),
@@ -68,9 +69,9 @@ export async function machineFloor(o: FloorOptions) {
     fusedStepMs: round(fusedStepMs(shape, all[clock].stepRmspropPackEpochsPerS, all[clock].rates.forwardMacsPerS)),
     ...(one ? { ifCoresScaledPerfectlyMs: round(floorModel(shape, scaledRates(one[clock].rates, cores, all[clock].rates.bandwidthBytesPerS)).msPerTrialExecutionEpoch) } : {}),
   });
-  const byClock = <T>(f: (m: RateSet) => T) => ({
-    cpuTime: { allCores: f(all.cpu), ...(one ? { oneCore: f(one.cpu) } : {}) },
-    wallClock: { allCores: f(all.wall), ...(one ? { oneCore: f(one.wall) } : {}) },
+  const byClock = <T>(f: (m: RateSet, threads: number) => T) => ({
+    cpuTime: { allCores: f(all.cpu, cores), ...(one ? { oneCore: f(one.cpu, 1) } : {}) },
+    wallClock: { allCores: f(all.wall, cores), ...(one ? { oneCore: f(one.wall, 1) } : {}) },
   });
   const model = floorModel(shape, all.cpu.rates);
   return {
@@ -91,7 +92,7 @@ export async function machineFloor(o: FloorOptions) {
       lastLevelCacheBytes: llc,
       probe: { ...settings, compiled: '-O3 -march=native -fno-math-errno (binding.gyp, tune_floor)' },
     },
-    rates: byClock(giga),
+    rates: byClock((m) => giga(m)),
     perPackStep: { width, ...byClock(perStep) },
     model,
     loadavgBefore,

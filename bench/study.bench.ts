@@ -1,74 +1,96 @@
 /**
- * `npm run bench:study [-- --quick] [--data DIR] [--dim 8192]`: the seed's study with `tune`
- * and, when /usr/bin/python3 has torch and optuna, the peer (shared/peer/optuna_torch.py) on
- * the same HDF5 files in the same run. Without --data the files are made by the peer's own
- * generator (shared/peer/make_features.py: 2000 / 340 / 340 rows). Prints one JSON object.
+ * `npm run bench:study [-- --quick | --slice] [--data DIR] [--peer-dir DIR] [--workers N] [--pack N] [--no-peer]
+ * [--trials N --executions N --epochs N]`:
+ * `tune run` against the peer (optuna_torch.py) at its fastest, on the same HDF5 files in the
+ * same run, then the machine's floor (bench/machine-floor.ts) at the study's shapes. Prints one
+ * JSON object: for each side its configuration, seconds, ms per trial-execution-epoch, best
+ * val_accuracy, peak memory, CPU use and the load average before and after.
  *
- * --quick: 16 trials x 2 executions x 5 epochs, for everyday use; otherwise the seed's 160 x 2 x 50.
- * --no-peer: tune alone (the peer's whole study takes about 37 minutes here).
- * --workers N, --pack N: passed to `tune run`; `--workers 1 --pack 1` trains one trial at a time, as the peer does.
+ *   default   the seed's whole study: every value set of the space (66) x 2 executions x 50
+ *             epochs, the space's oracle for tune, TPE for the peer (as in issue 10's figures)
+ *   --slice   32 trials x 1 execution x 10 epochs, the random oracle on both sides
+ *   --quick   16 trials x 2 executions x 5 epochs, for CI (a few minutes)
+ *
+ * The ratio is the faster peer configuration's own study time (its clock, without Python's
+ * start-up) over tune's wall time from spawn to exit (Node's start-up and the data load
+ * included): the reading least kind to tune. The peer runs as many trials as tune completed.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, TUNE, tempDir } from '../test/helpers/tune.js';
+import { readSpaceFile } from '../src/space/parse-space.js';
+import { ROOT, tempDir } from '../test/helpers/tune.js';
+import { benchData, flag, numberFlag, peerDir } from './bench-data.js';
+import { loadProbe } from './floor-probe.js';
+import { machineFloor } from './machine-floor.js';
+import { runPeer } from './peer-side.js';
+import { runTune } from './tune-side.js';
 
-const flag = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const quick = process.argv.includes('--quick');
-const trials = quick ? 16 : 160;
-const epochs = quick ? 5 : 50;
-const executions = 2;
-const PYTHON = '/usr/bin/python3';
-const PEER = join(ROOT, '..', 'shared', 'peer');
+/** Issue 10's targets, printed beside the figures (they are not tests). */
+const TARGETS = { fullRatio: 5, sliceRatio: 3.5, floorMultiple: 1.5, accuracyGap: 0.01, peakMiB: 1024 };
+/** The floor here is a side figure: shorter timed runs than bench:floor's. */
+const FLOOR_MIN_SECONDS = 0.2;
+const FLOOR_REPEATS = 2;
+/** The enumeration limit for the whole study: the seed's space has 66 value sets. */
+const ENUMERATE_LIMIT = 10_000;
 
+const space = flag('--space') ?? join(ROOT, 'search-spaces', 'gender.json');
+const spec = readSpaceFile(space);
+const variant = process.argv.includes('--quick') ? 'quick' : process.argv.includes('--slice') ? 'slice' : 'full';
+const wholeSpace = spec.space.enumerate(ENUMERATE_LIMIT)?.length;
+if (variant === 'full' && wholeSpace === undefined) throw new Error(`${space}: the full bench runs every value set, and this space has too many`);
+const plan = {
+  quick: { trials: 16, executions: 2, epochs: 5, oracle: undefined, sampler: 'tpe' as const },
+  slice: { trials: 32, executions: 1, epochs: 10, oracle: 'random', sampler: 'random' as const },
+  full: { trials: wholeSpace ?? 0, executions: 2, epochs: 50, oracle: undefined, sampler: 'tpe' as const },
+}[variant];
+// Any of the plan's numbers may be overridden, for a shorter look at the same bench.
+Object.assign(plan, { trials: numberFlag('--trials', plan.trials), executions: numberFlag('--executions', plan.executions), epochs: numberFlag('--epochs', plan.epochs) });
+
+loadProbe(); // fail before the long runs, not after, when the floor probe was not built
+const noPeer = process.argv.includes('--no-peer');
+const script = noPeer ? undefined : join(peerDir(), 'optuna_torch.py');
 const work = tempDir('tune-bench-study-');
-let data = flag('--data');
-if (!data) {
-  data = join(work, 'data');
-  const made = spawnSync(PYTHON, [join(PEER, 'make_features.py'), data, '--dim', flag('--dim') ?? '8192'], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`make_features.py failed: ${made.stderr}`);
-}
+const data = benchData(work);
+const extra = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
 
-const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, loadavgBefore: loadavg(), node: process.version };
-const db = join(work, 'trials.db');
-const t0 = performance.now();
-// GNU time, where installed, reports the peak resident memory (worker threads included).
-const TIME = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', 'PEAK_RSS_KB %M'] : [];
-const peakMiB = (stderr: string): number | undefined => {
-  const kb = /PEAK_RSS_KB (\d+)/.exec(stderr)?.[1];
-  return kb === undefined ? undefined : Math.round(Number(kb) / 1024);
-};
-const timed = (command: string, args: string[]) => spawnSync(TIME[0] ?? command, [...TIME.slice(1), ...(TIME.length ? [command] : []), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
-const passed = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
-const run = timed(process.execPath, [TUNE, 'run', join(ROOT, 'search-spaces', 'gender.json'), '--data', data, '--db', db, '--max-trials', String(trials), '--epochs', String(epochs), '--executions', String(executions), ...passed, '--json']);
-const tuneSeconds = (performance.now() - t0) / 1000;
-if (run.status !== 0) throw new Error(`tune run failed: ${run.stderr}`);
-const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; score?: number; seconds?: number; reason?: string; workers?: number; pack?: number });
-const started = events.find((e) => e.type === 'study-started');
-const complete = events.filter((e) => e.type === 'trial-complete');
-const tune = {
-  seconds: Number(tuneSeconds.toFixed(1)),
-  trials: complete.length,
-  workers: started?.workers,
-  pack: started?.pack,
-  endedBy: events.find((e) => e.type === 'study-finished')?.reason,
-  msPerTrialEpoch: Number(((tuneSeconds * 1000) / (complete.length * executions * epochs)).toFixed(1)),
-  bestValAccuracy: Math.max(...complete.map((e) => e.score!)),
-  peakMiB: peakMiB(run.stderr),
-};
+const tune = await runTune({ space, data: data.dir, db: join(work, 'trials.db'), ...plan, extra });
+const peer = script ? await runPeer(script, { data: data.dir, trials: tune.trials, executions: plan.executions, epochs: plan.epochs, sampler: plan.sampler }, work) : undefined;
+const floor = await machineFloor({
+  dataDir: data.dir, spacePath: space, batch: spec.tuner.batchSize, executions: plan.executions, packTrials: tune.pack ?? 1,
+  minSeconds: FLOOR_MIN_SECONDS, repeats: FLOOR_REPEATS, singleCore: false,
+});
 
-let peer: Record<string, unknown> | string = 'not run: /usr/bin/python3 lacks torch or optuna';
-if (process.argv.includes('--no-peer')) peer = 'not run: --no-peer';
-else if (spawnSync(PYTHON, ['-c', 'import torch, optuna, h5py'], { encoding: 'utf8' }).status === 0) {
-  // The same number of trials as tune completed, so that both do the same work.
-  const p = timed(PYTHON, [join(PEER, 'optuna_torch.py'), data, '--trials', String(complete.length), '--executions', String(executions), '--epochs', String(epochs)]);
-  if (p.status !== 0) throw new Error(`peer failed: ${p.stderr}`);
-  const out = JSON.parse(p.stdout.trim().split('\n').at(-1)!) as { seconds: number; best_value: number; epochs_trained: number };
-  peer = { seconds: out.seconds, trials: complete.length, msPerTrialEpoch: Number(((out.seconds * 1000) / out.epochs_trained).toFixed(1)), bestValAccuracy: out.best_value, peakMiB: peakMiB(p.stderr) };
-}
-const ratio = typeof peer === 'object' ? Number(((peer['seconds'] as number) / tune.seconds).toFixed(2)) : undefined;
-console.log(JSON.stringify({ bench: `study ${quick ? 'quick' : 'full'}`, data, trials, executions, epochs, machine, loadavgAfter: loadavg(), tune, peer, peerSecondsOverTune: ratio }, null, 2));
+const fastest = peer?.configurations.find((c) => c.configuration === peer.fastest);
+const r = (x: number): number => Number(x.toFixed(2));
+const ratio = fastest && {
+  peerOverTune: r(fastest.studySeconds / tune.seconds),
+  basis: `the peer's ${fastest.configuration} study time (its own clock) / tune's wall time from spawn to exit`,
+  wallOverWall: r(fastest.seconds / tune.seconds),
+  bestValAccuracyGap: Number((tune.bestValAccuracy - fastest.bestValAccuracy).toFixed(4)),
+};
+const overFloor = {
+  floorMs: floor.msPerTrialExecutionEpoch,
+  tuneWallOverFloor: r(tune.msPerTrialExecutionEpoch / floor.msPerTrialExecutionEpoch),
+  ...(tune.studyMsPerTrialExecutionEpoch === undefined ? {} : { tuneStudyOverFloor: r(tune.studyMsPerTrialExecutionEpoch / floor.msPerTrialExecutionEpoch) }),
+  // CPU-ms against the floor's CPU-ms (all cores busy): the reading that a busy machine moves least.
+  tuneCpuOverFloorCpu: r(tune.cpuMsPerTrialExecutionEpoch / (floor.msPerTrialExecutionEpoch * floor.inputs.cores)),
+};
+const targetRatio = variant === 'full' ? TARGETS.fullRatio : variant === 'slice' ? TARGETS.sliceRatio : undefined;
+const targets = {
+  ...(ratio && targetRatio ? { [`ratio >= ${targetRatio}`]: ratio.peerOverTune >= targetRatio } : {}),
+  ...(ratio && variant === 'full' ? { [`best val_accuracy within ${TARGETS.accuracyGap}`]: Math.abs(ratio.bestValAccuracyGap) <= TARGETS.accuracyGap } : {}),
+  [`tune's wall ms per trial-execution-epoch <= ${TARGETS.floorMultiple}x the floor`]: overFloor.tuneWallOverFloor <= TARGETS.floorMultiple,
+  ...(variant === 'full' ? { [`peak memory < ${TARGETS.peakMiB} MiB`]: tune.peakMiBProcessTree < TARGETS.peakMiB } : {}),
+};
+const { runs: _runs, ...floorShown } = floor;
+console.log(JSON.stringify({
+  bench: `study ${variant}`,
+  study: { space, ...plan, tuneOracle: tune.oracle, peerSampler: plan.sampler, data: data.dir, ...(data.made ? { dataMadeBy: data.made } : {}) },
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
+  tune,
+  peer: peer ?? 'not run: --no-peer',
+  ratio,
+  overFloor,
+  targets,
+  floor: floorShown,
+}, null, 2));
