@@ -45,7 +45,8 @@ export async function runTune(study: TuneStudy) {
   return {
     command: `node ${args.map((a) => (a === TUNE ? join('dist', 'src', 'cli', 'main.js') : a)).join(' ')}`,
     oracle: started?.oracle,
-    backend: started?.backend,
+    // tfjs' backend, for what runs on tfjs; the native engine trains where it was built.
+    tfjsBackend: started?.backend,
     workers: started?.workers,
     pack: started?.pack,
     trials: complete.length,
