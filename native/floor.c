@@ -13,6 +13,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,9 @@ typedef struct {
   const float *val;
   size_t bytes;
   double minSeconds;
-  pthread_barrier_t *start;
+  /* Threads ready to start; all wait until every one is (no pthread barrier on some systems). */
+  atomic_int *ready;
+  int threads;
   /* Wall time, and the thread's own CPU time: on a shared machine, only the latter is ours. */
   double seconds, cpuSeconds, passes;
   float sink;
@@ -141,7 +144,9 @@ static void *run(void *arg) {
     if (j->kernel == TRIAD) fill(s1, weights, 4u);
   }
   /* Every thread waits here, allocated or not, so that the timed loops overlap. */
-  pthread_barrier_wait(j->start);
+  atomic_fetch_add(j->ready, 1);
+  while (atomic_load(j->ready) < j->threads) {
+  }
   if (!j->failed) {
     const double c0 = clock_seconds(CLOCK_THREAD_CPUTIME_ID), t0 = clock_seconds(CLOCK_MONOTONIC);
     double t = t0;
@@ -209,14 +214,20 @@ static napi_value measure(napi_env env, napi_callback_info info) {
   const int n = (int)threads;
   job *jobs = calloc((size_t)n, sizeof(job));
   pthread_t *ids = calloc((size_t)n, sizeof(pthread_t));
-  pthread_barrier_t start;
-  if (!jobs || !ids || pthread_barrier_init(&start, NULL, (unsigned)n) != 0) return free(jobs), free(ids), fail(env, "measure: out of memory");
+  int *started = calloc((size_t)n, sizeof(int));
+  atomic_int ready = 0;
+  if (!jobs || !ids || !started) return free(jobs), free(ids), free(started), fail(env, "measure: out of memory");
   for (int i = 0; i < n; i++)
-    jobs[i] = (job){(int)kernel, (int32_t)width, (int32_t)dim, (int32_t)blocks, off, row, blockRows, val, (size_t)bytes, minSeconds, &start, 0, 0, 0, 0, 0};
-  for (int i = 1; i < n; i++) pthread_create(&ids[i], NULL, run, &jobs[i]);
+    jobs[i] = (job){(int)kernel, (int32_t)width, (int32_t)dim, (int32_t)blocks, off, row, blockRows, val, (size_t)bytes, minSeconds, &ready, n, 0, 0, 0, 0, 0};
+  for (int i = 1; i < n; i++) {
+    started[i] = pthread_create(&ids[i], NULL, run, &jobs[i]) == 0;
+    /* A thread that never started counts as ready and failed, so that the others do not wait forever. */
+    if (!started[i]) jobs[i].failed = 1, atomic_fetch_add(&ready, 1);
+  }
   run(&jobs[0]);
-  for (int i = 1; i < n; i++) pthread_join(ids[i], NULL);
-  pthread_barrier_destroy(&start);
+  for (int i = 1; i < n; i++)
+    if (started[i]) pthread_join(ids[i], NULL);
+  free(started);
   napi_value result, item, v;
   napi_create_array_with_length(env, (size_t)n, &result);
   int failed = 0;
