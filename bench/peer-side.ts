@@ -3,11 +3,16 @@
  * configurations that use this machine best: one process on one torch thread, and two Optuna
  * processes on one journal study, each on one thread. torch started from Node picks 2
  * intra-op threads and then trains these models 10-30 times slower, so the thread count is set
- * three ways (flag, OMP_NUM_THREADS, MKL_NUM_THREADS) and checked after the run.
+ * four ways (flag, OMP_NUM_THREADS, MKL_NUM_THREADS, OPENBLAS_NUM_THREADS) and checked after
+ * the run. Debian's torch does its products through whatever libblas.so.3 the system selects;
+ * with the reference BLAS (libblas3, the only one installed by default) it trains these models
+ * 5-10 times slower than with OpenBLAS, so the peer gets OpenBLAS where it can be found and the
+ * bench refuses to time it on the reference BLAS unless told to (--allow-reference-blas).
  */
-import { mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { PYTHON } from './bench-data.js';
+import { flag, PYTHON } from './bench-data.js';
 import { measuredRun, sideFigures } from './measured-run.js';
 
 /** One torch thread per process keeps CPU use near one core; above this, torch used more threads. */
@@ -19,6 +24,31 @@ export interface PeerStudy {
   executions: number;
   epochs: number;
   sampler: 'tpe' | 'random';
+}
+
+/** Folders that hold an optimized libblas.so.3: --peer-blas, then Debian's OpenBLAS packages. */
+const BLAS_DIRS = ['/usr/lib/x86_64-linux-gnu/openblas-pthread', '/usr/lib/x86_64-linux-gnu/openblas-openmp'];
+/** Debian's reference BLAS lives in a folder of this name (libblas3). */
+const REFERENCE_BLAS = /\/blas\/libblas\.so/;
+
+/**
+ * The environment that gives the peer one thread and the fastest BLAS found, and the BLAS
+ * libraries torch then loads (read from its /proc/self/maps). Throws on the reference BLAS.
+ */
+export function peerEnvironment(): { env: NodeJS.ProcessEnv; blas: string[]; blasDir?: string } {
+  const blasDir = [flag('--peer-blas'), ...BLAS_DIRS].find((d): d is string => !!d && existsSync(join(d, 'libblas.so.3')));
+  const env = {
+    ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1',
+    ...(blasDir ? { LD_LIBRARY_PATH: [blasDir, process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':') } : {}),
+  };
+  const probe = spawnSync(PYTHON, ['-c', 'import torch\nfor l in sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l}): print(l)'], { env, encoding: 'utf8' });
+  if (probe.status !== 0) throw new Error(`${PYTHON} cannot import torch: ${probe.stderr}`);
+  const blas = probe.stdout.trim().split('\n').filter(Boolean);
+  if (blas.some((l) => REFERENCE_BLAS.test(l)) && !process.argv.includes('--allow-reference-blas')) {
+    throw new Error(`the peer's torch would run on the reference BLAS (${blas.join(', ')}), 5-10x slower than its best: ` +
+      'install Debian\'s libopenblas0-pthread, or pass --peer-blas DIR (a folder with an OpenBLAS libblas.so.3), or --allow-reference-blas to time it anyway');
+  }
+  return { env, blas, ...(blasDir ? { blasDir } : {}) };
 }
 
 const CONFIGURATIONS = [
@@ -40,7 +70,8 @@ interface PeerJson {
 
 /** Runs every configuration in turn; throws, loudly, when one fails or ran on more threads. */
 export async function runPeer(script: string, study: PeerStudy, work: string) {
-  const env = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const { env, blas, blasDir } = peerEnvironment();
+  const prefix = `OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1${blasDir ? ` LD_LIBRARY_PATH=${blasDir}` : ''}`;
   const results = [];
   for (const c of CONFIGURATIONS) {
     const storage = join(work, `peer-journal-${c.processes}`);
@@ -60,7 +91,7 @@ export async function runPeer(script: string, study: PeerStudy, work: string) {
     if (out.trials < study.trials) throw new Error(`the peer (${c.name}) completed ${out.trials} trials of ${study.trials}`);
     results.push({
       configuration: c.name,
-      command: `OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ${run.command}`,
+      command: `${prefix} ${run.command}`,
       threadsReported: out.threads,
       processes: c.processes,
       ...(out.per_process_trials ? { perProcessTrials: out.per_process_trials } : {}),
@@ -75,5 +106,5 @@ export async function runPeer(script: string, study: PeerStudy, work: string) {
     });
   }
   const fastest = results.reduce((a, b) => (b.studySeconds < a.studySeconds ? b : a));
-  return { fastest: fastest.configuration, configurations: results };
+  return { fastest: fastest.configuration, blas, configurations: results };
 }

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:study [-- --quick | --slice] [--data DIR] [--peer-dir DIR] [--workers N] [--pack N] [--no-peer]
- * [--trials N --executions N --epochs N]`:
+ * [--trials N --executions N --epochs N] [--peer-blas DIR] [--allow-reference-blas]`:
  * `tune run` against the peer (optuna_torch.py) at its fastest, on the same HDF5 files in the
  * same run, then the machine's floor (bench/machine-floor.ts) at the study's shapes. Prints one
  * JSON object: for each side its configuration, seconds, ms per trial-execution-epoch, best
@@ -23,7 +23,7 @@ import { ROOT, tempDir } from '../test/helpers/tune.js';
 import { benchData, flag, numberFlag, peerDir } from './bench-data.js';
 import { loadProbe } from './floor-probe.js';
 import { machineFloor } from './machine-floor.js';
-import { runPeer } from './peer-side.js';
+import { peerEnvironment, runPeer } from './peer-side.js';
 import { runTune } from './tune-side.js';
 
 /** Issue 10's targets, printed beside the figures (they are not tests). */
@@ -50,6 +50,7 @@ Object.assign(plan, { trials: numberFlag('--trials', plan.trials), executions: n
 loadProbe(); // fail before the long runs, not after, when the floor probe was not built
 const noPeer = process.argv.includes('--no-peer');
 const script = noPeer ? undefined : join(peerDir(), 'optuna_torch.py');
+if (!noPeer) peerEnvironment(); // the BLAS check, before the long runs
 const work = tempDir('tune-bench-study-');
 const data = benchData(work);
 const extra = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
