@@ -213,7 +213,7 @@ const loaderCases: Case[] = [
     },
     args: predict(),
     exit: 2,
-    stderr: /^tune: out\/model\.json: weightsManifest\[0\]\.paths\[0\]: is not a regular file, got "pipe\.bin"$/,
+    stderr: /^tune: out\/model\.json: weightsManifest\[0\]\.paths\[0\]: is not a regular file \(a FIFO\), got "pipe\.bin"$/,
   },
   {
     name: 'predict refuses a model.json that is a FIFO instead of blocking on it',
