@@ -185,6 +185,20 @@ const loaderCases: Case[] = [
     stderr: /^tune: out\/model\.json: weightsManifest\[0\]\.paths\[0\]: leaves the model's folder, got "\/etc\/passwd"$/,
   },
   {
+    name: 'predict refuses a weights file that is a symbolic link out of the folder',
+    from: '11.new',
+    async setup(dir) {
+      await study(dir);
+      const [bin] = exportedBins(dir);
+      // The weights themselves, moved out: only the link rule can refuse them.
+      renameSync(join(dir, 'out', bin!), join(dir, 'outside', 'secret.bin'));
+      symlinkSync('../outside/secret.bin', join(dir, 'out', bin!));
+    },
+    args: predict(),
+    exit: 2,
+    stderr: /^tune: out\/model\.json: weightsManifest\[0\]\.paths\[0\]: leaves the model's folder through a symbolic link, got "model\.[0-9a-f]{8}\.weights\.bin"$/,
+  },
+  {
     name: 'predict refuses weights files longer than the manifest\'s shapes need',
     from: '11.3',
     async setup(dir) {

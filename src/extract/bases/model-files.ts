@@ -72,6 +72,8 @@ export async function loadLayersFile(path: string, json: ModelJson, options?: tf
     return await tf.loadLayersModel(fileHandler(path, json), options);
   } catch (err) {
     if (err instanceof InputError) throw err;
+    // tfjs-layers compares each stored weight with its layer's and says "Shape mismatch: [a] vs. [b]".
+    if (/^Shape mismatch/.test(reason(err))) throw new InputError(path, 'weightsManifest', `a weight's shape does not match the topology (${reason(err)})`);
     throw new InputError(path, 'model', `cannot be loaded as a tfjs Layers model (${reason(err)})`);
   }
 }
