@@ -6,6 +6,7 @@ import { Mlp } from '../engine/mlp.js';
 import { concreteModel } from '../engine/model-spec.js';
 import { evaluate, splitTensors } from '../engine/train.js';
 import { InputError } from '../errors.js';
+import { exportTarget } from '../export/export-target.js';
 import { exportLayersModel } from '../export/tfjs-layers.js';
 import { dataPaths } from '../study/load-data.js';
 import { bestTrial } from '../study/run-study.js';
@@ -33,6 +34,8 @@ export function registerBest(program: Command): void {
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: BestFlags) => {
+      // A destination that cannot take the export is refused before the test split is evaluated.
+      if (flags.export !== undefined) exportTarget(flags.export);
       const storage = openExisting(flags.db);
       try {
         const study = chooseStudy(storage, flags.db, flags.study);
@@ -58,9 +61,9 @@ export function registerBest(program: Command): void {
         const result = {
           study: study.name, trial: best.number, values: best.values, objective: study.objective, direction: study.direction,
           score: best.score, bestEpoch: best.bestEpoch, test: { loss: scores.val_loss, accuracy: scores.val_accuracy, correct: Math.round(scores.val_accuracy * test.rows), rows: test.rows },
-          backend, ...(flags.export ? { exported: flags.export } : {}),
+          backend, ...(flags.export !== undefined ? { exported: flags.export } : {}),
         };
-        if (flags.export) {
+        if (flags.export !== undefined) {
           const classNames = trainMeta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
           await exportLayersModel(flags.export, model, weights, {
             study: study.name, trial: best.number, values: best.values, score: best.score!, objective: study.objective, classNames, features: trainMeta,
@@ -73,7 +76,7 @@ export function registerBest(program: Command): void {
         const summary = resultsSummary([{ number: best.number, values: best.values, score: best.score!, bestEpoch: best.bestEpoch!, seconds: best.seconds! }], study.objective, study.direction, 1);
         process.stdout.write(`${summary}\n`);
         process.stdout.write(`Best epoch: ${best.bestEpoch}\nTest loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${result.test.correct} of ${test.rows})\n`);
-        if (flags.export) process.stdout.write(`Exported trial ${best.number} to ${flags.export}\n`);
+        if (flags.export !== undefined) process.stdout.write(`Exported trial ${best.number} to ${flags.export}\n`);
       } finally {
         storage.close();
       }

@@ -8,7 +8,7 @@ import { featuresOf } from '../extract/features-of.js';
 import { checkImages } from '../extract/decode-image.js';
 import type { Pooling } from '../extract/pooling.js';
 import type { PreprocessMode } from '../extract/preprocess.js';
-import type { ExportMetadata } from '../export/tfjs-layers.js';
+import { readExportMetadata } from '../export/export-metadata.js';
 import { baseSpec } from './extract-command.js';
 import { choiceFlag } from './parse.js';
 
@@ -34,8 +34,7 @@ export function registerPredict(program: Command): void {
     .option('--json', 'one JSON object per image')
     .action(async (images: string[], flags: PredictFlags) => {
       const json = readModelJson(flags.model);
-      const meta = (json['userDefinedMetadata'] as { tune?: ExportMetadata } | undefined)?.tune;
-      if (!meta?.features) throw new InputError(flags.model, 'userDefinedMetadata.tune', 'is missing; export the model with `tune best --export`');
+      const meta = readExportMetadata(flags.model, json);
       const f = meta.features;
       const baseName = flags.base ?? f.base;
       if (!baseName || f.inputSize === undefined) throw new InputError(flags.model, 'userDefinedMetadata.tune.features', 'does not say which base made the features; pass --base');
@@ -44,8 +43,9 @@ export function registerPredict(program: Command): void {
       const spec = baseSpec({ base: baseName, ...(flags.weights !== undefined ? { weights: flags.weights } : {}), ...(layer !== undefined ? { layer } : {}) });
       await checkImages(images);
       await useBackend(flags.backend);
-      const base = await loadBase(spec, f.inputSize);
+      // The classifier first: its files are small, and a bad one is refused before the base loads.
       const classifier = await loadLayersFile(flags.model, json);
+      const base = await loadBase(spec, f.inputSize);
       const mode = (f.preprocessing as PreprocessMode | undefined) ?? defaultPreprocessing(spec);
       const { features } = await featuresOf(base, images, f.inputSize, mode, (f.pooling as Pooling | undefined) ?? 'none');
       const dim = features.length / images.length;

@@ -1,75 +1,95 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import { InputError, reason } from '../errors.js';
 import { processAlive } from '../system/process-alive.js';
 import type { StoredWeights } from '../storage/storage.js';
-import type { FeatureMeta } from '../data/feature-meta.js';
+import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
+import { exportTarget, isOwnWeights, refuseSpecial, weightsFileName } from './export-target.js';
 
-/** What an exported model carries in `userDefinedMetadata.tune`, for `tune predict`. */
-export interface ExportMetadata {
-  study: string;
-  trial: number;
-  values: Record<string, unknown>;
-  score: number;
-  objective: string;
-  classNames: string[];
-  /** How the training features were made (from the train split's HDF5 attributes). */
-  features: FeatureMeta;
-}
+export type { ExportMetadata } from './export-metadata.js';
 
 /**
  * Writes a trial's classifier as a tfjs Layers model: `model.json` plus
- * `<name>.<hash>.weights.bin` beside it, loadable by plain `tf.loadLayersModel`. Whatever moment
- * the process dies at, `model.json` is either the old model or the new one, whole, with its own
- * weights: the weights go under a name of their own content, then `model.json` is renamed over
- * the old one in one step, and only then is the old weights file removed. Temporary files that
- * killed exports left behind are removed. Throws InputError when the place cannot be written.
+ * `<name>.<digest>.weights.bin` beside it, loadable by plain `tf.loadLayersModel`. Called by
+ * `tune best --export`. It writes only files it creates (temporary names opened exclusively,
+ * then renamed), never onto anything but a regular file, and never over a model.json that tune
+ * did not export (exportTarget). Whatever moment the process dies at, `model.json` is the old
+ * model or the new one, whole, with its own weights; only then are the earlier export's weights
+ * files removed, and only those proven tune's. Throws InputError when the place cannot be written.
  */
 export async function exportLayersModel(path: string, model: ConcreteModel, weights: StoredWeights, metadata: ExportMetadata): Promise<void> {
-  const dir = dirname(path);
+  const target = exportTarget(path);
+  const { dir, stem } = target;
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
     throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
   }
-  const layersModel = buildLayersModel(model);
-  layersModel.setWeights(weights.tensors.map((t) => tf.tensor(t.values, t.shape)));
-  layersModel.setUserDefinedMetadata({ tune: metadata as unknown as Record<string, unknown> } as never);
-  const stem = basename(path).replace(/\.json$/, '');
+  const { json, data } = await layersArtifacts(model, weights, { ...metadata, exportedBy: EXPORT_MARKER });
+  const binName = weightsFileName(stem, data);
+  const bin = join(dir, binName);
+  json.weightsManifest[0]!.paths = [binName];
+  // The same weights already in place (a second export of one trial) are kept as they are.
+  refuseSpecial(bin);
+  const binThere = lstatSync(bin, { throwIfNoEntry: false }) !== undefined;
+  if (binThere && !isOwnWeights(bin)) throw new InputError(bin, 'file', 'already exists and its bytes are not the weights its name says; tune will not replace it');
+  removeDeadTemporaries(dir, basename(path), stem);
   const tmpJson = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const tmpBin = join(dir, `.${stem}.weights.${process.pid}.tmp`);
-  removeDeadTemporaries(dir, basename(path), stem);
-  const oldBins = weightFiles(path);
-  let binName = '';
+  let placedBin = false;
   try {
-    await layersModel.save({
-      save: async (artifacts) => {
-        const json = {
-          format: 'layers-model',
-          generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-          convertedBy: 'tune',
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: [''], weights: artifacts.weightSpecs }],
-          userDefinedMetadata: artifacts.userDefinedMetadata,
-        };
-        const data = Buffer.from(artifacts.weightData as ArrayBuffer);
-        binName = `${stem}.${createHash('sha256').update(data).digest('hex').slice(0, 8)}.weights.bin`;
-        json.weightsManifest[0]!.paths = [binName];
-        writeFileSync(tmpBin, data);
-        writeFileSync(tmpJson, JSON.stringify(json));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      },
-    });
-    renameSync(tmpBin, join(dir, binName));
+    if (!binThere) {
+      writeFileSync(tmpBin, data, { flag: 'wx' });
+      refuseSpecial(bin);
+      renameSync(tmpBin, bin);
+      placedBin = true;
+    }
+    writeFileSync(tmpJson, JSON.stringify(json), { flag: 'wx' });
+    refuseSpecial(path);
     renameSync(tmpJson, path);
-    for (const old of oldBins) if (old !== binName) rmSync(join(dir, old), { force: true });
   } catch (err) {
     rmSync(tmpBin, { force: true });
     rmSync(tmpJson, { force: true });
+    if (placedBin) rmSync(bin, { force: true });
+    if (err instanceof InputError) throw err;
     throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
+  }
+  // Proven again right before removal: the earlier files may have changed since the check.
+  for (const old of target.earlier) if (old !== binName && isOwnWeights(join(dir, old))) rmSync(join(dir, old), { force: true });
+}
+
+/** The model.json object (its weights path still to fill in) and the weights' bytes. */
+interface Artifacts {
+  json: { weightsManifest: { paths: string[]; weights?: unknown }[] } & Record<string, unknown>;
+  data: Uint8Array;
+}
+
+
+async function layersArtifacts(model: ConcreteModel, weights: StoredWeights, metadata: ExportMetadata): Promise<Artifacts> {
+  const layersModel = buildLayersModel(model);
+  try {
+    layersModel.setWeights(weights.tensors.map((t) => tf.tensor(t.values, t.shape)));
+    layersModel.setUserDefinedMetadata({ tune: metadata as unknown as Record<string, unknown> } as never);
+    let out: Artifacts | undefined;
+    await layersModel.save({
+      save: async (artifacts) => {
+        out = {
+          json: {
+            format: 'layers-model',
+            generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+            convertedBy: 'tune',
+            modelTopology: artifacts.modelTopology,
+            weightsManifest: [{ paths: [] as string[], weights: artifacts.weightSpecs }],
+            userDefinedMetadata: artifacts.userDefinedMetadata,
+          },
+          data: new Uint8Array(artifacts.weightData as ArrayBuffer),
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      },
+    });
+    return out!;
   } finally {
     layersModel.dispose();
   }
@@ -92,22 +112,14 @@ export function buildLayersModel(model: ConcreteModel): tf.Sequential {
   return seq;
 }
 
-/** The weights files an existing model.json at `path` refers to (none when there is none). */
-function weightFiles(path: string): string[] {
-  try {
-    const json = JSON.parse(readFileSync(path, 'utf8')) as { weightsManifest?: { paths?: unknown[] }[] };
-    return (json.weightsManifest ?? []).flatMap((g) => (g.paths ?? []).filter((p): p is string => typeof p === 'string' && !p.includes('/')));
-  } catch {
-    return [];
-  }
-}
-
 /** Removes temporary files of earlier exports to the same place whose process no longer runs. */
 function removeDeadTemporaries(dir: string, name: string, stem: string): void {
   const mine = new RegExp(`^\\.(?:${escape(name)}|${escape(stem)}\\.weights)\\.(\\d+)\\.tmp$`);
   for (const file of readdirSync(dir)) {
     const pid = mine.exec(file)?.[1];
-    if (pid !== undefined && !processAlive(Number(pid))) rmSync(join(dir, file), { force: true });
+    // This process has not written its own yet, so one with its pid is a dead namesake's.
+    const dead = pid !== undefined && (Number(pid) === process.pid || !processAlive(Number(pid)));
+    if (dead && lstatSync(join(dir, file)).isFile()) rmSync(join(dir, file), { force: true });
   }
 }
 

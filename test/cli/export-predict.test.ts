@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -95,7 +96,80 @@ describe('tune best --export and tune predict', () => {
     const text = tune(['predict', picks[0]!, '--model', out]);
     assert.match(text.stdout, /^.+\.png: (cat|dog) \(\d+\.\d%\)\n$/);
   });
+
+  /** A copy of the export `out/` as `name/`, its model.json edited by `edit`; returns the copy's model.json. */
+  function exportCopy(name: string, edit: (json: ExportJson, folder: string) => void): string {
+    const out = join(dir, 'out', 'model.json');
+    if (!listing(dir).includes('out')) assert.equal(tune(['best', '--export', out], dir).code, 0);
+    const folder = join(dir, name);
+    rmSync(folder, { recursive: true, force: true });
+    cpSync(join(dir, 'out'), folder, { recursive: true });
+    const path = join(folder, 'model.json');
+    const json = JSON.parse(readFileSync(path, 'utf8')) as ExportJson;
+    edit(json, folder);
+    writeFileSync(path, JSON.stringify(json));
+    return path;
+  }
+
+  it('exporting over its own earlier export removes the earlier weights file, and nothing it cannot prove is its own', async () => {
+    let bin = '';
+    const path = exportCopy('again', (json, folder) => {
+      bin = json.weightsManifest[0]!.paths[0]!;
+      rmSync(join(folder, bin));
+      // An earlier export's weights: other bytes, named by their digest as tune names them.
+      const earlier = Buffer.from('weights of an earlier trial');
+      const name = `model.${createHash('sha256').update(earlier).digest('hex').slice(0, 8)}.weights.bin`;
+      writeFileSync(join(folder, name), earlier);
+      writeFileSync(join(folder, 'notes.txt'), 'mine\n');
+      json.weightsManifest[0]!.paths = [name, 'notes.txt'];
+    });
+    const run = tune(['best', '--export', path], dir);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(listing(dirname(path)), [bin, 'model.json', 'notes.txt'].sort());
+    const json = JSON.parse(readFileSync(path, 'utf8')) as ExportJson;
+    assert.deepEqual(json.weightsManifest[0]!.paths, [bin]);
+    assert.equal(json.userDefinedMetadata.tune['exportedBy'], 'tune best --export');
+  });
+
+  it('reads weights from a subfolder of the model\'s folder: the same probability', async () => {
+    const test = await readFeatures(join(dir, 'test.hdf5'));
+    const image = test.paths![0]!;
+    const path = exportCopy('nested', (json, folder) => {
+      mkdirSync(join(folder, 'shards'));
+      renameSync(join(folder, json.weightsManifest[0]!.paths[0]!), join(folder, 'shards', 'w.bin'));
+      json.weightsManifest[0]!.paths = ['shards/w.bin'];
+    });
+    const nested = tune(['predict', image, '--model', path, '--json']);
+    const plain = tune(['predict', image, '--model', join(dir, 'out', 'model.json'), '--json']);
+    assert.equal(nested.code, 0, nested.stderr);
+    assert.equal(nested.stdout, plain.stdout);
+  });
+
+  it('refuses a weight whose shape does not match the topology, and a truncated weights file, in one line each', async () => {
+    const image = (await readFeatures(join(dir, 'test.hdf5'))).paths![0]!;
+    const swapped = exportCopy('swapped', (json) => {
+      const kernel = json.weightsManifest[0]!.weights[0]!;
+      kernel.shape = [kernel.shape[1]!, kernel.shape[0]!];
+    });
+    const shape = tune(['predict', image, '--model', swapped]);
+    assert.equal(shape.code, 2, shape.stderr);
+    assert.match(shape.stderr, /^tune: .*swapped\/model\.json: weightsManifest: a weight's shape does not match the topology \(Shape mismatch: \[\d+,\d+\] vs\. \[\d+,\d+\]\)\n$/);
+    let size = 0;
+    const cut = exportCopy('cut', (json, folder) => {
+      const bin = join(folder, json.weightsManifest[0]!.paths[0]!);
+      size = readFileSync(bin).length;
+      truncateSync(bin, size - 4);
+    });
+    const short = tune(['predict', image, '--model', cut]);
+    assert.equal(short.code, 2, short.stderr);
+    assert.match(short.stderr, new RegExp(`^tune: .*cut/model\\.json: weightsManifest: the weights' shapes take ${size} bytes, but the files hold ${size - 4} \\(model\\.[0-9a-f]{8}\\.weights\\.bin\\)\n$`));
+  });
 });
+
+interface ExportJson {
+  weightsManifest: { paths: string[]; weights: { shape: number[] }[] }[];
+  userDefinedMetadata: { tune: Record<string, unknown> };
+}
 
 /** sigmoid(relu(...relu(x W1 + b1)...) Wn + bn) for dense layers stored kernel, bias in order. */
 function forward(x: Float32Array, tensors: { shape: number[]; values: Float32Array }[]): number {

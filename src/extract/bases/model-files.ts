@@ -1,20 +1,31 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { InputError, reason } from '../../errors.js';
+import { fileKind } from '../../system/file-kind.js';
+import { checkManifest, weightFiles, type ManifestGroup } from './weights-manifest.js';
 
 /** A tfjs model.json as written by tfjs-converter or `model.save`. */
 export interface ModelJson {
   format?: string;
   modelTopology: Record<string, unknown>;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  weightsManifest: (ManifestGroup & { weights: tf.io.WeightsManifestEntry[] })[];
   [key: string]: unknown;
 }
 
-/** Reads and checks a model.json; throws InputError for a missing or malformed file. */
+/**
+ * Reads and checks a model.json: a regular file (a FIFO or a device would block or never end),
+ * JSON, with a topology and a well-formed weights manifest. Every loader of model files starts
+ * here. Throws InputError for a missing, special or malformed file.
+ */
 export function readModelJson(path: string): ModelJson {
-  if (!existsSync(path)) throw new InputError(path, 'file', 'does not exist');
   let json: unknown;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new InputError(path, 'file', `is not a regular file (${fileKind(st)})`);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(path, 'file', (err as { code?: unknown }).code === 'ENOENT' ? 'does not exist' : `cannot be read (${reason(err)})`);
+  }
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
@@ -24,9 +35,7 @@ export function readModelJson(path: string): ModelJson {
   if (!m || typeof m !== 'object' || typeof m.modelTopology !== 'object' || m.modelTopology === null) {
     throw new InputError(path, 'modelTopology', 'is missing; expected a tfjs Layers or Graph model.json');
   }
-  if (!Array.isArray(m.weightsManifest)) {
-    throw new InputError(path, 'weightsManifest', 'is missing; expected a tfjs Layers or Graph model.json');
-  }
+  checkManifest(path, m.weightsManifest);
   return m as ModelJson;
 }
 
@@ -37,20 +46,14 @@ export function isGraphModel(json: ModelJson): boolean {
 
 /**
  * An IOHandler that serves `json` with its weight shards read from beside `path`, so that
- * models load from disk with the pure-JS tfjs (which has no file:// loader).
+ * models load from disk with the pure-JS tfjs (which has no file:// loader). The shards are
+ * checked first (weightFiles): inside the model's folder, regular, of the manifest's size.
  */
 export function fileHandler(path: string, json: ModelJson): tf.io.IOHandler {
   return {
     load: async () => {
-      const dir = dirname(path);
       const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
-      const shards = json.weightsManifest.flatMap((group) =>
-        group.paths.map((shard) => {
-          const file = join(dir, shard);
-          if (!existsSync(file)) throw new InputError(path, `weightsManifest: ${shard}`, `weight file ${file} does not exist`);
-          return readFileSync(file);
-        }),
-      );
+      const shards = weightFiles(path, json.weightsManifest).map((file) => readFileSync(file));
       const all = Buffer.concat(shards);
       const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
       // The manifest is replaced by specs + data; every other field (format, signature...) passes through.
@@ -69,6 +72,8 @@ export async function loadLayersFile(path: string, json: ModelJson, options?: tf
     return await tf.loadLayersModel(fileHandler(path, json), options);
   } catch (err) {
     if (err instanceof InputError) throw err;
+    // tfjs-layers compares each stored weight with its layer's and says "Shape mismatch: [a] vs. [b]".
+    if (/^Shape mismatch/.test(reason(err))) throw new InputError(path, 'weightsManifest', `a weight's shape does not match the topology (${reason(err)})`);
     throw new InputError(path, 'model', `cannot be loaded as a tfjs Layers model (${reason(err)})`);
   }
 }
