@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { BACKENDS } from '../engine/backend.js';
 import { ENGINES } from '../pool/messages.js';
+import { InputError } from '../errors.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import type { StudyListener } from '../study/events.js';
 import { loadStudyData } from '../study/load-data.js';
-import { runStudy, type RunOverrides } from '../study/run-study.js';
+import { runStudy, type RunOverrides, type RunResult } from '../study/run-study.js';
 import { startInkReporter } from '../tui/ink-reporter.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
@@ -63,11 +64,22 @@ export function registerRun(program: Command): void {
           process.stdout.write(`${resultsSummary(trials, study.objective, study.direction)}\n`);
         }
         if (result.reason === 'interrupted') throw new Interrupted();
+        if (result.reason === 'invalid' && result.invalid) throw invalidRange(spacePath, result.invalid);
         if (result.reason === 'failures') throw new StudyStopped(`the run stopped after ${spec.tuner.maxConsecutiveFailedTrials} consecutive failed trials; last error: ${result.lastError}`);
       } finally {
         storage.close();
       }
     });
+}
+
+/**
+ * The one line for a run that ended on max_consecutive_invalid_trials: it names the
+ * hyperparameter whose value the model's complaint quotes (`got VALUE`), or the model.
+ */
+function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid']>): InputError {
+  const quoted = Object.entries(invalid.values).filter(([, v]) => invalid.error.endsWith(`got ${String(v)}`)).map(([name]) => name);
+  const where = quoted.length > 0 ? quoted.map((name) => `hyperparameters.${name}`).join(', ') : 'model';
+  return new InputError(spacePath, where, `${invalid.count} consecutive trials drew values that cannot build a model (last: ${invalid.error}); narrow the range, or raise tuner.max_consecutive_invalid_trials`);
 }
 
 /** The flags that override the space file's tuner section, when given. */

@@ -163,7 +163,7 @@ class Parser extends JsonParser {
 
   tuner(v: unknown): TunerSpec {
     const t = v === undefined ? {} : this.object(v, 'tuner');
-    this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials', 'max_retries_per_trial', 'early_stopping', 'max_epochs', 'factor', 'hyperband_iterations']);
+    this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials', 'max_consecutive_invalid_trials', 'max_retries_per_trial', 'early_stopping', 'max_epochs', 'factor', 'hyperband_iterations']);
     const d = TUNER_DEFAULTS;
     const objective = t['objective'] === undefined ? d.objective : this.oneOf(t['objective'], 'tuner.objective', ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
     return {
@@ -177,6 +177,7 @@ class Parser extends JsonParser {
       validationBatchSize: t['validation_batch_size'] === undefined ? d.validationBatchSize : this.int(t['validation_batch_size'], 'tuner.validation_batch_size', 1),
       seed: t['seed'] === undefined ? d.seed : this.int(t['seed'], 'tuner.seed', 0),
       maxConsecutiveFailedTrials: t['max_consecutive_failed_trials'] === undefined ? d.maxConsecutiveFailedTrials : this.int(t['max_consecutive_failed_trials'], 'tuner.max_consecutive_failed_trials', 1),
+      maxConsecutiveInvalidTrials: t['max_consecutive_invalid_trials'] === undefined ? d.maxConsecutiveInvalidTrials : this.int(t['max_consecutive_invalid_trials'], 'tuner.max_consecutive_invalid_trials', 1),
       maxRetriesPerTrial: t['max_retries_per_trial'] === undefined ? d.maxRetriesPerTrial : this.int(t['max_retries_per_trial'], 'tuner.max_retries_per_trial', 0),
       ...(t['early_stopping'] === undefined ? {} : { earlyStopping: this.earlyStopping(t['early_stopping']) }),
       ...(t['max_epochs'] === undefined ? {} : { maxEpochs: this.int(t['max_epochs'], 'tuner.max_epochs', 1) }),

@@ -53,6 +53,8 @@ export interface TunerSpec {
   seed: number;
   /** The run stops after this many failed trials in a row. */
   maxConsecutiveFailedTrials: number;
+  /** The run stops after this many trials in a row whose values build no model. */
+  maxConsecutiveInvalidTrials: number;
   /** A trial whose attempt fails is run again this many times before it counts as failed. */
   maxRetriesPerTrial: number;
   /** Stops an execution early, like Keras' EarlyStopping callback. */
@@ -96,6 +98,7 @@ export const TUNER_DEFAULTS = {
   validationBatchSize: 34,
   seed: 0,
   maxConsecutiveFailedTrials: 3,
+  maxConsecutiveInvalidTrials: 100,
   maxRetriesPerTrial: 0,
   factor: 3,
   hyperbandIterations: 1,

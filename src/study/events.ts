@@ -32,6 +32,6 @@ export type StudyEvent =
   | { type: 'study-finished'; reason: StudyEndReason; seconds: number; best?: { number: number; values: Values; score: number } };
 
 /** search-complete: the oracle's own plan is done (Hyperband's brackets). */
-export type StudyEndReason = 'max-trials' | 'space-exhausted' | 'search-complete' | 'failures' | 'interrupted';
+export type StudyEndReason = 'max-trials' | 'space-exhausted' | 'search-complete' | 'failures' | 'invalid' | 'interrupted';
 
 export type StudyListener = (event: StudyEvent) => void;

@@ -55,6 +55,8 @@ export interface RunResult {
   reason: StudyEndReason;
   backend: BackendName;
   lastError?: string;
+  /** Set when the run ended on max_consecutive_invalid_trials: the last invalid trial's values and why. */
+  invalid?: { values: Values; error: string; count: number };
 }
 
 /**
@@ -100,6 +102,8 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const trialSignal = AbortSignal.any([signal, stop.signal]);
   const stopWhy = (): string => `the run ended after ${tuner.maxConsecutiveFailedTrials} consecutive failed trials`;
   let consecutiveFailures = 0;
+  let consecutiveInvalid = 0;
+  let lastInvalid: { values: Values; error: string } | undefined;
   let lastError: string | undefined;
   let reason: StudyEndReason | undefined;
 
@@ -237,8 +241,15 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
           if (invalid !== undefined) {
             storage.invalidTrial(record.id, invalid);
             listener({ type: 'trial-failed', number: record.number, values: record.values as Values, error: invalid, status: 'invalid' });
+            lastInvalid = { values: record.values as Values, error: invalid };
+            if (++consecutiveInvalid >= tuner.maxConsecutiveInvalidTrials) reason = 'invalid';
+            // Invalid trials take no worker, so nothing else would let a signal through.
+            await new Promise((resolve) => setImmediate(resolve));
+            if (signal.aborted) reason = 'interrupted';
+            if (reason !== undefined) break;
             continue;
           }
+          consecutiveInvalid = 0;
           pack.push(record);
           running.set(record.id, { trial: record });
         }
@@ -255,7 +266,10 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
           break;
         }
       }
-      await Promise.race([...packs, delay(POLL_MS, signal)]);
+      // The poll's timer and listener go when a pack wins the race: a fast study starts many.
+      const poll = new AbortController();
+      await Promise.race([...packs, delay(POLL_MS, AbortSignal.any([signal, poll.signal]))]);
+      poll.abort();
     }
     while (packs.size > 0) await Promise.allSettled([...packs]);
   } finally {
@@ -271,7 +285,10 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   }
   const best = bestTrial(storage.trials(study.id), tuner.direction);
   listener({ type: 'study-finished', reason: reason ?? 'interrupted', seconds: (performance.now() - started) / 1000, ...(best ? { best: { number: best.number, values: best.values, score: best.score! } } : {}) });
-  return { reason, backend, ...(lastError !== undefined ? { lastError } : {}) };
+  return {
+    reason, backend, ...(lastError !== undefined ? { lastError } : {}),
+    ...(reason === 'invalid' && lastInvalid ? { invalid: { ...lastInvalid, count: consecutiveInvalid } } : {}),
+  };
 }
 
 /**
