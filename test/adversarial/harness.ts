@@ -60,6 +60,11 @@ export interface Case {
   timeoutMs?: number;
   /** Why this case cannot run here, or undefined when it can (a missing tmpfs, not being root). It is then skipped with one loud line. */
   unavailable?(): string | undefined;
+  /**
+   * Set while the failure is known and not fixed yet: the case still runs, and node:test
+   * reports it as TODO with this text instead of failing the suite. Remove it with the fix.
+   */
+  open?: string;
   /** Undoes what setup did outside the folder (a mount). */
   teardown?(dir: string, state: unknown): void;
 }
@@ -127,7 +132,7 @@ export function runCases(title: string, cases: Case[]): void {
   describe(title, () => {
     for (const c of cases) {
       if (!full && !c.quick) continue;
-      it(`${c.name} [${c.from}]`, async (t) => {
+      it(`${c.name} [${c.from}]`, c.open === undefined ? {} : { todo: c.open }, async (t) => {
         const why = c.unavailable?.();
         if (why !== undefined) {
           // Loud, not silent: the reason goes to stderr and into the test report.

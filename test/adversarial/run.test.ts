@@ -140,6 +140,7 @@ const cases: Case[] = [
   },
   {
     name: 'a stdout closed after one line (| head -1) ends with exit 1, one line, no trial left running',
+    open: 'issue 11: not fixed yet',
     from: '11.6',
     quick: true,
     setup: (dir) => writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 6, epochs: 2 })),
@@ -153,6 +154,7 @@ const cases: Case[] = [
   },
   {
     name: 'a full disk under the database ends with exit 1 and one line naming it; the next run resumes',
+    open: 'issue 11: not fixed yet',
     from: '11.6',
     unavailable: root,
     setup: (dir) => {
@@ -182,6 +184,7 @@ const cases: Case[] = [
   },
   ...(['list', 'show', 'best'] as const).map((command): Case => ({
     name: `${command} reads a database on a read-only mount`,
+    open: 'issue 11: not fixed yet',
     from: '11.7',
     quick: command === 'list',
     unavailable: root,
@@ -202,6 +205,7 @@ const cases: Case[] = [
   })),
   {
     name: 'a rollback-journal database that another process reads for 8 s is waited for and put in WAL mode',
+    open: 'issue 11: not fixed yet',
     from: '11.7',
     setup: (dir) => {
       finishedStudy(dir);
@@ -235,6 +239,7 @@ c.execute('COMMIT')`, join(dir, 'trials.db')], { stdio: ['ignore', 'pipe', 'inhe
   },
   ...(['list', 'show', 'best'] as const).map((command): Case => ({
     name: `${command} refuses a database that fails quick_check in one line`,
+    open: 'issue 11: not fixed yet',
     from: '11.7',
     quick: command === 'list',
     setup: (dir) => {
@@ -257,6 +262,7 @@ c.execute('COMMIT')`, join(dir, 'trials.db')], { stdio: ['ignore', 'pipe', 'inhe
   })),
   {
     name: 'best tests on the data the study ran on with --data, not the space file\'s',
+    open: 'issue 11: not fixed yet',
     from: '11.7',
     quick: true,
     setup: (dir) => {
@@ -276,6 +282,7 @@ c.execute('COMMIT')`, join(dir, 'trials.db')], { stdio: ['ignore', 'pipe', 'inhe
   },
   {
     name: 'best says in one line that the test split changed since the study ran',
+    open: 'issue 11: not fixed yet',
     from: '11.7',
     setup: (dir) => {
       finishedStudy(dir);
@@ -288,6 +295,7 @@ c.execute('COMMIT')`, join(dir, 'trials.db')], { stdio: ['ignore', 'pipe', 'inhe
   },
   {
     name: 'run resumes a --data study on its recorded data, and refuses data that changed',
+    open: 'issue 11: not fixed yet',
     from: '11.7',
     setup: (dir) => {
       const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 2, epochs: 1 }));
