@@ -156,7 +156,7 @@ runCases('space files', [
     setup: (dir) => write(dir, chain(10_000)),
     args: ['space', 'check', 's.json'],
     exit: 0,
-    check: okWith(/: ok: study chain, 10001 hyperparameters, 10002 distinct value sets,/),
+    check: okWith(/: ok: study chain, 10001 hyperparameters, 10003 distinct value sets,/),
   },
   {
     name: 'a layer at the end of a chain of 10,000 whens that its if does not cover is refused, naming a witness',
