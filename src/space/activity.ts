@@ -126,7 +126,7 @@ export class ActivityContext {
             .sort((a, b) => Math.abs(a - gap.parent) - Math.abs(b - gap.parent))
             .slice(0, MAX_WITNESS_KEYS)
             .sort((a, b) => a - b);
-    const shown: Record<string, Value> = {};
+    const shown = Object.create(null) as Record<string, Value>;
     for (const i of near) shown[hyperparameters[i]!.name] = values[hyperparameters[i]!.name]!;
     return JSON.stringify(shown);
   }
