@@ -4,8 +4,8 @@ import type { Value } from './hyperparameter.js';
 /** Counts above this are reported as "more than" it. */
 export const COUNT_CAP = 10n ** 15n;
 
-/** Steps a component with several-parent conditions may take to be listed before it is bounded. */
-const MAX_LISTING_STEPS = 1_000_000;
+/** Steps that listing the groups with several-parent conditions may take, all together, before they are bounded. */
+const MAX_LISTING_STEPS = 200_000;
 
 /** How many distinct active value sets a space has: exactly, a lower bound, or endless. */
 export type ValueSetCount = { kind: 'exact'; n: bigint } | { kind: 'more-than'; n: bigint } | { kind: 'continuous' };
@@ -62,7 +62,8 @@ export function countValueSets(graph: ConditionGraph): ValueSetCount {
     }
     if (graph.edges[h]!.length === 0) total = times(total, counts[h]!);
   }
-  for (const g of tangled) total = times(total, listGroup(graph, group, g));
+  const budget = { steps: MAX_LISTING_STEPS };
+  for (const g of tangled) total = times(total, listGroup(graph, group, g, budget));
   if (total === 'continuous') return { kind: 'continuous' };
   return total.exact ? { kind: 'exact', n: total.n } : { kind: 'more-than', n: total.n };
 }
@@ -97,16 +98,20 @@ function groups(graph: ConditionGraph): number[] {
   return parent.map((_, i) => find(i));
 }
 
-/** Lists one group's value sets by backtracking (no recursion); stops at MAX_LISTING_STEPS. */
-function listGroup(graph: ConditionGraph, group: number[], g: number): Count {
+/**
+ * Lists one group's value sets by backtracking (no recursion) while the shared budget lasts;
+ * then bounds it from below: by what it listed, or by its root's values alone.
+ */
+function listGroup(graph: ConditionGraph, group: number[], g: number, budget: { steps: number }): Count {
   const members = group.flatMap((x, i) => (x === g ? [i] : []));
+  const root = ownCount(graph, members[0]!);
+  if (budget.steps <= 0) return root === 'continuous' ? root : capped(root.n - 1n, false);
   const value: (Value | undefined)[] = new Array(graph.hyperparameters.length);
   const options: (Value | undefined)[][] = [];
   const next: number[] = [];
   // A member too long to list (a wide int range) is never a parent: it multiplies instead.
   const weight: Count[] = [];
   let leaves: Count = { n: 0n, exact: true };
-  let steps = 0;
   const enter = (d: number): boolean => {
     const h = members[d]!;
     const active = graph.edges[h]!.every((e) => value[e.parent] !== undefined && e.allowed.has(value[e.parent]!));
@@ -131,7 +136,10 @@ function listGroup(graph: ConditionGraph, group: number[], g: number): Count {
       leaves = plus(leaves, weight[d]!);
       continue;
     }
-    if (++steps > MAX_LISTING_STEPS) return leaves === 'continuous' ? leaves : capped(leaves.n, false);
+    if (--budget.steps < 0) {
+      if (leaves === 'continuous' || root === 'continuous') return 'continuous';
+      return capped(leaves.n > root.n - 1n ? leaves.n : root.n - 1n, false);
+    }
     d++;
     if (!enter(d)) return 'continuous';
   }

@@ -107,6 +107,18 @@ describe('counting by structure', () => {
     assert.equal(base(hps.slice(0, 50)).enumerate(100)!.length, 51);
   });
 
+  it('bounds from below a several-parent chain too long to list, and lists a short one exactly', () => {
+    const chainOf = (n: number): Hp[] => {
+      const hps: Hp[] = [{ name: 'c0', type: 'choice', values: [1, 2, 3] }, { name: 'c1', type: 'choice', values: [1, 2, 3] }];
+      for (let i = 2; i < n; i++) hps.push({ name: `c${i}`, type: 'choice', values: [1, 2, 3], when: { [`c${i - 1}`]: [1, 2], [`c${i - 2}`]: [1] } });
+      return hps;
+    };
+    assert.deepEqual(base(chainOf(8)).count(), { kind: 'exact', n: BigInt(bruteForce(chainOf(8)).length) });
+    const long = base(chainOf(5000)).count();
+    assert.equal(long.kind, 'more-than');
+    assert.ok(long.kind === 'more-than' && long.n >= 8n, String(long.kind === 'more-than' && long.n));
+  });
+
   it('keeps values in objects without a prototype', () => {
     const values = base([{ name: 'a', type: 'boolean' }]).sample(new Rng(1));
     assert.equal(Object.getPrototypeOf(values), null);
