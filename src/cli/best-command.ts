@@ -12,7 +12,7 @@ import { dataPaths } from '../study/load-data.js';
 import { bestTrial } from '../study/run-study.js';
 import { resultsSummary } from '../tui/summary.js';
 import { choiceFlag } from './parse.js';
-import { DEFAULT_DB, chooseStudy, openExisting, studySpec } from './study-access.js';
+import { DEFAULT_DB, chooseStudy, openExisting, studyFlag, studySpec } from './study-access.js';
 
 interface BestFlags {
   db: string;
@@ -30,7 +30,7 @@ export function registerBest(program: Command): void {
     .option('--export <model.json>', 'write the best classifier as a tfjs Layers model (model.json + weights beside it)')
     .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the space file\'s data')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
-    .option('--study <name>', 'study name (default: the only study in the database)')
+    .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: BestFlags) => {

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
 import { intFlag } from './parse.js';
-import { DEFAULT_DB, chooseStudy, openExisting } from './study-access.js';
+import { DEFAULT_DB, chooseStudy, openExisting, studyFlag } from './study-access.js';
 
 interface ReadFlags {
   db: string;
@@ -17,7 +17,7 @@ export function registerList(program: Command): void {
     .command('list')
     .description('the trials of a study, as a table')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
-    .option('--study <name>', 'study name (default: the only study in the database)')
+    .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--json', 'print one JSON object per trial')
     .action((flags: ReadFlags) => {
       const storage = openExisting(flags.db);
@@ -49,7 +49,7 @@ export function registerList(program: Command): void {
     .description('one trial: its values, status, score and every epoch\'s metrics')
     .argument('<number>', 'the trial number', intFlag('trial number', 1))
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
-    .option('--study <name>', 'study name (default: the only study in the database)')
+    .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--json', 'print the trial and its epochs as one JSON object')
     .action((number: number, flags: ReadFlags) => {
       const storage = openExisting(flags.db);

@@ -13,7 +13,7 @@ import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
 import { Interrupted, StudyStopped, interruptSignal } from './fail.js';
 import { choiceFlag, intFlag } from './parse.js';
-import { DEFAULT_DB } from './study-access.js';
+import { DEFAULT_DB, studyFlag } from './study-access.js';
 
 interface RunFlags extends RunOverrides {
   data?: string;
@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
     .option('--no-tui', 'plain lines instead of the live leaderboard')
     .option('--overwrite', 'replace a study of the same name whose space differs')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
-    .option('--study <name>', 'study name (default: the space file\'s name)')
+    .option('--study <name>', 'study name (default: the space file\'s name)', studyFlag)
     .option('--json', 'print events as JSON lines')
     .action(async (spacePath: string, flags: RunFlags) => {
       const spec = readSpaceFile(spacePath);

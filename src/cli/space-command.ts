@@ -12,9 +12,10 @@ export function registerSpace(program: Command): void {
     .argument('<space>', 'the space file (JSON)')
     .action((path: string) => {
       const spec = readSpaceFile(path);
-      const count = spec.space.cardinality();
+      const count = spec.space.count();
+      const sets = count.kind === 'continuous' ? 'continuous' : `${count.kind === 'exact' ? '' : 'more than '}${count.n} distinct value sets`;
       process.stdout.write(
-        `${path}: ok: study ${spec.name}, ${spec.space.dimensions} hyperparameters, ${Number.isFinite(count) ? `${count} distinct value sets` : 'continuous'}, ` +
+        `${path}: ok: study ${spec.name}, ${spec.space.dimensions} hyperparameters, ${sets}, ` +
           `${spec.model.length} layers, oracle ${spec.tuner.oracle}, objective ${spec.tuner.objective} (${spec.tuner.direction})\n`,
       );
     });

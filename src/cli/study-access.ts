@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { nameProblem } from '../space/names.js';
 import { parseSpace } from '../space/parse-space.js';
 import type { StudySpec } from '../space/study-spec.js';
 import { SqliteStorage } from '../storage/sqlite.js';
@@ -8,6 +9,17 @@ import type { StudyRecord } from '../study/trial.js';
 
 /** Where `--db` points when it is not given. */
 export const DEFAULT_DB = 'trials.db';
+
+/**
+ * Parses `--study NAME` on every command that takes it (commander calls it with the flag's
+ * text): the name must pass the rule that space files' names pass. Returns the name; throws
+ * InputError naming the flag.
+ */
+export function studyFlag(value: string): string {
+  const bad = nameProblem(value);
+  if (bad) throw new InputError('command line', '--study', bad);
+  return value;
+}
 
 /** Opens an existing database for the read commands; a missing file is bad input, not a new db. */
 export function openExisting(db: string): Storage {
@@ -27,6 +39,7 @@ export function openExisting(db: string): Storage {
  */
 export function chooseStudy(storage: Storage, db: string, name?: string): StudyRecord {
   if (name !== undefined) {
+    studyFlag(name);
     const study = storage.findStudy(name);
     if (!study) {
       const names = storage.listStudies().map((s) => s.name);

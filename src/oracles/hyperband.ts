@@ -1,5 +1,5 @@
 import type { Rng } from '../random/rng.js';
-import type { Space } from '../space/space.js';
+import { emptyValues, type Space } from '../space/space.js';
 import type { Oracle, PastTrial, Proposal, ProposalContext, Schedule } from './oracle.js';
 import { lazyEnumeration, untriedSample } from './random.js';
 
@@ -143,7 +143,7 @@ export class HyperbandOracle implements Oracle {
         const parent = state.promotion(round, this.direction);
         if (parent) {
           const schedule: Schedule = { iteration, bracket, round, initialEpoch: this.epochs(bracket, round - 1), epochs: this.epochs(bracket, round), parent: parent.number };
-          return { values: { ...parent.values }, schedule };
+          return { values: Object.assign(emptyValues(), parent.values), schedule };
         }
       }
     }

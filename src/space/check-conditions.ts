@@ -1,72 +1,78 @@
 import { InputError } from '../errors.js';
-import { defaultValue, discreteValues, type Values } from './hyperparameter.js';
+import { ActivityContext } from './activity.js';
+import type { Value } from './hyperparameter.js';
 import type { Space } from './space.js';
-import { layerRefs, type CompileSpec, type LayerSpec, type Param } from './study-spec.js';
+import { layerRefs, type CompileSpec, type LayerSpec, type Param, type Ref } from './study-spec.js';
 
-/** More condition combinations than this are not enumerated. */
-const MAX_COMBINATIONS = 100_000;
+const TRUE: ReadonlySet<Value> = new Set([true]);
 
 /**
  * Proves that every `$name` the model uses is active whenever its layer is built: a layer
- * whose value can be inactive must carry an `if` whose truth implies that activity. Checks
- * every combination of the values that conditions look at. Throws InputError on a layer
- * that could meet an inactive hyperparameter, naming one such combination.
+ * whose value can be inactive must carry an `if` whose truth implies that activity. Reasons
+ * over the conditions (see ActivityContext) instead of listing value sets, so it takes time
+ * in proportion to the space file. Called by parseSpace. Throws InputError on a layer that
+ * could meet an inactive hyperparameter, naming a value set where it does.
  */
 export function checkLayerConditions(file: string, space: Space, model: LayerSpec[], compile: CompileSpec): void {
-  const relevant = new Set<string>();
-  for (const hp of space.hyperparameters) for (const parent of Object.keys(hp.when ?? {})) relevant.add(parent);
-  for (const layer of model) {
-    if (layer.if) relevant.add(layer.if);
-    if (typeof layer.repeat === 'object') relevant.add(layer.repeat.ref);
-  }
+  const graph = space.graph;
+  const at = (name: string): number => graph.index.get(name)!;
+  const base = (layer: LayerSpec): ActivityContext => new ActivityContext(graph, layer.if === undefined ? [] : [[at(layer.if), TRUE]]);
+  const byIf = new Map<string, ActivityContext>();
 
-  const combos: Values[] = [];
-  const walk = (i: number, values: Values): void => {
-    if (combos.length > MAX_COMBINATIONS) throw new InputError(file, 'hyperparameters', `conditions have more than ${MAX_COMBINATIONS} combinations to check`);
-    if (i === space.hyperparameters.length) {
-      combos.push(values);
+  model.forEach((layer, k) => {
+    const where = `model[${k}]`;
+    const fix = layer.if === undefined ? `add "if" naming the boolean that activates it` : `its "if" (${layer.if}) does not imply it`;
+    const refs = layerRefs(layer);
+    const fixedRefs = refs.filter((r) => !r.includes('{i}'));
+    const indexed = refs.filter((r) => r.includes('{i}'));
+    const need = (ctx: ActivityContext, ref: string, place: string, detail = ''): void => {
+      const gap = ctx.gap(at(ref));
+      if (gap) throw new InputError(file, place, `uses $${ref}${detail}, which is inactive when ${ctx.witness(gap)}${place === where ? `; ${fix}` : ''}`);
+    };
+
+    if (layer.repeat === undefined || typeof layer.repeat === 'number') {
+      const times = layer.repeat ?? 1;
+      const key = layer.if ?? '';
+      const ctx = byIf.get(key) ?? base(layer);
+      byIf.set(key, ctx);
+      if (times === 0 || !ctx.satisfiable()) return;
+      for (const ref of fixedRefs) need(ctx, ref, where);
+      for (let i = 0; i < times; i++) for (const ref of indexed) need(ctx, exists(file, where, space, ref, i, times), where);
       return;
     }
-    const hp = space.hyperparameters[i]!;
-    if (!space.isActive(hp, values)) return walk(i + 1, values);
-    const options = relevant.has(hp.name) ? discreteValues(hp)! : [defaultValue(hp)];
-    for (const v of options) walk(i + 1, { ...values, [hp.name]: v });
-  };
-  walk(0, {});
 
-  const refs = (params: Param<unknown>[]): string[] => params.flatMap((p) => (typeof p === 'object' && p !== null && 'ref' in p ? [(p as { ref: string }).ref] : []));
-  model.forEach((layer, k) => {
-    const used = layerRefs(layer);
-    for (const values of combos) {
-      const built = layer.if === undefined || values[layer.if] === true;
-      if (!built) continue;
-      const repeatRef = typeof layer.repeat === 'object' ? layer.repeat.ref : undefined;
-      if (repeatRef !== undefined && !(repeatRef in values)) {
-        throw new InputError(file, `model[${k}].repeat`, `uses $${repeatRef}, which is inactive when ${JSON.stringify(values)}`);
-      }
-      const times = layer.repeat === undefined ? 1 : typeof layer.repeat === 'number' ? layer.repeat : (values[repeatRef!] as number);
-      for (let i = 0; i < times; i++) {
-        for (const ref of used.map((r) => r.replaceAll('{i}', String(i)))) {
-          if (!space.byName.has(ref)) throw new InputError(file, `model[${k}]`, `uses $${ref} (repetition ${i + 1} of ${times}), which is not a hyperparameter`);
-          if (!(ref in values)) {
-            const fix = layer.if === undefined ? `add "if" naming the boolean that activates it` : `its "if" (${layer.if}) does not imply it`;
-            throw new InputError(file, `model[${k}]`, `uses $${ref}, which is inactive when ${JSON.stringify(values)}; ${fix}`);
-          }
-        }
-      }
+    // A repetition count from a hyperparameter: repetition i is built when the count exceeds i.
+    const count = layer.repeat.ref;
+    const ctx = base(layer);
+    if (!ctx.satisfiable()) return;
+    need(ctx, count, `${where}.repeat`);
+    const counts = ctx.valuesOf(at(count)) as number[];
+    const most = Math.max(0, ...counts);
+    for (let i = 0; i < most; i++) {
+      ctx.restrict(at(count), new Set(counts.filter((t) => t > i)));
+      if (i === 0) for (const ref of fixedRefs) need(ctx, ref, where);
+      for (const ref of indexed) need(ctx, exists(file, where, space, ref, i, most), where);
     }
   });
+
+  // The optimizer is built for every trial, so what it reads must always be active.
+  const always = new ActivityContext(graph, []);
   const lr = compile.optimizer.learningRate;
-  const always: [string, Param<unknown> | undefined][] = [
+  const uses: [string, Param<unknown> | undefined][] = [
     ['compile.optimizer', compile.optimizer.name],
     ['compile.learning_rate', lr],
     ['compile.momentum', compile.optimizer.momentum],
   ];
-  for (const [where, param] of always) {
-    for (const ref of refs(param === undefined ? [] : [param])) {
-      for (const values of combos) {
-        if (!(ref in values)) throw new InputError(file, where, `uses $${ref}, which can be inactive; the optimizer needs it always`);
-      }
-    }
+  for (const [where, param] of uses) {
+    if (typeof param !== 'object' || param === null || !('ref' in param)) continue;
+    const ref = (param as Ref).ref;
+    if (always.gap(at(ref))) throw new InputError(file, where, `uses $${ref}, which can be inactive; the optimizer needs it always`);
   }
+}
+
+/** The name of repetition `i` of an indexed `$name`, which must be a hyperparameter. */
+function exists(file: string, where: string, space: Space, ref: string, i: number, times: number): string {
+  const name = ref.replaceAll('{i}', String(i));
+  if (!space.byName.has(name)) throw new InputError(file, where, `uses $${name} (repetition ${i + 1} of ${times}), which is not a hyperparameter`);
+  return name;
 }

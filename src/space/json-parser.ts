@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { discreteValues } from './hyperparameter.js';
+import { discreteValues, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
 import type { Space } from './space.js';
 import type { Param } from './study-spec.js';
 
@@ -59,7 +59,10 @@ export class JsonParser {
 
   /**
    * A literal checked by `check`, or `"$name"`: a hyperparameter every value of which passes
-   * `check`. Names with `{i}` (in repeated layers) are checked per repetition, later.
+   * `check`. A range too long to list is checked at its min, its max and, for a float, at a
+   * fraction inside (the rules are intervals, some of whole numbers only), so a range that
+   * leaves the rule anywhere is refused at the bound that does. Names with `{i}` (in repeated
+   * layers) are checked per repetition, later.
    */
   param<T extends number | string>(v: unknown, where: string, space: Space, check: (x: unknown, where: string) => T): Param<T> {
     if (typeof v === 'string' && v.startsWith('$')) {
@@ -67,12 +70,26 @@ export class JsonParser {
       if (ref.includes('{i}')) return { ref };
       const hp = space.byName.get(ref);
       if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(v)}`);
-      const options = discreteValues(hp);
-      if (options) options.forEach((o) => check(o, `${where} (value ${show(o)} of ${show(ref)})`));
-      else check((hp as { min: number }).min, where);
+      for (const [value, label] of probes(hp)) check(value, `${where} (${label} of ${show(ref)})`);
       return { ref };
     }
     return check(v, where);
   }
+}
 
+/** The values of a hyperparameter that a rule is checked at, each with how a message names it. */
+function probes(hp: Hyperparameter): [Value, string][] {
+  const options = discreteValues(hp);
+  if (options) return options.map((o) => [o, `value ${show(o)}`]);
+  const { min, max, step, type } = hp as RangeHp;
+  const out: [Value, string][] = [
+    [min, 'min'],
+    [max, 'max'],
+  ];
+  if (type === 'float') {
+    const candidates = step !== undefined ? [min + step] : [Math.floor(min) + 0.5, Math.ceil(min) + 0.5, (min + max) / 2];
+    const inside = candidates.find((x) => x >= min && x <= max && !Number.isInteger(x));
+    if (inside !== undefined) out.push([inside, `value ${show(inside)}`]);
+  }
+  return out;
 }

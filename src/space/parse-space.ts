@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError, reason } from '../errors.js';
+import { InputError } from '../errors.js';
+import { parseJsonText } from './json-text.js';
+import { nameProblem } from './names.js';
 import { JsonParser, show, type Json } from './json-parser.js';
 import { ModelParser } from './parse-model.js';
 import { isValueOf } from './encoding.js';
@@ -16,13 +18,7 @@ export function readSpaceFile(path: string): StudySpec {
   if (!existsSync(path)) throw new InputError(path, 'file', 'does not exist');
   const text = readFileSync(path, 'utf8');
   if (text.trim() === '') throw new InputError(path, 'file', 'is empty; expected a JSON space file');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(path, 'file', `is not JSON (${reason(err)})`);
-  }
-  return parseSpace(json, path);
+  return parseSpace(parseJsonText(text, path), path);
 }
 
 /** Validates a space file's JSON; `file` names it in errors. */
@@ -32,7 +28,8 @@ export function parseSpace(json: unknown, file: string): StudySpec {
   const root = p.object(json, 'top level');
   p.only(root, 'top level', ['name', 'data', 'hyperparameters', 'model', 'compile', 'tuner', 'description']);
   const name = p.string(root['name'], 'name');
-  if (!/^[\w.-]+$/.test(name)) p.fail('name', `must be letters, digits, _ . or - only, got ${show(name)}`);
+  const bad = nameProblem(name);
+  if (bad) p.fail('name', bad);
   const data = p.object(root['data'], 'data');
   p.only(data, 'data', ['train', 'valid', 'test']);
   const hyperparameters = p.array(root['hyperparameters'], 'hyperparameters').map((h, i) => p.hyperparameter(h, `hyperparameters[${i}]`));
@@ -60,7 +57,8 @@ class Parser extends JsonParser {
   hyperparameter(v: unknown, where: string): Hyperparameter {
     const h = this.object(v, where);
     const name = this.string(h['name'], `${where}.name`);
-    if (!/^[A-Za-z_][\w]*$/.test(name)) this.fail(`${where}.name`, `must be an identifier (letters, digits, _), got ${show(name)}`);
+    const bad = nameProblem(name);
+    if (bad) this.fail(`${where}.name`, bad);
     const type = this.oneOf(h['type'], `${where}.type`, ['choice', 'float', 'int', 'boolean', 'fixed'] as const);
     const common = { name, ...(h['when'] !== undefined ? { when: this.condition(h['when'], `${where}.when`) } : {}) };
     let hp: Hyperparameter;
@@ -132,7 +130,7 @@ class Parser extends JsonParser {
   condition(v: unknown, where: string): Condition {
     const c = this.object(v, where);
     if (Object.keys(c).length === 0) this.fail(where, 'must name at least one parent');
-    const out: Condition = {};
+    const out = Object.create(null) as Condition;
     for (const [parent, allowed] of Object.entries(c)) {
       const list = this.array(allowed, `${where}.${parent}`);
       if (list.length === 0) this.fail(`${where}.${parent}`, 'must list at least one allowed value');

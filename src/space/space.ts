@@ -1,6 +1,8 @@
 import type { Rng } from '../random/rng.js';
 import { fromUnit, toUnit } from './encoding.js';
-import { defaultValue, discreteValues, type Hyperparameter, type Values } from './hyperparameter.js';
+import { ConditionGraph } from './condition-graph.js';
+import { countValueSets, type ValueSetCount } from './count.js';
+import { defaultValue, discreteValues, type Hyperparameter, type Value, type Values } from './hyperparameter.js';
 
 /**
  * A search space: hyperparameters in declaration order (parents before children), with
@@ -9,9 +11,12 @@ import { defaultValue, discreteValues, type Hyperparameter, type Values } from '
  */
 export class Space {
   readonly byName: Map<string, Hyperparameter>;
+  /** The conditions as a graph, for the checks and counts that reason over them. */
+  readonly graph: ConditionGraph;
 
   constructor(readonly hyperparameters: Hyperparameter[]) {
     this.byName = new Map(hyperparameters.map((hp) => [hp.name, hp]));
+    this.graph = new ConditionGraph(hyperparameters);
   }
 
   get dimensions(): number {
@@ -29,7 +34,7 @@ export class Space {
 
   /** Random active values: each active hyperparameter drawn uniformly (log-uniform when asked). */
   sample(rng: Rng): Values {
-    const values: Values = {};
+    const values = emptyValues();
     for (const hp of this.hyperparameters) {
       if (!this.isActive(hp, values)) continue;
       values[hp.name] = fromUnit(hp, rng.next());
@@ -44,7 +49,7 @@ export class Space {
 
   /** The active values that a point of [0, 1]^d stands for. */
   decode(point: number[]): Values {
-    const values: Values = {};
+    const values = emptyValues();
     this.hyperparameters.forEach((hp, i) => {
       if (this.isActive(hp, values)) values[hp.name] = fromUnit(hp, point[i]!);
     });
@@ -56,39 +61,61 @@ export class Space {
     return JSON.stringify(this.hyperparameters.filter((hp) => hp.name in values).map((hp) => [hp.name, values[hp.name]]));
   }
 
-  /** How many distinct active value sets exist, or Infinity when a float is continuous. */
+  /** How many distinct active value sets exist: exact, a lower bound past COUNT_CAP, or continuous. */
+  count(): ValueSetCount {
+    return countValueSets(this.graph);
+  }
+
+  /** The exact count as a number, or Infinity when it is continuous or not exactly known. */
   cardinality(): number {
-    let count = 0;
-    const complete = this.walk(() => {
-      count++;
-      return true;
-    });
-    return complete ? count : Infinity;
+    const c = this.count();
+    return c.kind === 'exact' ? Number(c.n) : Infinity;
   }
 
   /**
    * Every distinct active value set, or undefined when there are more than `limit` (or a
-   * continuous float). Lets oracles treat small spaces exactly.
+   * continuous float). Lets oracles treat small spaces exactly. Counts first, so a large space
+   * costs no listing; lists by backtracking, without recursion.
    */
   enumerate(limit: number): Values[] | undefined {
+    const c = this.count();
+    if (c.kind !== 'exact' || c.n > BigInt(limit)) return undefined;
+    const hps = this.hyperparameters;
     const all: Values[] = [];
-    const complete = this.walk((values) => {
-      all.push(values);
-      return all.length <= limit;
-    });
-    return complete ? all : undefined;
-  }
-
-  /** Visits every active value set until `visit` returns false; false when stopped or infinite. */
-  private walk(visit: (values: Values) => boolean): boolean {
-    const step = (i: number, values: Values): boolean => {
-      if (i === this.hyperparameters.length) return visit(values);
-      const hp = this.hyperparameters[i]!;
-      if (!this.isActive(hp, values)) return step(i + 1, values);
-      const options = discreteValues(hp);
-      if (!options) return false;
-      return options.every((v) => step(i + 1, { ...values, [hp.name]: v }));
+    if (hps.length === 0) return [emptyValues()];
+    const chosen: (Value | undefined)[] = new Array(hps.length);
+    const options: (Value | undefined)[][] = [];
+    const next: number[] = [];
+    const enter = (d: number): void => {
+      const hp = hps[d]!;
+      const active = Object.entries(hp.when ?? {}).every(([parent, allowed]) => {
+        const v = chosen[this.graph.index.get(parent)!];
+        return v !== undefined && allowed.some((a) => a === v);
+      });
+      options[d] = active ? discreteValues(hp)! : [undefined];
+      next[d] = 0;
     };
-    return step(0, {});
+    enter(0);
+    for (let d = 0; d >= 0; ) {
+      if (next[d]! >= options[d]!.length) {
+        chosen[d--] = undefined;
+        continue;
+      }
+      chosen[d] = options[d]![next[d]!++];
+      if (d < hps.length - 1) enter(++d);
+      else {
+        const values = emptyValues();
+        hps.forEach((hp, i) => {
+          if (chosen[i] !== undefined) values[hp.name] = chosen[i]!;
+        });
+        all.push(values);
+      }
+    }
+    return all;
   }
+}
+
+/** A values object without a prototype: no key, whatever its name, reaches Object.prototype. */
+export function emptyValues(): Values {
+  return Object.create(null) as Values;
 }

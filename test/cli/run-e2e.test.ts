@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
@@ -132,19 +132,17 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     raw(db, (d) => assert.equal(d.prepare('SELECT COUNT(*) FROM checkpoints').pluck().get(), 0, 'no checkpoint outlives the plan'));
   });
 
-  it('marks a trial invalid when its values build no model, and goes on', () => {
+  it('refuses before any trial a range whose values past its minimum build no model', () => {
     const dir = tempDir();
     const space = tinySpace(writeTinyData(dir), { max_trials: 20, epochs: 1, oracle: 'grid' });
-    // The check can prove a continuous range's ends only: rates past 1 slip through to the trials.
+    // Rates past 1 used to slip through to the trials as invalid ones (issue 11.4): every
+    // bound of a range is checked now, so no trial of this space can build no model.
     space['hyperparameters'] = [{ name: 'rate', type: 'float', min: 0.5, max: 1.5 }];
     space['model'] = [{ dense: 4, activation: 'relu' }, { dropout: '$rate' }, { dense: 1, activation: 'sigmoid' }];
     const run = tune(['run', writeSpace(dir, space)], dir);
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /^trial 6 invalid: a dropout rate must be in \[0, 1\), got 1\.05\d*$/m);
-    assert.match(run.stdout, /reason=space-exhausted/);
-    const trials = trialsOf(dir);
-    assert.equal(trials.length, 10);
-    for (const t of trials) assert.equal(t.status, (t.values['rate'] as number) < 1 ? 'complete' : 'invalid', `rate ${t.values['rate']}`);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /^tune: .*space\.json: model\[1\]\.dropout \(max of "rate"\): must be a rate in \[0, 1\), got 1\.5\n$/);
+    assert.ok(!existsSync(join(dir, 'trials.db')), 'no database is created for a space that is refused');
   });
 
   it('stops the trials still running when failures end the run, and runs them again next time', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { concreteModel, weightShapes } from '../../src/engine/model-spec.js';
+import { InvalidValues, concreteModel, weightShapes } from '../../src/engine/model-spec.js';
 import { InputError } from '../../src/errors.js';
 import { parseSpace } from '../../src/space/parse-space.js';
 
@@ -38,6 +38,17 @@ describe('a trial\'s concrete model', () => {
     const spec = parseSpace(spaceWith({ optimizer: '$opt' }), 's.json');
     assert.equal(concreteModel(spec.model, spec.compile, { units: 8, opt: 'sgd', lr: 1 }, 4).optimizer.learningRate, 0.01);
     assert.equal(concreteModel(spec.model, spec.compile, { units: 8, opt: 'adam', lr: 1 }, 4).optimizer.learningRate, 0.001);
+  });
+
+  it('throws InvalidValues for values that build no model (which space checks now refuse ahead)', () => {
+    const spec = parseSpace(spaceWith({ optimizer: '$opt', learning_rate: '$lr' }), 's.json');
+    const model = [{ kind: 'dense' as const, units: { ref: 'units' }, activation: 'relu' as const }, { kind: 'dropout' as const, rate: { ref: 'rate' } }, ...spec.model.slice(2)];
+    const bad: [Record<string, number | string>, RegExp][] = [
+      [{ units: 2.5, rate: 0.1, opt: 'adam', lr: 0.1 }, /whole number of units >= 1, got 2\.5/],
+      [{ units: 8, rate: 1.05, opt: 'adam', lr: 0.1 }, /dropout rate must be in \[0, 1\), got 1\.05/],
+      [{ units: 8, rate: 0.1, opt: 'adam', lr: 0 }, /learning rate must be > 0, got 0/],
+    ];
+    for (const [values, what] of bad) assert.throws(() => concreteModel(model, spec.compile, values, 4), (err: unknown) => err instanceof InvalidValues && what.test(err.message));
   });
 
   it('refuses an optimizer choice with a value that is no optimizer', () => {
