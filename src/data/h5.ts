@@ -9,6 +9,7 @@ export type H5Dataset = InstanceType<typeof h5wasm.Dataset>;
 /** HDF5's type classes, as h5wasm reports them in `metadata.type`. */
 export const H5T_INTEGER = 0;
 export const H5T_FLOAT = 1;
+export const H5T_ENUM = 8;
 
 let ready: Promise<unknown> | undefined;
 
@@ -37,19 +38,49 @@ export async function openForRead(path: string): Promise<H5File> {
   });
   if (!(file instanceof h5wasm.File) || file.file_id < 0n) {
     const why = diagnostic ?? (file instanceof h5wasm.File ? undefined : reason(file));
+    const cut = why?.match(/truncated file: eof = (\d+).*stored_eof = (\d+)/);
+    if (cut) {
+      const [have, want] = [Number(cut[1]), Number(cut[2])];
+      throw new InputError(path, 'file', `is truncated: ${have} bytes, but its HDF5 superblock records ${want} (${want - have} bytes missing)`);
+    }
     throw new InputError(path, 'file', `is not a readable HDF5 file${why ? ` (${why})` : ''}`);
   }
   return file;
 }
 
+/** What `quietly` saw while its function ran. */
+export interface Quiet<T> {
+  value: T;
+  /** The innermost message of the HDF5 error stack printed meanwhile, if one was. */
+  diagnostic?: string;
+  /** Files other than `onlyFile` that the library tried to open (and was refused). */
+  foreign: string[];
+}
+
 /**
  * Runs synchronous h5wasm calls with the HDF5 library's own error stack (which it writes
  * straight to file descriptor 2, many lines long) held back, so that bad input still gets the
- * contract's single line. Returns the result and the stack's innermost message, if any.
+ * contract's single line. With `onlyFile`, the library may open no other file meanwhile: a
+ * dataset with external storage or virtual sources would otherwise read any file the HDF5
+ * file names, and HDF5 fills a short or missing one with zeros without an error. Such an
+ * open fails as EACCES inside the library and is reported in `foreign`.
  */
-export function quietly<T>(fn: () => T): { value: T; diagnostic?: string } {
+export function quietly<T>(fn: () => T, onlyFile?: string): Quiet<T> {
   const original = fs.writeSync;
+  const originalOpen = fs.openSync;
+  const foreign: string[] = [];
   let text = '';
+  if (onlyFile !== undefined) {
+    const allowed = resolve(onlyFile);
+    fs.openSync = function (this: unknown, file: fs.PathLike, ...rest: unknown[]) {
+      if (resolve(String(file)) !== allowed) {
+        foreign.push(String(file));
+        // A `code` makes Emscripten's file layer turn this into an errno that HDF5 handles.
+        throw Object.assign(new Error(`tune refuses to open ${String(file)}`), { code: 'EACCES' });
+      }
+      return (originalOpen as (...args: unknown[]) => number).call(fs, file, ...rest);
+    } as typeof fs.openSync;
+  }
   fs.writeSync = function (this: unknown, fd: number, buffer: unknown, ...rest: unknown[]) {
     if (fd !== 2) return (original as (...args: unknown[]) => number).call(fs, fd, buffer, ...rest);
     if (typeof buffer === 'string') {
@@ -66,9 +97,10 @@ export function quietly<T>(fn: () => T): { value: T; diagnostic?: string } {
     const value = fn();
     const messages = [...text.matchAll(/in [\w.]+\(\): (.+)$/gm)].map((m) => m[1]!.trim());
     const diagnostic = messages.at(-1);
-    return diagnostic === undefined ? { value } : { value, diagnostic };
+    return diagnostic === undefined ? { value, foreign } : { value, diagnostic, foreign };
   } finally {
     fs.writeSync = original;
+    fs.openSync = originalOpen;
   }
 }
 

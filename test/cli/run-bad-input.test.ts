@@ -119,7 +119,7 @@ describe('tune run, best, show and predict on bad input', () => {
     { name: 'an HDF5 file without data', args: (d) => badTrain(d, `f['labels'] = np.zeros(3, np.int64)`), stderr: /bad\/train\.hdf5: \/data: dataset is missing/ },
     { name: 'an HDF5 file without labels', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)`), stderr: /bad\/train\.hdf5: \/labels: dataset is missing/ },
     { name: 'features of rank 3', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 4, 4), np.float32)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must have rank 2 \(rows, features\), got shape \[3, 4, 4\]$/ },
-    { name: 'integer features', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.int16)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must be float32 or float64, got int16$/ },
+    { name: 'float128 features', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.longdouble)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must be float16, float32, float64 or integers, got float128$/ },
     { name: 'row counts that differ', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)\nf['labels'] = np.zeros(4, np.int64)`), stderr: /\/labels: has 4 rows, but \/data has 3$/ },
     { name: 'a NaN feature', args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[1, 5] = np.nan\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data\[1, 5\]: feature is NaN$/ },
     { name: 'an infinite feature', args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[2, 0] = np.inf\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data\[2, 0\]: feature is \+infinite$/ },
