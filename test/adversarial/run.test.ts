@@ -83,6 +83,7 @@ const sigintBig = { at: undefined as number | undefined };
 const cases: Case[] = [
   {
     name: 'a range that builds almost no model stops after max_consecutive_invalid_trials and names it',
+    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
     from: '11.4',
     quick: true,
     setup: (dir) => floatUnitsSpace(dir, {}),
@@ -96,6 +97,7 @@ const cases: Case[] = [
   },
   {
     name: 'SIGINT stops a run that makes invalid trials within 1 s',
+    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
     from: '11.4',
     quick: true,
     setup: (dir) => floatUnitsSpace(dir, { max_consecutive_invalid_trials: 1e9 }),
@@ -110,6 +112,7 @@ const cases: Case[] = [
   },
   {
     name: 'SIGTERM stops a run that makes invalid trials within 1 s',
+    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
     from: '11.4',
     setup: (dir) => floatUnitsSpace(dir, { max_consecutive_invalid_trials: 1e9 }),
     args: ['run', 'space.json', '--no-tui', '--workers', '1'],
