@@ -162,13 +162,14 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     m.onDone?.(error ?? m.best!);
   };
 
+  const blocks = data.train.blocks;
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
-    for (const [i, batch] of data.train.blocks.entries()) {
+    // Each step's kernel call also computes the next block's first layer (the next batch, after
+    // the last one the valid split), with the weights it has just updated: one pass over them.
+    kernels.forward(blockColumns(data.train, 0), data.train.rowIndex, data.train.values, blocks[0]!.end - blocks[0]!.begin, w1, packedBias(pack, bias), z1, width);
+    for (const [i, batch] of blocks.entries()) {
       const rows = batch.end - batch.begin;
-      const columns = blockColumns(data.train, i);
-      for (const m of pack) bias.set(m.params[0]!.value, m.col);
-      kernels.forward(columns, data.train.rowIndex, data.train.values, rows, w1, bias, z1, width);
       dOut.fill(0, 0, rows * width);
       for (const m of pack) {
         if (m.done) {
@@ -188,9 +189,13 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
           c2.fill(1 / (1 - m.hyper[1] ** m.steps), m.col, m.col + m.width);
         }
       }
-      kernels.backwardUpdate(columns, data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, groupArray, lr, c1, c2, hyper);
+      const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
+      const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
+      kernels.step(
+        blockColumns(data.train, i), data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, groupArray, lr, c1, c2, hyper,
+        blockColumns(next.split, next.block), next.split.rowIndex, next.split.values, nextRows, packedBias(pack, bias), z1,
+      );
     }
-    kernels.forward(blockColumns(data.valid, 0), data.valid.rowIndex, data.valid.values, data.valid.rows, w1, packedBias(pack, width), z1, width);
     for (const m of pack) {
       if (m.done) continue;
       const valid = memberStep(m, z1, width, data.valid.rows, data.validLabels, false);
@@ -212,8 +217,8 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   return pack.map((m) => m.error ?? m.best!);
 }
 
-function packedBias(pack: Member[], width: number): Float32Array {
-  const bias = new Float32Array(width);
+/** Every member's first-layer bias, side by side in `bias`. */
+function packedBias(pack: Member[], bias: Float32Array): Float32Array {
   for (const m of pack) bias.set(m.params[0]!.value, m.col);
   return bias;
 }
