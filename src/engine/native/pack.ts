@@ -2,7 +2,7 @@ import { Rng } from '../../random/rng.js';
 import type { Checkpoint, StoredWeights } from '../../storage/storage.js';
 import type { EpochMetrics } from '../../study/trial.js';
 import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
-import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../train.js';
+import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
 import { f32, KIND, memberStep, Scratch, type Kind, type Param, type TailMember } from './tail.js';
