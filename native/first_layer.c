@@ -1,16 +1,20 @@
 /*
  * The first dense layer of a pack of classifiers, on sparse features (VGG-style features
  * after ReLU are mostly zeros), each block of rows stored by columns: the forward product
- * reads only the non-zero inputs, and the backward product is fused with the optimizer step,
- * so that each weight row is read and written once per step while it is in cache. Everything after the first layer is small and
- * stays in JavaScript (src/engine/native/). Results equal tfjs' within float rounding; the
- * shared engine contract tests hold both to that.
+ * reads only the non-zero inputs, and the backward product is fused with the optimizer step
+ * and with the next block's forward product, so that each weight row is read and written once
+ * per step while it sits in registers. Everything after the first layer is small and stays in
+ * JavaScript (src/engine/native/). Results equal tfjs' within float rounding; the shared
+ * engine contract tests hold both to that.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -37,28 +41,174 @@ static int integer(napi_env env, napi_value value, int32_t *out) {
   return napi_get_value_int32(env, value, out) == napi_ok;
 }
 
-/* The inner loops, apart with restrict pointers so that the compiler vectorizes them. */
-__attribute__((noinline)) static void axpy(int32_t n, float a, const float *restrict x, float *restrict y) {
-  for (int32_t j = 0; j < n; j++) y[j] += a * x[j];
-}
 
-__attribute__((noinline)) static void sgd_row(int32_t n, float *restrict w, const float *restrict g, const float *restrict lr) {
-  for (int32_t j = 0; j < n; j++) w[j] -= lr[j] * g[j];
+/* Column offsets that only ever point inside the non-zero arrays, in order. */
+static int fits(const int32_t *off, size_t n, size_t rowLength, size_t valueLength) {
+  for (size_t i = 0; i + 1 < n; i++) if (off[i] < 0 || off[i + 1] < off[i]) return 0;
+  return n == 0 || ((size_t)off[n - 1] <= rowLength && (size_t)off[n - 1] <= valueLength);
 }
+/* ---- Register-blocked kernels -------------------------------------------------------------
+ * A chunk of a weight row (up to 64 columns) lives in vector registers while every non-zero of
+ * its input column is applied: the backward product accumulates the gradient chunk in registers,
+ * the optimizer updates the weights there, and the next block's forward product reads them from
+ * there. Each weight row and its optimizer slots thus go through memory once per step (the
+ * product with the next block no longer reads them again). Every output element still sees its
+ * terms in the same order as the plain loops above (rows of W in order, non-zeros in order), and
+ * vector sqrt and division round as the scalar ones, so results do not depend on the chunking:
+ * a member's columns compute the same numbers wherever they sit in the pack.
+ */
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
 
-__attribute__((noinline)) static void rmsprop_row(int32_t n, float *restrict w, float *restrict s, const float *restrict g, const float *restrict lr, float rho, float eps) {
-  for (int32_t j = 0; j < n; j++) {
-    s[j] = s[j] * rho + g[j] * g[j] * (1.0f - rho);
-    w[j] -= lr[j] * g[j] / sqrtf(s[j] + eps);
+typedef struct {
+  /* The block whose gradient comes back (CSC of one input column d): rows, values, count. */
+  const int32_t *row;
+  const float *val;
+  int32_t count;
+  const float *dO;
+  size_t dORows;
+  /* The next block's non-zeros in the same column, and its outputs (rows x width). */
+  const int32_t *nrow;
+  const float *nval;
+  int32_t ncount;
+  float *out;
+  int32_t outRows;
+  int32_t width;
+} column;
+
+/*
+ * One chunk of NV vectors of type V at columns c.. of row d, optimizer `kind`. The vectors are
+ * named variables (EACH pastes the lane number) rather than an array, so that they stay in
+ * registers: the compiler keeps arrays of vectors on the stack.
+ */
+#define EACH(NV, F) F(0) if (NV > 1) { F(1) } if (NV > 2) { F(2) } if (NV > 3) { F(3) }
+#define CHUNK(NAME, V)                                                                                  \
+  static inline __attribute__((always_inline)) void NAME(const int NV, const column *col, int32_t c, float *restrict w, \
+      float *restrict s1, float *restrict s2, const float *restrict rate, const float *restrict k1, const float *restrict k2, \
+      int32_t kind, float h0, float h1, float eps) {                                                           \
+    V g0 = (V){0}, g1 = g0, g2 = g0, g3 = g0;                                                                  \
+    for (int32_t k = 0; k < col->count; k++) {                                                                 \
+      if ((size_t)col->row[k] >= col->dORows) continue;                                                        \
+      const float a = col->val[k];                                                                             \
+      const V *src = (const V *)(col->dO + (size_t)col->row[k] * col->width + c);                              \
+      EACH(NV, ACC)                                                                    \
+    }                                                                                                          \
+    V *W = (V *)(w + c);                                                                                       \
+    const V *lr = (const V *)(rate + c);                                                                       \
+    V x0 = W[0], x1 = NV > 1 ? W[1] : x0, x2 = NV > 2 ? W[2] : x0, x3 = NV > 3 ? W[3] : x0;                   \
+    if (kind == 0) {                                                                                           \
+      EACH(NV, SGD)                                                                                            \
+    } else if (kind == 1) {                                                                                    \
+      V *S = (V *)(s1 + c);                                                                                    \
+      EACH(NV, RMSPROP)                                                                                        \
+    } else if (kind == 2) {                                                                                    \
+      V *M = (V *)(s1 + c), *Q = (V *)(s2 + c);                                                                \
+      const V *K1 = (const V *)(k1 + c), *K2 = (const V *)(k2 + c);                                            \
+      EACH(NV, ADAM)                                                                                           \
+    } else {                                                                                                   \
+      V *A = (V *)(s1 + c);                                                                                    \
+      EACH(NV, MOMENTUM)                                                                                       \
+    }                                                                                                          \
+    EACH(NV, STORE)                                                                                            \
+    for (int32_t k = 0; k < col->ncount; k++) {                                                                \
+      if (col->nrow[k] < 0 || col->nrow[k] >= col->outRows) continue;                                          \
+      const float a = col->nval[k];                                                                            \
+      V *o = (V *)(col->out + (size_t)col->nrow[k] * col->width + c);                                         \
+      EACH(NV, NEXT)                                                                                           \
+    }                                                                                                          \
+  }
+#define ACC(i) g##i += a * src[i];
+#define SGD(i) x##i -= lr[i] * g##i;
+#define RMSPROP(i) { __typeof__(g0) s = S[i] * h0 + g##i * g##i * (1.0f - h0); S[i] = s; x##i -= lr[i] * g##i / VSQRT(s + eps); }
+#define ADAM(i)                                                   \
+  { __typeof__(g0) m = h0 * M[i] + (1.0f - h0) * g##i;                         \
+    __typeof__(g0) q = h1 * Q[i] + (1.0f - h1) * g##i * g##i;                  \
+    M[i] = m;                                                     \
+    Q[i] = q;                                                     \
+    x##i -= lr[i] * (m * K1[i]) / (VSQRT(q * K2[i]) + eps); }
+#define MOMENTUM(i) { __typeof__(g0) v = A[i] * h0 + g##i; A[i] = v; x##i -= lr[i] * v; }
+#define STORE(i) W[i] = x##i;
+#define NEXT(i) o[i] += a * x##i;
+
+/* Vector square roots (IEEE-exact, as sqrtf): the compiler does not vectorize sqrtf lane by lane. */
+static inline __attribute__((always_inline)) v16 sqrt16(v16 t) {
+#if defined(__AVX512F__)
+  return (v16)_mm512_sqrt_ps((__m512)t);
+#elif defined(__AVX__)
+  const __m256 *h = (const __m256 *)&t;
+  v16 r;
+  __m256 *o = (__m256 *)&r;
+  o[0] = _mm256_sqrt_ps(h[0]);
+  o[1] = _mm256_sqrt_ps(h[1]);
+  return r;
+#else
+  v16 r;
+  for (int j = 0; j < 16; j++) r[j] = sqrtf(t[j]);
+  return r;
+#endif
+}
+static inline __attribute__((always_inline)) v4 sqrt4(v4 t) {
+#if defined(__SSE__)
+  return (v4)_mm_sqrt_ps((__m128)t);
+#else
+  v4 r;
+  for (int j = 0; j < 4; j++) r[j] = sqrtf(t[j]);
+  return r;
+#endif
+}
+#define VSQRT(x) _Generic((x), v16: sqrt16, v4: sqrt4, float: sqrtf)(x)
+CHUNK(chunk16, v16)
+CHUNK(chunk4, v4)
+CHUNK(chunk1, float)
+
+/* Every column group of row d, chunk by chunk: 64 columns, then 16, 4 and 1 at a time. */
+static void update_row(const column *col, size_t d, const int32_t *G, size_t count, const double *h, float *W, float *S1, float *S2,
+                       const float *rate, const float *k1, const float *k2) {
+  const size_t at = d * (size_t)col->width;
+  for (size_t i = 0; i < count; i++) {
+    const int32_t end = G[3 * i + 1], kind = G[3 * i + 2];
+    const float h0 = (float)h[3 * i], h1 = (float)h[3 * i + 1], eps = (float)h[3 * i + 2];
+    float *w = W + at, *s1 = S1 ? S1 + at : NULL, *s2 = S2 ? S2 + at : NULL;
+    int32_t c = G[3 * i];
+    for (; c + 64 <= end; c += 64) chunk16(4, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    for (; c + 16 <= end; c += 16) chunk16(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    for (; c + 4 <= end; c += 4) chunk4(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    for (; c < end; c++) chunk1(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
   }
 }
 
-__attribute__((noinline)) static void adam_row(int32_t n, float *restrict w, float *restrict m, float *restrict v, const float *restrict g, const float *restrict lr,
-                            const float *restrict c1, const float *restrict c2, float b1, float b2, float eps) {
-  for (int32_t j = 0; j < n; j++) {
-    m[j] = b1 * m[j] + (1.0f - b1) * g[j];
-    v[j] = b2 * v[j] + (1.0f - b2) * g[j] * g[j];
-    w[j] -= lr[j] * (m[j] * c1[j]) / (sqrtf(v[j] * c2[j]) + eps);
+/* Forward of one weight-row chunk held in registers: out[r][c..] += x * w[c..] per non-zero. */
+#define FORWARD_CHUNK(NAME, V)                                                                                 \
+  static inline __attribute__((always_inline)) void NAME(const int NV, const float *restrict w, const int32_t *row,      \
+      const float *val, int32_t count, float *out, int32_t rows, int32_t width, int32_t c) {                    \
+    const V *W = (const V *)(w + c);                                                                            \
+    V x0 = W[0], x1 = NV > 1 ? W[1] : x0, x2 = NV > 2 ? W[2] : x0, x3 = NV > 3 ? W[3] : x0;                    \
+    for (int32_t k = 0; k < count; k++) {                                                                       \
+      if (row[k] < 0 || row[k] >= rows) continue;                                                               \
+      const float a = val[k];                                                                                   \
+      V *o = (V *)(out + (size_t)row[k] * width + c);                                                          \
+      EACH(NV, NEXT)                                                                                            \
+    }                                                                                                           \
+  }
+FORWARD_CHUNK(forward16, v16)
+FORWARD_CHUNK(forward4, v4)
+FORWARD_CHUNK(forward1, float)
+
+/* out = bias + the block's product, row d of the weights after row d - 1 for every output. */
+static void forward_block(const int32_t *off, const int32_t *row, const float *val, int32_t rows, const float *W, size_t dim,
+                          const float *b, float *o, int32_t width) {
+  for (int32_t r = 0; r < rows; r++) memcpy(o + (size_t)r * width, b, sizeof(float) * width);
+  for (size_t d = 0; d < dim; d++) {
+    const float *w = W + d * width;
+    const int32_t *ri = row + off[d];
+    const float *vi = val + off[d];
+    const int32_t n = off[d + 1] - off[d];
+    if (n == 0) continue;
+    int32_t c = 0;
+    for (; c + 64 <= width; c += 64) forward16(4, w, ri, vi, n, o, rows, width, c);
+    for (; c + 16 <= width; c += 16) forward16(1, w, ri, vi, n, o, rows, width, c);
+    for (; c + 4 <= width; c += 4) forward4(1, w, ri, vi, n, o, rows, width, c);
+    for (; c < width; c++) forward1(1, w, ri, vi, n, o, rows, width, c);
   }
 }
 
@@ -80,58 +230,47 @@ static napi_value forward(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (width <= 0 || rows < 0 || w.length % (size_t)width != 0 || (size_t)rows * width > out.length || (size_t)width > bias.length ||
-      offsets.length != w.length / (size_t)width + 1) {
+      offsets.length != w.length / (size_t)width + 1 || !fits(offsets.data, offsets.length, index.length, values.length)) {
     napi_throw_range_error(env, NULL, "forward: shapes do not fit");
     return NULL;
   }
-  const size_t dim = w.length / (size_t)width;
-  const int32_t *off = offsets.data, *row = index.data;
-  const float *val = values.data, *W = w.data, *b = bias.data;
-  float *o = out.data;
-  for (int32_t r = 0; r < rows; r++) memcpy(o + (size_t)r * width, b, sizeof(float) * width);
-  for (size_t d = 0; d < dim; d++) {
-    const float *restrict src = W + d * width;
-    for (int32_t k = off[d]; k < off[d + 1]; k++) {
-      if (row[k] < 0 || row[k] >= rows) continue;
-      axpy(width, val[k], src, o + (size_t)row[k] * width);
-    }
-  }
+  forward_block(offsets.data, index.data, values.data, rows, w.data, w.length / (size_t)width, bias.data, out.data, width);
   return NULL;
 }
 
-__attribute__((noinline)) static void momentum_row(int32_t n, float *restrict w, float *restrict a, const float *restrict g, const float *restrict lr, float mu) {
-  for (int32_t j = 0; j < n; j++) {
-    a[j] = a[j] * mu + g[j];
-    w[j] -= lr[j] * a[j];
-  }
-}
-
 /*
- * backwardUpdate(colOffsets, rowIndex, values, dOut, w, s1, s2, width, groups, lr, c1, c2, hyper):
+ * step(colOffsets, rowIndex, values, dOut, w, s1, s2, width, groups, lr, c1, c2, hyper,
+ *      [nextOffsets, nextRowIndex, nextValues, nextRows, nextBias, nextOut]):
  * for every input d: g = sum over the batch's non-zeros (b, x) in column d of x * dOut[b][:],
- * then one optimizer step on w[d][:] with per-column learning rates. The columns come in
- * groups, each a run of columns with one optimizer: groups = [begin, end, kind] per group and
- * hyper = [rho or b1 or momentum, b2, eps] per group, so that a pack may mix optimizers while
+ * then one optimizer step on w[d][:] with per-column learning rates, then, when the six next-block
+ * arguments are given, that block's forward product (as forward) with the updated row. The columns
+ * come in groups, each a run of columns with one optimizer: groups = [begin, end, kind] per group
+ * and hyper = [rho or b1 or momentum, b2, eps] per group, so that a pack may mix optimizers while
  * each row loop stays long enough to vectorize:
  *   kind 0 sgd:      w -= lr g
  *   kind 1 rmsprop:  s1 = rho s1 + (1 - rho) g^2; w -= lr g / sqrt(s1 + eps)     (tfjs' form)
  *   kind 2 adam:     s1 = b1 s1 + (1 - b1) g; s2 = b2 s2 + (1 - b2) g^2;
  *                    w -= lr (s1 c1) / (sqrt(s2 c2) + eps), c = 1 / (1 - beta^t) per column
  *   kind 3 momentum: s1 = momentum s1 + g; w -= lr s1                             (tfjs' form)
+ * backwardUpdate is step without a next block.
  */
-static napi_value backward_update(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
-  napi_value argv[13];
+static napi_value step(napi_env env, napi_callback_info info) {
+  size_t argc = 19;
+  napi_value argv[19];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  view offsets, index, values, dout, w, s1, s2, groups, lr, c1, c2, hyper;
-  int32_t width;
-  if (argc != 13 || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
+  view offsets, index, values, dout, w, s1, s2, groups, lr, c1, c2, hyper, noff, nindex, nvalues, nbias, nout;
+  int32_t width, nrows = 0;
+  const int next = argc == 19;
+  if ((argc != 13 && argc != 19) || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
       !typed(env, argv[2], napi_float32_array, &values) || !typed(env, argv[3], napi_float32_array, &dout) ||
       !typed(env, argv[4], napi_float32_array, &w) || !typed(env, argv[5], napi_float32_array, &s1) ||
       !typed(env, argv[6], napi_float32_array, &s2) || !integer(env, argv[7], &width) || !typed(env, argv[8], napi_int32_array, &groups) ||
       !typed(env, argv[9], napi_float32_array, &lr) || !typed(env, argv[10], napi_float32_array, &c1) ||
-      !typed(env, argv[11], napi_float32_array, &c2) || !typed(env, argv[12], napi_float64_array, &hyper)) {
-    napi_throw_type_error(env, NULL, "backwardUpdate: bad arguments");
+      !typed(env, argv[11], napi_float32_array, &c2) || !typed(env, argv[12], napi_float64_array, &hyper) ||
+      (next && (!typed(env, argv[13], napi_int32_array, &noff) || !typed(env, argv[14], napi_int32_array, &nindex) ||
+                !typed(env, argv[15], napi_float32_array, &nvalues) || !integer(env, argv[16], &nrows) ||
+                !typed(env, argv[17], napi_float32_array, &nbias) || !typed(env, argv[18], napi_float32_array, &nout)))) {
+    napi_throw_type_error(env, NULL, "step: bad arguments");
     return NULL;
   }
   const size_t count = groups.length / 3;
@@ -140,7 +279,7 @@ static napi_value backward_update(napi_env env, napi_callback_info info) {
   for (size_t i = 0; i < count; i++) {
     const int32_t begin = G[3 * i], end = G[3 * i + 1], kind = G[3 * i + 2];
     if (begin < 0 || end < begin || end > width || kind < 0 || kind > 3) {
-      napi_throw_range_error(env, NULL, "backwardUpdate: a column group does not fit");
+      napi_throw_range_error(env, NULL, "step: a column group does not fit");
       return NULL;
     }
     slots1 |= kind != 0;
@@ -148,52 +287,41 @@ static napi_value backward_update(napi_env env, napi_callback_info info) {
   }
   if (width <= 0 || w.length % (size_t)width != 0 || groups.length % 3 != 0 || hyper.length < 3 * count || lr.length < (size_t)width ||
       (slots1 && s1.length != w.length) || (slots2 && (s2.length != w.length || c1.length < (size_t)width || c2.length < (size_t)width))) {
-    napi_throw_range_error(env, NULL, "backwardUpdate: shapes do not fit");
+    napi_throw_range_error(env, NULL, "step: shapes do not fit");
     return NULL;
   }
   const size_t dim = w.length / (size_t)width;
-  if (offsets.length != dim + 1) {
-    napi_throw_range_error(env, NULL, "backwardUpdate: column offsets do not fit the weights");
+  if (offsets.length != dim + 1 || !fits(offsets.data, offsets.length, index.length, values.length)) {
+    napi_throw_range_error(env, NULL, "step: column offsets do not fit the weights");
     return NULL;
   }
-  const int32_t *off = offsets.data, *row = index.data;
-  const float *val = values.data, *dO = dout.data, *rate = lr.data, *k1 = c1.data, *k2 = c2.data;
-  const double *h = hyper.data;
-  const size_t rowsOfDOut = dout.length / (size_t)width;
-  float *W = w.data, *S1 = s1.data, *S2 = s2.data;
-  /* The batch's gradient row for one input; the packs this engine trains are a few hundred wide. */
-  float *g = malloc(sizeof(float) * width);
-  if (!g) {
-    napi_throw_error(env, NULL, "backwardUpdate: out of memory");
+  if (next && (nrows < 0 || (size_t)nrows * width > nout.length || (size_t)width > nbias.length || noff.length != dim + 1 ||
+               !fits(noff.data, noff.length, nindex.length, nvalues.length))) {
+    napi_throw_range_error(env, NULL, "step: the next block does not fit");
     return NULL;
   }
+  const int32_t *off = offsets.data, *nof = noff.data;
+  column col = {.dO = dout.data, .dORows = dout.length / (size_t)width, .out = next ? nout.data : NULL, .outRows = nrows, .width = width};
+  if (next) for (int32_t r = 0; r < nrows; r++) memcpy(col.out + (size_t)r * width, nbias.data, sizeof(float) * width);
   for (size_t d = 0; d < dim; d++) {
-    memset(g, 0, sizeof(float) * width);
-    for (int32_t k = off[d]; k < off[d + 1]; k++) {
-      if ((size_t)row[k] >= rowsOfDOut) continue;
-      axpy(width, val[k], dO + (size_t)row[k] * width, g);
-    }
-    const size_t at = d * width;
-    for (size_t i = 0; i < count; i++) {
-      const int32_t b = G[3 * i], n = G[3 * i + 1] - b, kind = G[3 * i + 2];
-      const float h0 = (float)h[3 * i], h1 = (float)h[3 * i + 1], eps = (float)h[3 * i + 2];
-      float *wd = W + at + b;
-      if (kind == 0) sgd_row(n, wd, g + b, rate + b);
-      else if (kind == 1) rmsprop_row(n, wd, S1 + at + b, g + b, rate + b, h0, eps);
-      else if (kind == 2) adam_row(n, wd, S1 + at + b, S2 + at + b, g + b, rate + b, k1 + b, k2 + b, h0, h1, eps);
-      else momentum_row(n, wd, S1 + at + b, g + b, rate + b, h0);
-    }
+    col.row = (const int32_t *)index.data + off[d];
+    col.val = (const float *)values.data + off[d];
+    col.count = off[d + 1] - off[d];
+    col.nrow = next ? (const int32_t *)nindex.data + nof[d] : NULL;
+    col.nval = next ? (const float *)nvalues.data + nof[d] : NULL;
+    col.ncount = next ? nof[d + 1] - nof[d] : 0;
+    update_row(&col, d, G, count, hyper.data, w.data, slots1 ? s1.data : NULL, slots2 ? s2.data : NULL, lr.data, c1.data, c2.data);
   }
-  free(g);
   return NULL;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"forward", NULL, forward, NULL, NULL, NULL, napi_default, NULL},
-      {"backwardUpdate", NULL, backward_update, NULL, NULL, NULL, napi_default, NULL},
+      {"backwardUpdate", NULL, step, NULL, NULL, NULL, napi_default, NULL},
+      {"step", NULL, step, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, props);
+  napi_define_properties(env, exports, 3, props);
   return exports;
 }
 

@@ -1,12 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random/rng.js';
-import type { Checkpoint, StoredWeights } from '../storage/storage.js';
-import type { EarlyStopping } from '../space/study-spec.js';
+import type { Checkpoint } from '../storage/storage.js';
 import type { EpochMetrics } from '../study/trial.js';
 import { dropoutMask } from './dropout.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { Mlp } from './mlp.js';
-import { weightShapes, type ConcreteModel } from './model-spec.js';
+import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from './execution.js';
+
+// Re-exported: callers that train with tfjs find everything here.
+export { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from './execution.js';
+import type { ConcreteModel } from './model-spec.js';
 import { makeOptimizer } from './optimizers.js';
 
 /** A split as tensors, made once per worker and reused by every trial. */
@@ -39,29 +42,6 @@ export function makeBatches(data: Float32Array, labels: Int32Array, rows: number
     });
   }
   return { batches, rows };
-}
-
-export interface ExecutionSettings {
-  epochs: number;
-  earlyStopping?: EarlyStopping;
-  objective: keyof EpochMetrics;
-  direction: 'max' | 'min';
-  seed: number;
-  /** Start from this state instead of fresh weights (a promoted Hyperband trial). */
-  resume?: Checkpoint;
-  /** Also keep the optimizer's state at the best epoch, for a trial that may be promoted. */
-  checkpoint?: boolean;
-}
-
-export interface ExecutionResult {
-  /** The best objective value over the epochs. */
-  best: number;
-  /** Its epoch, 1-based. */
-  bestEpoch: number;
-  /** The weights at that epoch (KerasTuner checkpoints the best epoch). */
-  weights: StoredWeights;
-  /** Weights and optimizer state at that epoch, when the settings asked for it. */
-  checkpoint?: Checkpoint;
 }
 
 /**
@@ -100,24 +80,6 @@ export async function trainExecution(
   }
 }
 
-/**
- * The weights an execution starts from, in every engine: its checkpoint's, refused when they
- * are not this model's shapes, or fresh ones drawn from its generator. Checkpoint values are
- * shared, not copied.
- */
-export function startingWeights(model: ConcreteModel, settings: ExecutionSettings, rng: Rng): Float32Array[] {
-  return settings.resume ? resumedWeights(model, settings.resume) : Mlp.initial(model, rng);
-}
-
-function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Array[] {
-  const shapes = weightShapes(model);
-  const stored = checkpoint.weights.tensors;
-  if (stored.length !== shapes.length || stored.some((t, i) => t.shape.join('x') !== shapes[i]!.join('x'))) {
-    throw new Error(`the checkpoint's weights [${stored.map((t) => t.shape.join('x')).join(', ')}] do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
-  }
-  return stored.map((t) => t.values);
-}
-
 /** The optimizer's step count and slot tensors, copied out (tfjs hands out its live variables). */
 async function optimizerState(optimizer: tf.Optimizer): Promise<Omit<Checkpoint, 'weights'>> {
   const [iterations, ...slots] = await optimizer.getWeights();
@@ -134,23 +96,6 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, checkpoint: Chec
   } finally {
     tf.dispose(tensors);
   }
-}
-
-/** Keras' EarlyStopping as a function of each epoch's metrics: true when training should stop. */
-export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => boolean {
-  let best = rule.direction === 'max' ? -Infinity : Infinity;
-  let wait = 0;
-  return (metrics) => {
-    const value = metrics[rule.monitor];
-    const improved = rule.direction === 'max' ? value - rule.minDelta > best : value + rule.minDelta < best;
-    if (improved) {
-      best = value;
-      wait = 0;
-      return false;
-    }
-    wait++;
-    return wait >= rule.patience;
-  };
 }
 
 function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropout: (rows: number, cols: number, rate: number) => Float32Array): [number, number] {

@@ -1,10 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '../engine/backend.js';
+import type { ExecutionResult } from '../engine/execution.js';
 import { concreteModel, type ConcreteModel } from '../engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
 import { nativeCannot, packData, sparseSplits, trainPack, type PackData, type PackMember } from '../engine/native/pack.js';
-import { trainPackTfjs } from '../engine/tfjs-pack.js';
-import { makeBatches, splitTensors, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
+import type { Batches, SplitTensors } from '../engine/train.js';
 import type { EpochMessage, PackTask, TrialEnd, TrialOutcome, TrialTask } from './messages.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
@@ -25,8 +23,17 @@ function nativeFor(task: PackTask, model: ConcreteModel): NativeKernels | undefi
   return cannot === undefined ? kernels : undefined;
 }
 
+/**
+ * tfjs and the engines built on it, loaded on the first trial the native engine cannot train:
+ * a worker that trains only natively never pays tfjs' start-up (about a second per worker).
+ */
+async function tfjsEngines() {
+  const [tf, backend, pack, train] = await Promise.all([import('@tensorflow/tfjs'), import('../engine/backend.js'), import('../engine/tfjs-pack.js'), import('../engine/train.js')]);
+  return { tf, useBackend: backend.useBackend, trainPackTfjs: pack.trainPackTfjs, ...train };
+}
+
 /** The study's splits as tensors, built on the first trial a worker runs and kept after. */
-function tensors(task: PackTask): { train: Batches; valid: SplitTensors } {
+function tensors(task: PackTask, { tf, makeBatches, splitTensors }: Awaited<ReturnType<typeof tfjsEngines>>): { train: Batches; valid: SplitTensors } {
   const key = `${task.dataKey}|${task.batchSize}`;
   if (cache?.key !== key) {
     if (cache) tf.dispose([...cache.train.batches.flatMap((b) => [b.x, b.y]), cache.valid.x, cache.valid.y]);
@@ -131,8 +138,10 @@ export default async function runPack(task: PackTask): Promise<void> {
       }
     }
     if (tfjs.length > 0) {
+      const engines = await tfjsEngines();
+      const { useBackend, trainPackTfjs, trainExecution } = engines;
       await useBackend(task.backend);
-      const { train, valid } = tensors(task);
+      const { train, valid } = tensors(task, engines);
       // The tfjs pack needs a dense first layer to share; other models train one by one.
       const packed = tfjs.filter((t) => t.model.layers[0]?.kind === 'dense');
       if (packed.length > 0) {

@@ -9,6 +9,12 @@ export interface NativeKernels {
     colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
     width: number, groups: Int32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
   ): void;
+  /** backwardUpdate, then the next block's forward (as forward) with the rows just updated, in the same pass. */
+  step(
+    colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
+    width: number, groups: Int32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
+    nextColOffsets: Int32Array, nextRowIndex: Int32Array, nextValues: Float32Array, nextRows: number, nextBias: Float32Array, nextOut: Float32Array,
+  ): void;
 }
 
 /** Where `npm install` builds the addon (scripts/build-native.mjs), from dist/src/engine/native. */

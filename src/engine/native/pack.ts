@@ -1,11 +1,11 @@
 import { Rng } from '../../random/rng.js';
 import type { Checkpoint, StoredWeights } from '../../storage/storage.js';
 import type { EpochMetrics } from '../../study/trial.js';
-import { dropoutMask } from '../dropout.js';
 import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
-import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../train.js';
+import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
+import { f32, KIND, memberStep, Scratch, type Kind, type Param, type TailMember } from './tail.js';
 
 /** The splits as the native engine reads them: the training batches and the valid split, sparse. */
 export interface PackData {
@@ -36,15 +36,6 @@ export function nativeCannot(model: ConcreteModel): string | undefined {
   return odd ? `activation ${odd.activation} has no native form` : undefined;
 }
 
-/**
- * Sums of losses are kept in float32, as tfjs keeps them, so that a loss too large for float32
- * becomes Infinity and fails the trial in both engines alike.
- */
-const f32 = Math.fround;
-
-/** The kernel's optimizer kinds (native/first_layer.c); sgd with momentum is a kind of its own. */
-const KIND = { sgd: 0, rmsprop: 1, adam: 2, momentum: 3 } as const;
-type Kind = keyof typeof KIND;
 
 /** A member's optimizer for the kernels: its kind and constants, as makeOptimizer sets them for tfjs. */
 function optimizerOf(model: ConcreteModel): { kind: Kind; hyper: [number, number, number] } {
@@ -54,16 +45,11 @@ function optimizerOf(model: ConcreteModel): { kind: Kind; hyper: [number, number
   return momentum > 0 ? { kind: 'momentum', hyper: [momentum, 0, 0] } : { kind: 'sgd', hyper: [0, 0, 0] };
 }
 
-/** One tensor of a member beyond the packed first kernel, with its optimizer slots. */
-interface Param {
-  value: Float32Array;
-  s1: Float32Array;
-  s2: Float32Array;
-}
 
 /** One execution in the pack: its own weights, optimizer state, dropout masks and metrics. */
-class Member {
+class Member implements TailMember {
   readonly rng: Rng;
+  readonly scratch = new Scratch();
   /** Its columns in the packed first layer. */
   col = 0;
   readonly width: number;
@@ -162,13 +148,14 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     m.onDone?.(error ?? m.best!);
   };
 
+  const blocks = data.train.blocks;
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
-    for (const [i, batch] of data.train.blocks.entries()) {
+    // Each step's kernel call also computes the next block's first layer (the next batch, after
+    // the last one the valid split), with the weights it has just updated: one pass over them.
+    kernels.forward(blockColumns(data.train, 0), data.train.rowIndex, data.train.values, blocks[0]!.end - blocks[0]!.begin, w1, packedBias(pack, bias), z1, width);
+    for (const [i, batch] of blocks.entries()) {
       const rows = batch.end - batch.begin;
-      const columns = blockColumns(data.train, i);
-      for (const m of pack) bias.set(m.params[0]!.value, m.col);
-      kernels.forward(columns, data.train.rowIndex, data.train.values, rows, w1, bias, z1, width);
       dOut.fill(0, 0, rows * width);
       for (const m of pack) {
         if (m.done) {
@@ -188,9 +175,13 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
           c2.fill(1 / (1 - m.hyper[1] ** m.steps), m.col, m.col + m.width);
         }
       }
-      kernels.backwardUpdate(columns, data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, groupArray, lr, c1, c2, hyper);
+      const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
+      const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
+      kernels.step(
+        blockColumns(data.train, i), data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, groupArray, lr, c1, c2, hyper,
+        blockColumns(next.split, next.block), next.split.rowIndex, next.split.values, nextRows, packedBias(pack, bias), z1,
+      );
     }
-    kernels.forward(blockColumns(data.valid, 0), data.valid.rowIndex, data.valid.values, data.valid.rows, w1, packedBias(pack, width), z1, width);
     for (const m of pack) {
       if (m.done) continue;
       const valid = memberStep(m, z1, width, data.valid.rows, data.validLabels, false);
@@ -212,8 +203,8 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   return pack.map((m) => m.error ?? m.best!);
 }
 
-function packedBias(pack: Member[], width: number): Float32Array {
-  const bias = new Float32Array(width);
+/** Every member's first-layer bias, side by side in `bias`. */
+function packedBias(pack: Member[], bias: Float32Array): Float32Array {
   for (const m of pack) bias.set(m.params[0]!.value, m.col);
   return bias;
 }
@@ -264,175 +255,5 @@ function restoreSlots(m: Member, checkpoint: Checkpoint, first: { s1: Float32Arr
   if (m.kind === 'adam') {
     scatter(slots[n]!, first.s2, first.dim, first.width, m.col, m.width);
     m.params.forEach((p, i) => p.s2.set(slots[n + i + 1]!));
-  }
-}
-
-/**
- * The member's part of a step after the packed product: its later layers, loss and accuracy
- * on `rows` rows of z1; in training also the backward pass, which writes the gradient of its
- * first-layer outputs into dOut and updates every other tensor of the member.
- */
-function memberStep(m: Member, z1: Float32Array, width: number, rows: number, labels: Int32Array, training: boolean): { loss: number; correct: number; backward?: (dOut: Float32Array, width: number) => void } {
-  const layers = m.model.layers;
-  // Forward, keeping what backward needs: each dense layer's input and pre-activation.
-  let h: Float32Array = new Float32Array(rows * m.width);
-  for (let r = 0; r < rows; r++) h.set(z1.subarray(r * width + m.col, r * width + m.col + m.width), r * m.width);
-  let cols = m.width;
-  const steps: ({ kind: 'act'; pre: Float32Array; out: Float32Array; activation: string } | { kind: 'drop'; mask: Float32Array } | { kind: 'dense'; input: Float32Array; inCols: number; outCols: number; param: number })[] = [];
-  let param = 1;
-  const last = layers.length - 1;
-  layers.forEach((layer, i) => {
-    if (i > 0 && layer.kind === 'dense') {
-      const out = layer.units;
-      const w = m.params[param]!.value;
-      const b = m.params[param + 1]!.value;
-      const next = new Float32Array(rows * out);
-      for (let r = 0; r < rows; r++) {
-        for (let o = 0; o < out; o++) {
-          let sum = b[o]!;
-          for (let k = 0; k < cols; k++) sum += h[r * cols + k]! * w[k * out + o]!;
-          next[r * out + o] = sum;
-        }
-      }
-      steps.push({ kind: 'dense', input: h, inCols: cols, outCols: out, param });
-      param += 2;
-      h = next;
-      cols = out;
-    } else if (layer.kind === 'dropout') {
-      if (training && layer.rate > 0) {
-        const mask = dropoutMask(m.rng, rows, cols, layer.rate);
-        const next = new Float32Array(h.length);
-        for (let k = 0; k < h.length; k++) next[k] = h[k]! * mask[k]!;
-        steps.push({ kind: 'drop', mask });
-        h = next;
-      }
-      return;
-    }
-    if (layer.kind === 'dense' && i !== last) {
-      const out = activate(h, layer.activation);
-      steps.push({ kind: 'act', pre: h, out, activation: layer.activation });
-      h = out;
-    }
-  });
-  // Loss from logits, as tf.losses.sigmoidCrossEntropy / softmaxCrossEntropy (mean over rows).
-  const grad = new Float32Array(h.length);
-  let loss = 0;
-  let correct = 0;
-  if (m.model.loss === 'binary_crossentropy') {
-    for (let r = 0; r < rows; r++) {
-      const z = h[r]!;
-      const y = labels[r]!;
-      loss = f32(loss + (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)))));
-      if ((z > 0 ? 1 : 0) === y) correct++;
-      grad[r] = (1 / (1 + Math.exp(-z)) - y) / rows;
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const row = h.subarray(r * cols, (r + 1) * cols);
-      let top = 0;
-      for (let k = 1; k < cols; k++) if (row[k]! > row[top]!) top = k;
-      const max = row[top]!;
-      let sum = 0;
-      for (let k = 0; k < cols; k++) sum += Math.exp(row[k]! - max);
-      const y = labels[r]!;
-      loss = f32(loss + (Math.log(sum) + max - row[y]!));
-      if (top === y) correct++;
-      for (let k = 0; k < cols; k++) grad[r * cols + k] = (Math.exp(row[k]! - max) / sum - (k === y ? 1 : 0)) / rows;
-    }
-  }
-  loss = f32(loss / rows);
-  if (!training) return { loss, correct };
-  const backward = (dOut: Float32Array, width: number): void => {
-    let g: Float32Array = grad;
-    const updates: [Param, Float32Array][] = [];
-    for (let s = steps.length - 1; s >= 0; s--) {
-      const step = steps[s]!;
-      if (step.kind === 'act') g = activateBackward(step.pre, step.out, g, step.activation);
-      else if (step.kind === 'drop') g = g.map((v, k) => v * step.mask[k]!);
-      else {
-        const { input, inCols, outCols } = step;
-        const w = m.params[step.param]!.value;
-        const dw = new Float32Array(w.length);
-        const db = new Float32Array(outCols);
-        const dIn = new Float32Array(rows * inCols);
-        for (let r = 0; r < rows; r++) {
-          for (let o = 0; o < outCols; o++) {
-            const go = g[r * outCols + o]!;
-            db[o]! += go;
-            for (let k = 0; k < inCols; k++) {
-              dw[k * outCols + o]! += input[r * inCols + k]! * go;
-              dIn[r * inCols + k]! += w[k * outCols + o]! * go;
-            }
-          }
-        }
-        updates.push([m.params[step.param]!, dw], [m.params[step.param + 1]!, db]);
-        g = dIn;
-      }
-    }
-    // g is now the gradient of the first layer's outputs (B x width of this member).
-    const db1 = new Float32Array(m.width);
-    for (let r = 0; r < rows; r++) {
-      for (let k = 0; k < m.width; k++) {
-        const v = g[r * m.width + k]!;
-        dOut[r * width + m.col + k] = v;
-        db1[k]! += v;
-      }
-    }
-    updates.push([m.params[0]!, db1]);
-    const t = m.steps + 1;
-    for (const [p, grad] of updates) optimizerStep(p, grad, m.kind, m.hyper, m.model.optimizer.learningRate, t);
-  };
-  return { loss, correct, backward };
-}
-
-/** One optimizer step on a small tensor, with the kernel's formulas (tfjs' forms). */
-function optimizerStep(p: Param, g: Float32Array, optimizer: Kind, [b1, b2, eps]: [number, number, number], lr: number, t: number): void {
-  const { value, s1, s2 } = p;
-  if (optimizer === 'sgd') {
-    for (let j = 0; j < value.length; j++) value[j]! -= lr * g[j]!;
-  } else if (optimizer === 'momentum') {
-    for (let j = 0; j < value.length; j++) {
-      s1[j] = s1[j]! * b1 + g[j]!;
-      value[j]! -= lr * s1[j]!;
-    }
-  } else if (optimizer === 'rmsprop') {
-    for (let j = 0; j < value.length; j++) {
-      s1[j] = s1[j]! * b1 + g[j]! * g[j]! * (1 - b1);
-      value[j]! -= (lr * g[j]!) / Math.sqrt(s1[j]! + eps);
-    }
-  } else {
-    const k1 = 1 / (1 - b1 ** t);
-    const k2 = 1 / (1 - b2 ** t);
-    for (let j = 0; j < value.length; j++) {
-      s1[j] = b1 * s1[j]! + (1 - b1) * g[j]!;
-      s2[j] = b2 * s2[j]! + (1 - b2) * g[j]! * g[j]!;
-      value[j]! -= (lr * (s1[j]! * k1)) / (Math.sqrt(s2[j]! * k2) + eps);
-    }
-  }
-}
-
-function activate(h: Float32Array, activation: string): Float32Array {
-  switch (activation) {
-    case 'relu':
-      return h.map((v) => (v > 0 ? v : 0));
-    case 'sigmoid':
-      return h.map((v) => 1 / (1 + Math.exp(-v)));
-    case 'tanh':
-      return h.map((v) => Math.tanh(v));
-    default:
-      return h.slice();
-  }
-}
-
-function activateBackward(pre: Float32Array, out: Float32Array, g: Float32Array, activation: string): Float32Array {
-  switch (activation) {
-    case 'relu':
-      return g.map((v, k) => (pre[k]! > 0 ? v : 0));
-    case 'sigmoid':
-      return g.map((v, k) => v * out[k]! * (1 - out[k]!));
-    case 'tanh':
-      return g.map((v, k) => v * (1 - out[k]! * out[k]!));
-    default:
-      return g.slice();
   }
 }
