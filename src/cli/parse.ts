@@ -1,5 +1,8 @@
 import { InputError } from '../errors.js';
 
+/** Where `--db` points when it is not given. */
+export const DEFAULT_DB = 'trials.db';
+
 /** Parses a whole number flag within [min, max]; throws InputError naming the flag. */
 export function intFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {

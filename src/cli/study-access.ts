@@ -6,8 +6,8 @@ import { SqliteStorage } from '../storage/sqlite.js';
 import type { Storage } from '../storage/storage.js';
 import type { StudyRecord } from '../study/trial.js';
 
-/** Where `--db` points when it is not given. */
-export const DEFAULT_DB = 'trials.db';
+// With the flag parsers, which every command's registration loads without this file's SQLite.
+export { DEFAULT_DB } from './parse.js';
 
 /** Opens an existing database for the read commands; a missing file is bad input, not a new db. */
 export function openExisting(db: string): Storage {

@@ -1,10 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../engine/backend.js';
 import { concreteModel, type ConcreteModel } from '../engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
 import { nativeCannot, packData, sparseSplits, trainPack, type PackData, type PackMember } from '../engine/native/pack.js';
-import { trainPackTfjs } from '../engine/tfjs-pack.js';
-import { makeBatches, splitTensors, trainExecution, type Batches, type ExecutionResult, type SplitTensors } from '../engine/train.js';
+import type { Batches, ExecutionResult, SplitTensors } from '../engine/train.js';
 import type { EpochMessage, PackTask, TrialEnd, TrialOutcome, TrialTask } from './messages.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
@@ -25,8 +23,18 @@ function nativeFor(task: PackTask, model: ConcreteModel): NativeKernels | undefi
   return cannot === undefined ? kernels : undefined;
 }
 
+/**
+ * The tfjs engine's modules, loaded on the first pack that trains on tfjs: a worker of the
+ * native engine never pays for tfjs.
+ */
+const tfjsEngine = async () => {
+  const [tf, train, pack] = await Promise.all([import('@tensorflow/tfjs'), import('../engine/train.js'), import('../engine/tfjs-pack.js')]);
+  return { tf, ...train, ...pack };
+};
+type TfjsEngine = Awaited<ReturnType<typeof tfjsEngine>>;
+
 /** The study's splits as tensors, built on the first trial a worker runs and kept after. */
-function tensors(task: PackTask): { train: Batches; valid: SplitTensors } {
+function tensors({ tf, makeBatches, splitTensors }: TfjsEngine, task: PackTask): { train: Batches; valid: SplitTensors } {
   const key = `${task.dataKey}|${task.batchSize}`;
   if (cache?.key !== key) {
     if (cache) tf.dispose([...cache.train.batches.flatMap((b) => [b.x, b.y]), cache.valid.x, cache.valid.y]);
@@ -132,7 +140,9 @@ export default async function runPack(task: PackTask): Promise<void> {
     }
     if (tfjs.length > 0) {
       await useBackend(task.backend);
-      const { train, valid } = tensors(task);
+      const engine = await tfjsEngine();
+      const { trainPackTfjs, trainExecution } = engine;
+      const { train, valid } = tensors(engine, task);
       // The tfjs pack needs a dense first layer to share; other models train one by one.
       const packed = tfjs.filter((t) => t.model.layers[0]?.kind === 'dense');
       if (packed.length > 0) {
