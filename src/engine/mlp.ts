@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
 import type { StoredWeights } from '../storage/storage.js';
+import { initialWeights } from './execution-start.js';
 import { weightShapes, type ConcreteModel } from './model-spec.js';
 
 /**
@@ -21,14 +22,7 @@ export class Mlp {
 
   /** Keras' defaults: Glorot-uniform kernels, zero biases, drawn from `rng`. */
   static initial(model: ConcreteModel, rng: Rng): Float32Array[] {
-    return weightShapes(model).map((shape) => {
-      const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      if (shape.length === 2) {
-        const limit = Math.sqrt(6 / (shape[0]! + shape[1]!));
-        for (let i = 0; i < values.length; i++) values[i] = (rng.next() * 2 - 1) * limit;
-      }
-      return values;
-    });
+    return initialWeights(model, rng);
   }
 
   static fromWeights(model: ConcreteModel, weights: StoredWeights): Mlp {

@@ -6,8 +6,12 @@ import type { EpochMetrics } from '../study/trial.js';
 import { dropoutMask } from './dropout.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { Mlp } from './mlp.js';
-import { weightShapes, type ConcreteModel } from './model-spec.js';
+import type { ConcreteModel } from './model-spec.js';
 import { makeOptimizer } from './optimizers.js';
+import { earlyStopper, startingWeights } from './execution-start.js';
+
+// Their first home, where the tfjs engine and the tests still take them.
+export { earlyStopper, startingWeights };
 
 /** A split as tensors, made once per worker and reused by every trial. */
 export interface SplitTensors {
@@ -100,24 +104,6 @@ export async function trainExecution(
   }
 }
 
-/**
- * The weights an execution starts from, in every engine: its checkpoint's, refused when they
- * are not this model's shapes, or fresh ones drawn from its generator. Checkpoint values are
- * shared, not copied.
- */
-export function startingWeights(model: ConcreteModel, settings: ExecutionSettings, rng: Rng): Float32Array[] {
-  return settings.resume ? resumedWeights(model, settings.resume) : Mlp.initial(model, rng);
-}
-
-function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Array[] {
-  const shapes = weightShapes(model);
-  const stored = checkpoint.weights.tensors;
-  if (stored.length !== shapes.length || stored.some((t, i) => t.shape.join('x') !== shapes[i]!.join('x'))) {
-    throw new Error(`the checkpoint's weights [${stored.map((t) => t.shape.join('x')).join(', ')}] do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
-  }
-  return stored.map((t) => t.values);
-}
-
 /** The optimizer's step count and slot tensors, copied out (tfjs hands out its live variables). */
 async function optimizerState(optimizer: tf.Optimizer): Promise<Omit<Checkpoint, 'weights'>> {
   const [iterations, ...slots] = await optimizer.getWeights();
@@ -136,22 +122,6 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, checkpoint: Chec
   }
 }
 
-/** Keras' EarlyStopping as a function of each epoch's metrics: true when training should stop. */
-export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => boolean {
-  let best = rule.direction === 'max' ? -Infinity : Infinity;
-  let wait = 0;
-  return (metrics) => {
-    const value = metrics[rule.monitor];
-    const improved = rule.direction === 'max' ? value - rule.minDelta > best : value + rule.minDelta < best;
-    if (improved) {
-      best = value;
-      wait = 0;
-      return false;
-    }
-    wait++;
-    return wait >= rule.patience;
-  };
-}
 
 function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropout: (rows: number, cols: number, rate: number) => Float32Array): [number, number] {
   let lossSum = tf.scalar(0);

@@ -3,7 +3,8 @@ import type { Checkpoint, StoredWeights } from '../../storage/storage.js';
 import type { EpochMetrics } from '../../study/trial.js';
 import { dropoutMask } from '../dropout.js';
 import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
-import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../train.js';
+import { earlyStopper, startingWeights } from '../execution-start.js';
+import type { ExecutionResult, ExecutionSettings } from '../train.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
 

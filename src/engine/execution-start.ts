@@ -1,0 +1,58 @@
+import type { Rng } from '../random/rng.js';
+import type { Checkpoint } from '../storage/storage.js';
+import type { EarlyStopping } from '../space/study-spec.js';
+import type { EpochMetrics } from '../study/trial.js';
+import { weightShapes, type ConcreteModel } from './model-spec.js';
+import type { ExecutionSettings } from './train.js';
+
+/**
+ * What every engine shares when an execution starts: its weights and its early-stopping rule.
+ * Plain arrays, no tfjs, so that the native engine's workers never load it.
+ */
+
+/** Keras' defaults: Glorot-uniform kernels, zero biases, drawn from `rng`. */
+export function initialWeights(model: ConcreteModel, rng: Rng): Float32Array[] {
+  return weightShapes(model).map((shape) => {
+    const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    if (shape.length === 2) {
+      const limit = Math.sqrt(6 / (shape[0]! + shape[1]!));
+      for (let i = 0; i < values.length; i++) values[i] = (rng.next() * 2 - 1) * limit;
+    }
+    return values;
+  });
+}
+
+/**
+ * The weights an execution starts from, in every engine: its checkpoint's, refused when they
+ * are not this model's shapes, or fresh ones drawn from its generator. Checkpoint values are
+ * shared, not copied.
+ */
+export function startingWeights(model: ConcreteModel, settings: ExecutionSettings, rng: Rng): Float32Array[] {
+  return settings.resume ? resumedWeights(model, settings.resume) : initialWeights(model, rng);
+}
+
+function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Array[] {
+  const shapes = weightShapes(model);
+  const stored = checkpoint.weights.tensors;
+  if (stored.length !== shapes.length || stored.some((t, i) => t.shape.join('x') !== shapes[i]!.join('x'))) {
+    throw new Error(`the checkpoint's weights [${stored.map((t) => t.shape.join('x')).join(', ')}] do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
+  }
+  return stored.map((t) => t.values);
+}
+
+/** Keras' EarlyStopping as a function of each epoch's metrics: true when training should stop. */
+export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => boolean {
+  let best = rule.direction === 'max' ? -Infinity : Infinity;
+  let wait = 0;
+  return (metrics) => {
+    const value = metrics[rule.monitor];
+    const improved = rule.direction === 'max' ? value - rule.minDelta > best : value + rule.minDelta < best;
+    if (improved) {
+      best = value;
+      wait = 0;
+      return false;
+    }
+    wait++;
+    return wait >= rule.patience;
+  };
+}
