@@ -1,18 +1,10 @@
-import * as tf from '@tensorflow/tfjs';
 import type { Command } from 'commander';
-import { readFeatureMeta, readFeatures } from '../data/read-features.js';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
-import { Mlp } from '../engine/mlp.js';
 import { concreteModel } from '../engine/model-spec.js';
-import { evaluate, splitTensors } from '../engine/train.js';
 import { InputError } from '../errors.js';
 import { exportTarget } from '../export/export-target.js';
-import { exportLayersModel } from '../export/tfjs-layers.js';
-import { dataPaths } from '../study/load-data.js';
-import { bestTrial } from '../study/run-study.js';
 import { resultsSummary } from '../tui/summary.js';
-import { choiceFlag } from './parse.js';
-import { DEFAULT_DB, chooseStudy, openExisting, studyFlag, studySpec } from './study-access.js';
+import { DEFAULT_DB, choiceFlag, studyFlag } from './parse.js';
 
 interface BestFlags {
   db: string;
@@ -36,6 +28,10 @@ export function registerBest(program: Command): void {
     .action(async (flags: BestFlags) => {
       // A destination that cannot take the export is refused before the test split is evaluated.
       if (flags.export !== undefined) exportTarget(flags.export);
+      const [tf, { readFeatureMeta, readFeatures }, { Mlp }, { evaluate, splitTensors }, { exportLayersModel }, { dataPaths }, { bestTrial }, { chooseStudy, openExisting, studySpec }] = await Promise.all([
+        import('@tensorflow/tfjs'), import('../data/read-features.js'), import('../engine/mlp.js'), import('../engine/train.js'), import('../export/tfjs-layers.js'),
+        import('../study/load-data.js'), import('../study/run-study.js'), import('./study-access.js'),
+      ]);
       const storage = openExisting(flags.db);
       try {
         const study = chooseStudy(storage, flags.db, flags.study);

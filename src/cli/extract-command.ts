@@ -5,8 +5,7 @@ import type { Command } from 'commander';
 import { BACKENDS, type BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
 import type { BaseSpec } from '../extract/bases/base.js';
-import { EXTRACT_DEFAULTS, extract } from '../extract/extract.js';
-import { POOLINGS, type Pooling } from '../extract/pooling.js';
+import { EXTRACT_DEFAULTS, POOLINGS, type Pooling } from '../extract/options.js';
 import { PREPROCESS_MODES, type PreprocessMode } from '../extract/preprocess.js';
 import { progressReporter } from '../tui/progress.js';
 import { interruptSignal } from './fail.js';
@@ -52,6 +51,7 @@ export function registerExtract(program: Command): void {
       if (existsSync(out) && !flags.overwrite) {
         throw new InputError(out, 'file', 'already exists; pass --overwrite to replace it');
       }
+      const { extract } = await import('../extract/extract.js');
       const progress = progressReporter('extract', 'images');
       const summary = await extract({
         imageDir,

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
-import { intFlag } from './parse.js';
-import { DEFAULT_DB, chooseStudy, openExisting, studyFlag } from './study-access.js';
+import { DEFAULT_DB, intFlag, studyFlag } from './parse.js';
 
 interface ReadFlags {
   db: string;
@@ -19,7 +18,8 @@ export function registerList(program: Command): void {
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--json', 'print one JSON object per trial')
-    .action((flags: ReadFlags) => {
+    .action(async (flags: ReadFlags) => {
+      const { chooseStudy, openExisting } = await import('./study-access.js');
       const storage = openExisting(flags.db);
       try {
         const study = chooseStudy(storage, flags.db, flags.study);
@@ -51,7 +51,8 @@ export function registerList(program: Command): void {
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--json', 'print the trial and its epochs as one JSON object')
-    .action((number: number, flags: ReadFlags) => {
+    .action(async (number: number, flags: ReadFlags) => {
+      const { chooseStudy, openExisting } = await import('./study-access.js');
       const storage = openExisting(flags.db);
       try {
         const study = chooseStudy(storage, flags.db, flags.study);

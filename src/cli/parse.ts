@@ -1,4 +1,8 @@
 import { InputError } from '../errors.js';
+import { nameProblem } from '../space/names.js';
+
+/** Where `--db` points when it is not given. */
+export const DEFAULT_DB = 'trials.db';
 
 /** Parses a whole number flag within [min, max]; throws InputError naming the flag. */
 export function intFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -18,4 +22,15 @@ export function choiceFlag<T extends string>(flag: string, choices: readonly T[]
     if ((choices as readonly string[]).includes(value)) return value as T;
     throw new InputError('command line', flag, `must be one of ${choices.join(', ')}, got "${value}"`);
   };
+}
+
+/**
+ * Parses `--study NAME` on every command that takes it (commander calls it with the flag's
+ * text): the name must pass the rule that space files' names pass. Returns the name; throws
+ * InputError naming the flag.
+ */
+export function studyFlag(value: string): string {
+  const bad = nameProblem(value);
+  if (bad) throw new InputError('command line', '--study', bad);
+  return value;
 }

@@ -1,12 +1,8 @@
-import * as tf from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs';
 import type { Command } from 'commander';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
-import { defaultPreprocessing, loadBase } from '../extract/bases/load-base.js';
-import { loadLayersFile, readModelJson } from '../extract/bases/model-files.js';
-import { featuresOf } from '../extract/features-of.js';
-import { checkImages } from '../extract/decode-image.js';
-import type { Pooling } from '../extract/pooling.js';
+import type { Pooling } from '../extract/options.js';
 import type { PreprocessMode } from '../extract/preprocess.js';
 import { readExportMetadata } from '../export/export-metadata.js';
 import { baseSpec } from './extract-command.js';
@@ -33,6 +29,9 @@ export function registerPredict(program: Command): void {
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--json', 'one JSON object per image')
     .action(async (images: string[], flags: PredictFlags) => {
+      const [tf, { defaultPreprocessing, loadBase }, { loadLayersFile, readModelJson }, { featuresOf }, { checkImages }] = await Promise.all([
+        import('@tensorflow/tfjs'), import('../extract/bases/load-base.js'), import('../extract/bases/model-files.js'), import('../extract/features-of.js'), import('../extract/decode-image.js'),
+      ]);
       const json = readModelJson(flags.model);
       const meta = readExportMetadata(flags.model, json);
       const f = meta.features;
@@ -51,7 +50,7 @@ export function registerPredict(program: Command): void {
       const dim = features.length / images.length;
       const expected = classifier.inputs[0]!.shape[1];
       if (dim !== expected) throw new InputError(flags.model, 'input', `takes ${expected} features, but the base gives ${dim}; check --base/--layer`);
-      const probs = tf.tidy(() => (classifier.predict(tf.tensor2d(features, [images.length, dim])) as tf.Tensor).arraySync() as number[][]);
+      const probs = tf.tidy(() => (classifier.predict(tf.tensor2d(features, [images.length, dim])) as Tensor).arraySync() as number[][]);
       images.forEach((path, i) => {
         const p = probs[i]!;
         const binary = p.length === 1;

@@ -4,16 +4,12 @@ import { ENGINES } from '../pool/messages.js';
 import { InputError } from '../errors.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
-import { SqliteStorage } from '../storage/sqlite.js';
 import type { StudyListener } from '../study/events.js';
-import { loadStudyData } from '../study/load-data.js';
-import { runStudy, type RunOverrides, type RunResult } from '../study/run-study.js';
-import { startInkReporter } from '../tui/ink-reporter.js';
+import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
 import { Interrupted, StudyStopped, interruptSignal } from './fail.js';
-import { choiceFlag, intFlag } from './parse.js';
-import { DEFAULT_DB, studyFlag } from './study-access.js';
+import { DEFAULT_DB, choiceFlag, intFlag, studyFlag } from './parse.js';
 
 interface RunFlags extends RunOverrides {
   data?: string;
@@ -46,19 +42,24 @@ export function registerRun(program: Command): void {
     .option('--json', 'print events as JSON lines')
     .action(async (spacePath: string, flags: RunFlags) => {
       const spec = readSpaceFile(spacePath);
+      // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
+      const ink = !flags.json && flags.tui && process.stdout.isTTY;
+      const [{ SqliteStorage }, { loadStudyData }, { runStudy }, inkReporter] = await Promise.all([
+        import('../storage/sqlite.js'), import('../study/load-data.js'), import('../study/run-study.js'), ink ? import('../tui/ink-reporter.js') : undefined,
+      ]);
       const data = await loadStudyData(spec, spacePath, flags.data);
       const storage = SqliteStorage.open(flags.db);
       try {
         const study = storage.openStudy(flags.study ?? spec.name, spec.source, spec.tuner.objective, spec.tuner.direction, flags.overwrite ?? false);
-        const ink = !flags.json && flags.tui && process.stdout.isTTY ? startInkReporter() : undefined;
+        const board = inkReporter?.startInkReporter();
         const listener: StudyListener = flags.json
           ? (event) => process.stdout.write(`${JSON.stringify(event)}\n`)
-          : (ink?.listener ?? plainReporter((line) => process.stdout.write(`${line}\n`)));
+          : (board?.listener ?? plainReporter((line) => process.stdout.write(`${line}\n`)));
         const signal = interruptSignal();
         const result = await runStudy({
           spec, study, data, storage, signal, listener,
           overrides: pickDefined(flags),
-        }).finally(() => ink?.stop());
+        }).finally(() => board?.stop());
         if (!flags.json) {
           const trials = storage.trials(study.id).filter((t) => t.status === 'complete').map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
           process.stdout.write(`${resultsSummary(trials, study.objective, study.direction)}\n`);

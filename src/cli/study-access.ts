@@ -1,25 +1,15 @@
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import { nameProblem } from '../space/names.js';
 import { parseSpace } from '../space/parse-space.js';
 import type { StudySpec } from '../space/study-spec.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import type { Storage } from '../storage/storage.js';
 import type { StudyRecord } from '../study/trial.js';
 
-/** Where `--db` points when it is not given. */
-export const DEFAULT_DB = 'trials.db';
+// With the flag parsers, which every command's registration loads without this file's SQLite.
+import { studyFlag } from './parse.js';
+export { DEFAULT_DB, studyFlag } from './parse.js';
 
-/**
- * Parses `--study NAME` on every command that takes it (commander calls it with the flag's
- * text): the name must pass the rule that space files' names pass. Returns the name; throws
- * InputError naming the flag.
- */
-export function studyFlag(value: string): string {
-  const bad = nameProblem(value);
-  if (bad) throw new InputError('command line', '--study', bad);
-  return value;
-}
 
 /** Opens an existing database for the read commands; a missing file is bad input, not a new db. */
 export function openExisting(db: string): Storage {

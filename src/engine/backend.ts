@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 
 /** Backends in the order tune prefers them when none is asked for. */
 export const BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -23,7 +23,8 @@ let chosen: BackendName | undefined;
  * takes the first that loads of node-gpu, node, wasm, cpu (the native ones are optional
  * dependencies that fail to install where libtensorflow cannot be downloaded). With
  * `requested` it takes exactly that one, or throws an Error whose message says why not.
- * Called once per thread, by the CLI and by every worker.
+ * Called once per thread, by the CLI and by every worker that trains on tfjs; tfjs itself is
+ * loaded here, on the first call, so that a thread that never calls it never pays for it.
  */
 export async function useBackend(requested?: BackendName): Promise<BackendName> {
   if (chosen && (!requested || requested === chosen)) return chosen;
@@ -37,14 +38,50 @@ export async function useBackend(requested?: BackendName): Promise<BackendName> 
     }
     failures.push(`${name}: ${why}`);
   }
-  throw new Error(`no tfjs backend could be started (${failures.join('; ')})`);
+  throw noBackend(failures);
+}
+
+/**
+ * The backend that useBackend would make current, named without loading tfjs: `requested`, or
+ * the first of node-gpu, node, wasm, cpu whose package is installed (node-gpu only with a CUDA
+ * device). Called by `tune run` when the native engine trains, so that the main thread names
+ * the workers' fallback without paying for tfjs. Throws useBackend's Error when the requested
+ * one is not installed.
+ */
+export function plannedBackend(requested?: BackendName): BackendName {
+  if (chosen && (!requested || requested === chosen)) return chosen;
+  const failures: string[] = [];
+  for (const name of requested ? [requested] : BACKENDS) {
+    const why = installed(name);
+    if (why === undefined) return name;
+    failures.push(`${name}: ${why}`);
+  }
+  throw noBackend(failures);
+}
+
+function noBackend(failures: string[]): Error {
+  return new Error(`no tfjs backend could be started (${failures.join('; ')})`);
+}
+
+/** Why a backend cannot be planned (its package is missing, no CUDA device), or undefined. */
+function installed(name: BackendName): string | undefined {
+  const { pkg } = SETUP[name];
+  if (pkg) {
+    try {
+      import.meta.resolve(pkg);
+    } catch {
+      return 'not installed';
+    }
+  }
+  return name === 'node-gpu' && !hasCuda() ? 'no CUDA device' : undefined;
 }
 
 async function tryBackend(name: BackendName): Promise<string | undefined> {
   const { pkg, tfName } = SETUP[name];
   try {
+    const tf = await import('@tensorflow/tfjs');
     if (pkg) await import(pkg);
-    if (name === 'node-gpu' && !(await hasCuda())) return 'no CUDA device';
+    if (name === 'node-gpu' && !hasCuda()) return 'no CUDA device';
     const ok = await tf.setBackend(tfName);
     if (!ok) return 'tfjs could not initialise it';
     await tf.ready();
@@ -56,7 +93,6 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
 }
 
 /** tfjs-node-gpu falls back to the CPU silently; only call it "node-gpu" when a GPU is there. */
-async function hasCuda(): Promise<boolean> {
-  const { existsSync } = await import('node:fs');
+function hasCuda(): boolean {
   return existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl');
 }

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { FeatureWriter } from '../data/feature-writer.js';
 import type { FeatureMeta } from '../data/feature-meta.js';
@@ -11,17 +10,10 @@ import { checkImages } from './decode-image.js';
 import { listImageFolder } from './image-folder.js';
 import type { Pooling } from './pooling.js';
 import type { PreprocessMode } from './preprocess.js';
+import { EXTRACT_DEFAULTS } from './options.js';
 import type { ExtractResult, ExtractTask } from './worker.js';
 
-/** Defaults of `tune extract`, each beside the option it defaults. */
-export const EXTRACT_DEFAULTS = {
-  size: 150,
-  seed: 0,
-  /** Images per worker task; fixed so that the file never depends on the number of workers. */
-  batchSize: 32,
-  pooling: 'none' as Pooling,
-  workers: availableParallelism(),
-};
+export { EXTRACT_DEFAULTS };
 
 export interface ExtractOptions {
   imageDir: string;

@@ -1,7 +1,7 @@
 import { availableParallelism, totalmem } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { useBackend, type BackendName } from '../engine/backend.js';
+import { plannedBackend, useBackend, type BackendName } from '../engine/backend.js';
 import { concreteModel, InvalidValues } from '../engine/model-spec.js';
 import { nativeKernels } from '../engine/native/addon.js';
 import { sparseSplits } from '../engine/native/pack.js';
@@ -69,7 +69,15 @@ export interface RunResult {
 export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const { spec, study, storage, overrides, signal, listener } = ctx;
   const tuner = { ...spec.tuner, ...pick(overrides) };
-  const backend = await useBackend(overrides.backend);
+  // The main thread never trains: it loads tfjs only to prove that the workers' backend starts.
+  // With the native engine it names the backend instead, and the workers load tfjs only for a
+  // model the kernels cannot run.
+  const planned = plannedBackend(overrides.backend);
+  const engineOf = (b: BackendName): EngineName => overrides.engine ?? (b === 'node-gpu' ? 'tfjs' : 'auto');
+  const nativeBuilt = nativeKernels().kernels !== undefined;
+  const backend = engineOf(planned) !== 'tfjs' && nativeBuilt ? planned : await useBackend(overrides.backend);
+  const engine = engineOf(backend);
+  const native = engine !== 'tfjs' && nativeBuilt;
   const workers = overrides.workers ?? (backend === 'node-gpu' ? 1 : availableParallelism());
   const started = performance.now();
   // Trials a dead process left running run again; those of live processes are theirs.
@@ -84,8 +92,6 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const packs = new Set<Promise<void>>();
   const share = (set: StudyData['train']): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
   const dataKey = `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}`;
-  const engine = overrides.engine ?? (backend === 'node-gpu' ? 'tfjs' : 'auto');
-  const native = engine !== 'tfjs' && nativeKernels().kernels !== undefined;
   // One sparse copy of the features for every worker's native engine, made here once.
   const sparse = native ? sparseSplits(ctx.data.train, ctx.data.valid, tuner.batchSize) : undefined;
   // Packs of several trials pay where one pass serves many models: the native kernels, and a
