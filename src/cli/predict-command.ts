@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import type { Pooling } from '../extract/options.js';
 import type { PreprocessMode } from '../extract/preprocess.js';
 import { readExportMetadata } from '../export/export-metadata.js';
+import { chooseRuntime } from '../extract/runtime.js';
 import { baseSpec } from './extract-command.js';
 import { choiceFlag } from './parse.js';
 
@@ -23,7 +24,7 @@ export function registerPredict(program: Command): void {
     .description('classify images with an exported model: the same conv base and preprocessing as its features, then the classifier')
     .argument('<images...>', 'image files (JPEG, PNG, WebP)')
     .requiredOption('--model <model.json>', 'a model written by `tune best --export`')
-    .option('--base <name>', 'override the recorded base: vgg19 or a tfjs model.json')
+    .option('--base <name>', 'override the recorded base: vgg19, a tfjs model.json or an ONNX model')
     .option('--weights <file>', 'VGG19 weights file (default: the Keras cache)')
     .option('--layer <name>', 'override the recorded layer of a tfjs base')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
@@ -44,7 +45,8 @@ export function registerPredict(program: Command): void {
       await useBackend(flags.backend);
       // The classifier first: its files are small, and a bad one is refused before the base loads.
       const classifier = await loadLayersFile(flags.model, json);
-      const base = await loadBase(spec, f.inputSize);
+      // --backend is the classifier's; the base takes extract's default runtime.
+      const base = await loadBase(spec, f.inputSize, (await chooseRuntime(spec, {})).choice);
       const mode = (f.preprocessing as PreprocessMode | undefined) ?? defaultPreprocessing(spec);
       const { features } = await featuresOf(base, images, f.inputSize, mode, (f.pooling as Pooling | undefined) ?? 'none');
       const dim = features.length / images.length;

@@ -1,16 +1,18 @@
 import { Piscina } from 'piscina';
 import { FeatureWriter } from '../data/feature-writer.js';
 import type { FeatureMeta } from '../data/feature-meta.js';
-import { useBackend, type BackendName } from '../engine/backend.js';
+import type { BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
 import { Rng } from '../random/rng.js';
-import type { BaseSpec } from './bases/base.js';
+import type { BaseSpec, Runtime, RuntimeChoice } from './bases/base.js';
 import { defaultPreprocessing } from './bases/load-base.js';
+import { planOnnxModel } from './bases/onnx-file.js';
 import { checkImages } from './decode-image.js';
 import { listImageFolder } from './image-folder.js';
 import type { Pooling } from './pooling.js';
 import type { PreprocessMode } from './preprocess.js';
 import { EXTRACT_DEFAULTS } from './options.js';
+import { chooseRuntime } from './runtime.js';
 import type { ExtractResult, ExtractTask } from './worker.js';
 
 export { EXTRACT_DEFAULTS };
@@ -23,13 +25,16 @@ export interface ExtractOptions {
   seed?: number;
   preprocess?: PreprocessMode;
   pooling?: Pooling;
+  /** Default: RUNTIME_WORKERS of the runtime chosen. */
   workers?: number;
   batchSize?: number;
+  /** Default: ONNX Runtime where the base can run on it and it loads (see chooseRuntime). */
+  runtime?: Runtime;
   backend?: BackendName;
   /** Stops the extraction between batches; the partial file is removed. */
   signal?: AbortSignal;
   /** Called when the first batch is done: the base loaded and the images decode. */
-  onStart?: (info: { images: number; classNames: string[]; backend: BackendName; workers: number }) => void;
+  onStart?: (info: { images: number; classNames: string[]; runtime: RuntimeChoice; fallback?: string; workers: number }) => void;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -39,7 +44,11 @@ export interface ExtractSummary {
   dim: number;
   featureShape: number[];
   classNames: string[];
-  backend: BackendName;
+  runtime: Runtime;
+  /** The tfjs backend, or `onnxruntime-cpu`. */
+  backend: string;
+  /** ONNX Runtime's intra-op threads per worker. */
+  threads?: number;
   workers: number;
   seconds: number;
   imagesPerSecond: number;
@@ -55,20 +64,26 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   const size = options.size ?? EXTRACT_DEFAULTS.size;
   const seed = options.seed ?? EXTRACT_DEFAULTS.seed;
   const batchSize = options.batchSize ?? EXTRACT_DEFAULTS.batchSize;
-  const workers = options.workers ?? EXTRACT_DEFAULTS.workers;
   const pooling = options.pooling ?? EXTRACT_DEFAULTS.pooling;
-  const preprocessing = options.preprocess ?? defaultPreprocessing(options.base);
   const started = performance.now();
 
   const folder = listImageFolder(options.imageDir);
   await checkImages(folder.images.map((image) => image.path));
   const order = new Rng(seed).shuffle([...folder.images]);
-  const backend = await useBackend(options.backend);
+  // An ONNX model is read and cut here once, so that a bad one stops before any worker
+  // starts, and so that its layout is known: it picks the default preprocessing.
+  const base: BaseSpec = options.base.kind === 'onnx' ? { ...options.base, layout: planOnnxModel(options.base.model, options.base.layer, options.base.layout, size).io.layout } : options.base;
+  const preprocessing = options.preprocess ?? defaultPreprocessing(base);
+  const { choice: runtime, workers, fallback } = await chooseRuntime(base, {
+    ...(options.runtime ? { runtime: options.runtime } : {}),
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.workers ? { workers: options.workers } : {}),
+  });
 
   const meta: FeatureMeta = {
     classNames: folder.classNames,
-    base: options.base.kind === 'vgg19' ? 'vgg19' : options.base.model,
-    ...(options.base.kind === 'tfjs' && options.base.layer !== undefined ? { layer: options.base.layer } : {}),
+    base: base.kind === 'vgg19' ? 'vgg19' : base.model,
+    ...(base.kind !== 'vgg19' && base.layer !== undefined ? { layer: base.layer } : {}),
     inputSize: size,
     preprocessing,
     pooling,
@@ -88,7 +103,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   try {
     const batches: string[][] = [];
     for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize).map((image) => image.path));
-    const task = (paths: string[]): ExtractTask => ({ base: options.base, backend, size, preprocess: preprocessing, pooling, paths });
+    const task = (paths: string[]): ExtractTask => ({ base, runtime, size, preprocess: preprocessing, pooling, paths });
     // A window of two batches per worker keeps every thread busy without holding every result.
     const window = workers * 2;
     const pending: Promise<ExtractResult>[] = [];
@@ -103,7 +118,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
       const result = await pending.shift()!;
       if ('error' in result) throw InputError.from(result.error);
       // Announced once the base has proved it loads, so that bad input stays a single line.
-      if (b === 0) options.onStart?.({ images: order.length, classNames: folder.classNames, backend, workers });
+      if (b === 0) options.onStart?.({ images: order.length, classNames: folder.classNames, runtime, ...(fallback ? { fallback } : {}), workers });
       if (options.signal?.aborted) throw options.signal.reason;
       dim = result.features.length / batches[b]!.length;
       meta.featureShape = result.featureShape;
@@ -118,7 +133,8 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
       dim,
       featureShape: meta.featureShape ?? [],
       classNames: folder.classNames,
-      backend,
+      runtime: runtime.runtime,
+      ...(runtime.runtime === 'onnx' ? { backend: 'onnxruntime-cpu', threads: runtime.threads } : { backend: runtime.backend }),
       workers,
       seconds,
       imagesPerSecond: order.length / seconds,

@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { ConvBase } from './bases/base.js';
 import { decodeInto } from './decode-image.js';
 import { pool, type Pooling } from './pooling.js';
@@ -13,8 +12,6 @@ export async function featuresOf(base: ConvBase, paths: string[], size: number, 
   const pixels = new Float32Array(paths.length * size * size * 3);
   await Promise.all(paths.map((path, i) => decodeInto(path, size, pixels, i * size * size * 3)));
   preprocess(pixels, mode);
-  return tf.tidy(() => {
-    const map = pool(base.apply(tf.tensor4d(pixels, [paths.length, size, size, 3])), pooling);
-    return { features: map.dataSync() as Float32Array, featureShape: map.shape.slice(1) };
-  });
+  const map = pool(await base.run(pixels, paths.length), pooling);
+  return { features: map.data, featureShape: map.shape.slice(1) };
 }

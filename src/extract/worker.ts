@@ -1,6 +1,5 @@
-import { useBackend, type BackendName } from '../engine/backend.js';
 import { InputError, type InputErrorFields } from '../errors.js';
-import type { BaseSpec, ConvBase } from './bases/base.js';
+import type { BaseSpec, ConvBase, RuntimeChoice } from './bases/base.js';
 import { loadBase } from './bases/load-base.js';
 import { featuresOf } from './features-of.js';
 import type { Pooling } from './pooling.js';
@@ -9,7 +8,7 @@ import type { PreprocessMode } from './preprocess.js';
 /** One batch of images for one worker: plain data, posted from the main thread. */
 export interface ExtractTask {
   base: BaseSpec;
-  backend: BackendName;
+  runtime: RuntimeChoice;
   size: number;
   preprocess: PreprocessMode;
   pooling: Pooling;
@@ -23,15 +22,19 @@ let cached: { key: string; base: Promise<ConvBase> } | undefined;
 
 /** Loads the base once per worker thread; a later task with another spec replaces it. */
 function baseFor(task: ExtractTask): Promise<ConvBase> {
-  const key = JSON.stringify([task.base, task.size, task.backend]);
+  const key = JSON.stringify([task.base, task.size, task.runtime]);
   if (cached?.key !== key) {
     void cached?.base.then((b) => b.dispose(), () => undefined);
-    cached = {
-      key,
-      base: useBackend(task.backend).then(() => loadBase(task.base, task.size)),
-    };
+    cached = { key, base: startRuntime(task.runtime).then(() => loadBase(task.base, task.size, task.runtime)) };
   }
   return cached.base;
+}
+
+/** Makes the task's tfjs backend current in this thread; ONNX Runtime needs no set-up. */
+async function startRuntime(runtime: RuntimeChoice): Promise<void> {
+  if (runtime.runtime !== 'tfjs') return;
+  const { useBackend } = await import('../engine/backend.js');
+  await useBackend(runtime.backend);
 }
 
 /** Piscina's entry point: decode, preprocess and run one batch through the base. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError, reason } from '../../errors.js';
-import type { ConvBase } from './base.js';
+import type { TensorBase } from './base.js';
 import { cutTopology } from './layers-topology.js';
 import { fileHandler, isGraphModel, loadLayersFile, readModelJson } from './model-files.js';
 
@@ -9,7 +9,7 @@ import { fileHandler, isGraphModel, loadLayersFile, readModelJson } from './mode
  * when given. Layers models are pruned to the cut and resized to size x size before loading.
  * Throws InputError for a bad model.json, missing weight files or an unknown layer.
  */
-export async function loadTfjsModel(path: string, layer: string | undefined, size: number): Promise<ConvBase> {
+export async function loadTfjsModel(path: string, layer: string | undefined, size: number): Promise<TensorBase> {
   const json = readModelJson(path);
   if (isGraphModel(json)) return loadGraph(path, json, layer);
   const modelTopology = cutTopology(path, json.modelTopology, layer, size);
@@ -22,7 +22,7 @@ export async function loadTfjsModel(path: string, layer: string | undefined, siz
   };
 }
 
-async function loadGraph(path: string, json: ReturnType<typeof readModelJson>, layer: string | undefined): Promise<ConvBase> {
+async function loadGraph(path: string, json: ReturnType<typeof readModelJson>, layer: string | undefined): Promise<TensorBase> {
   let model: tf.GraphModel;
   try {
     model = await tf.loadGraphModel(fileHandler(path, json));

@@ -1,41 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../../errors.js';
-import type { ConvBase } from './base.js';
-import { readKerasWeights, type LayerWeightSpec } from './keras-weights.js';
+import type { TensorBase } from './base.js';
+import { readKerasWeights } from './keras-weights.js';
+import { VGG19_BLOCKS, VGG19_MIN_SIZE, checkVgg19Size, vgg19WeightSpecs } from './vgg19-layers.js';
 
-/** VGG19's convolutional blocks: filters per conv layer, block by block. */
-export const VGG19_BLOCKS = [
-  [64, 64],
-  [128, 128],
-  [256, 256, 256, 256],
-  [512, 512, 512, 512],
-  [512, 512, 512, 512],
-] as const;
-
-/** The smallest input that survives VGG19's five 2x2 poolings. */
-export const VGG19_MIN_SIZE = 32;
-
-/** Keras' layer names and weight shapes for every conv layer of VGG19, in order. */
-export function vgg19WeightSpecs(): LayerWeightSpec[] {
-  const specs: LayerWeightSpec[] = [];
-  let channels = 3;
-  VGG19_BLOCKS.forEach((block, b) => {
-    block.forEach((filters, c) => {
-      specs.push({ layer: `block${b + 1}_conv${c + 1}`, shapes: [[3, 3, channels, filters], [filters]] });
-      channels = filters;
-    });
-  });
-  return specs;
-}
+// The layer table moved beside the ONNX graph, which must not load tfjs; importers keep this path.
+export { VGG19_BLOCKS, VGG19_MIN_SIZE, vgg19WeightSpecs };
 
 /**
  * VGG19 without its top, built in tfjs-layers with Keras' layer names, weights loaded straight
  * from Keras' HDF5 file. 150x150 input gives a 4x4x512 map, 8192 features once flattened.
  */
-export async function loadVgg19(weightsPath: string, size: number): Promise<ConvBase> {
-  if (size < VGG19_MIN_SIZE) {
-    throw new InputError('command line', '--size', `VGG19 needs at least ${VGG19_MIN_SIZE} pixels, got ${size}`);
-  }
+export async function loadVgg19(weightsPath: string, size: number): Promise<TensorBase> {
+  checkVgg19Size(size);
   const specs = vgg19WeightSpecs();
   const weights = await readKerasWeights(weightsPath, specs);
   const model = tf.sequential({ name: 'vgg19' });
