@@ -1,12 +1,17 @@
 /**
- * `npm run bench`: images/s of `tune extract` with VGG19 at 150x150 (the seed's setting), with
- * 1 and 2 workers, and the process's peak memory. Prints one JSON object.
+ * `npm run bench:extract`: images/s of `tune extract --base vgg19` at 150x150 (the seed's
+ * setting) on each runtime (ONNX Runtime, the default, and tfjs with 1 and 2 workers), against
+ * the PyTorch peer (shared/peer/torch_vgg19_extract.py: VGG19 no top, the same preprocessing,
+ * `--threads 2`, its fastest here) on the same images and the same weights, in the same run.
+ * Prints one JSON object with each side's configuration, the load average before and after,
+ * and tune's best images/s over the peer's.
  *
- *   node dist/bench/extract.bench.js [--images 64] [--batch 8] [--repeats 3]
+ *   node dist/bench/extract.bench.js [--images 64] [--batch 8] [--repeats 3] [--no-peer]
  *
  * Batches of 8 give each of two workers several tasks even on a short run.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeImageTree } from '../test/helpers/images.js';
@@ -36,20 +41,29 @@ await writeImageTree(join(dir, 'images'), { man: IMAGES / 2, woman: IMAGES / 2 }
 
 const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), loadavgBefore: loadavg(), node: process.version };
 const results = [];
-for (const workers of [1, 2]) {
+const configurations: { runtime: 'onnx' | 'tfjs'; workers: number }[] = [
+  { runtime: 'onnx', workers: 1 },
+  { runtime: 'tfjs', workers: 1 },
+  { runtime: 'tfjs', workers: 2 },
+];
+for (const { runtime, workers } of configurations) {
   const runs: { imagesPerSecond: number; seconds: number; peakRssMiB: number }[] = [];
+  let described: Record<string, unknown> = {};
   for (let r = 0; r < REPEATS; r++) {
     const run = spawnSync(
       process.execPath,
-      [TUNE, 'extract', join(dir, 'images'), join(dir, `out-${workers}.hdf5`), '--weights', weights, '--size', '150', '--workers', String(workers), '--batch', String(BATCH), '--overwrite', '--json'],
+      [TUNE, 'extract', join(dir, 'images'), join(dir, `out-${runtime}-${workers}.hdf5`), '--weights', weights, '--size', '150', '--runtime', runtime, '--workers', String(workers), '--batch', String(BATCH), '--overwrite', '--json'],
       { cwd: ROOT, encoding: 'utf8' },
     );
     if (run.status !== 0) throw new Error(run.stderr);
-    const s = JSON.parse(run.stdout) as { imagesPerSecond: number; seconds: number; peakRssMiB: number; backend: string };
+    const s = JSON.parse(run.stdout) as { imagesPerSecond: number; seconds: number; peakRssMiB: number; backend: string; runtime?: string; threads?: number };
+    described = { backend: s.backend, runtime: s.runtime, threads: s.threads };
     runs.push({ imagesPerSecond: s.imagesPerSecond, seconds: s.seconds, peakRssMiB: s.peakRssMiB });
   }
   results.push({
+    runtime,
     workers,
+    ...described,
     images: IMAGES,
     batch: BATCH,
     medianImagesPerSecond: Number(median(runs.map((r) => r.imagesPerSecond)).toFixed(2)),
@@ -58,4 +72,25 @@ for (const workers of [1, 2]) {
     runs,
   });
 }
-console.log(JSON.stringify({ bench: 'extract vgg19 150x150', machine, loadavgAfter: loadavg(), results }, null, 2));
+const loadavgAfterTune = loadavg();
+
+/** The peer's fastest configuration here: 2 intra-op threads (1 thread gives about 10.8 images/s against 18.8). */
+const PEER_THREADS = 2;
+const PYTHON = '/usr/bin/python3';
+const PEER = join(ROOT, '..', 'shared', 'peer', 'torch_vgg19_extract.py');
+let peer: Record<string, unknown> | string = 'not run: --no-peer';
+if (!process.argv.includes('--no-peer')) {
+  if (!existsSync(PEER)) throw new Error(`the peer is not beside the repository: ${PEER} (pass --no-peer to time tune alone)`);
+  const runs: { imagesPerSecond: number; seconds: number; threads: number }[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    const p = spawnSync(PYTHON, [PEER, join(dir, 'images'), join(dir, 'peer.hdf5'), '--weights', weights, '--size', '150', '--batch', String(BATCH), '--threads', String(PEER_THREADS)], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`torch_vgg19_extract.py failed: ${p.stderr}`);
+    const out = JSON.parse(p.stdout.trim().split('\n').at(-1)!) as { images_per_s: number; seconds: number; threads: number };
+    if (out.threads !== PEER_THREADS) throw new Error(`the peer ran on ${out.threads} threads, not ${PEER_THREADS}`);
+    runs.push({ imagesPerSecond: out.images_per_s, seconds: out.seconds, threads: out.threads });
+  }
+  peer = { configuration: { threads: PEER_THREADS, batch: BATCH, size: 150, script: 'torch_vgg19_extract.py' }, medianImagesPerSecond: Number(median(runs.map((r) => r.imagesPerSecond)).toFixed(2)), runs };
+}
+const best = Math.max(...results.map((r) => r.medianImagesPerSecond));
+const ratio = typeof peer === 'object' ? Number((best / (peer['medianImagesPerSecond'] as number)).toFixed(2)) : undefined;
+console.log(JSON.stringify({ bench: 'extract vgg19 150x150', machine, loadavgAfterTune, loadavgAfter: loadavg(), results, peer, tuneBestOverPeer: ratio }, null, 2));
