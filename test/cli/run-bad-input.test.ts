@@ -114,7 +114,7 @@ describe('tune run, best, show and predict on bad input', () => {
       stderr: /file\/model\.json: file: cannot be written/,
     },
     { name: 'an HDF5 file that is empty', args: (d) => badTrain(d, { raw: '' }), stderr: /bad\/train\.hdf5: file: is empty \(0 bytes\)$/ },
-    { name: 'an HDF5 file cut short', args: (d) => badTrain(d, { truncate: true }), stderr: /bad\/train\.hdf5: file: is not a readable HDF5 file \(/ },
+    { name: 'an HDF5 file cut short', args: (d) => badTrain(d, { truncate: true }), stderr: /bad\/train\.hdf5: file: is truncated: \d+ bytes, but its HDF5 superblock records \d+ \(\d+ bytes missing\)$/ },
     { name: 'a file that is not HDF5', args: (d) => badTrain(d, { raw: 'data,labels\n1,0\n' }), stderr: /bad\/train\.hdf5: file: is not a readable HDF5 file \(file signature not found\)$/ },
     { name: 'an HDF5 file without data', args: (d) => badTrain(d, `f['labels'] = np.zeros(3, np.int64)`), stderr: /bad\/train\.hdf5: \/data: dataset is missing/ },
     { name: 'an HDF5 file without labels', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)`), stderr: /bad\/train\.hdf5: \/labels: dataset is missing/ },
