@@ -83,9 +83,9 @@ describe('tune extract on bad input', () => {
       stderr: /m\.json: file: is not JSON \(/,
     },
     {
-      name: 'a --base that is neither vgg19 nor a model.json',
+      name: 'a --base that is neither vgg19, a model.json nor an ONNX model',
       setup: (d) => [goodImages, join(d, 'o.hdf5'), '--base', 'resnet'],
-      stderr: /^tune: command line: --base: must be vgg19 or a path to a tfjs model\.json, got "resnet"$/,
+      stderr: /^tune: command line: --base: must be vgg19, a path to a tfjs model\.json or to an ONNX model \(\.onnx\), got "resnet"$/,
     },
     {
       name: 'an output path in a folder that does not exist',
