@@ -143,7 +143,6 @@ const cases: Case[] = [
   },
   {
     name: 'a stdout closed after one line (| head -1) ends with exit 1, one line, no trial left running',
-    open: 'issue 11: not fixed yet',
     from: '11.6',
     quick: true,
     setup: (dir) => writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 6, epochs: 2 })),
@@ -157,7 +156,6 @@ const cases: Case[] = [
   },
   {
     name: 'a full disk under the database ends with exit 1 and one line naming it; the next run resumes',
-    open: 'issue 11: not fixed yet',
     from: '11.6',
     unavailable: root,
     setup: (dir) => {
