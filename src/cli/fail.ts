@@ -66,6 +66,18 @@ export function databaseFault(err: unknown, path: string): Fault | undefined {
   return typeof code === 'string' && code.startsWith('SQLITE_') ? faultOf(err, path) : undefined;
 }
 
+/**
+ * Runs `read`, turning a system error that names no file (EIO from a read of an open file
+ * descriptor) into the Fault of `path`. Called by the commands around the files they read.
+ */
+export function reading<T>(path: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw faultOf(err, path) ?? err;
+  }
+}
+
 let stdoutFault: Fault | undefined;
 let stopController: AbortController | undefined;
 const stopper = (): AbortController => (stopController ??= new AbortController());

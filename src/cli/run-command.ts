@@ -8,7 +8,7 @@ import type { StudyListener } from '../study/events.js';
 import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
-import { Interrupted, StudyStopped, databaseFault, interruptSignal, writeOut } from './fail.js';
+import { Interrupted, StudyStopped, databaseFault, interruptSignal, reading, writeOut } from './fail.js';
 import { DEFAULT_DB, choiceFlag, intFlag, studyFlag } from './parse.js';
 
 interface RunFlags extends RunOverrides {
@@ -41,7 +41,7 @@ export function registerRun(program: Command): void {
     .option('--study <name>', 'study name (default: the space file\'s name)', studyFlag)
     .option('--json', 'print events as JSON lines')
     .action(async (spacePath: string, flags: RunFlags) => {
-      const spec = readSpaceFile(spacePath);
+      const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
       const [{ SqliteStorage }, { loadStudyData }, { runStudy }, inkReporter] = await Promise.all([

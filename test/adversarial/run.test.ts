@@ -183,6 +183,17 @@ const cases: Case[] = [
     teardown: (dir) => unmount(join(dir, 'disk')),
     timeoutMs: 120_000,
   },
+  {
+    // The kernel answers EIO to a read of /proc/self/mem at offset 0 (no page is mapped there):
+    // a real I/O error on a path, where no faulty disk can be had.
+    name: 'a space file whose read fails with EIO ends with exit 1 and one line naming it',
+    from: '11.6',
+    quick: true,
+    setup: () => undefined,
+    args: ['run', '/proc/self/mem', '--no-tui'],
+    exit: 1,
+    stderr: /^tune: \/proc\/self\/mem: .*EIO/,
+  },
   ...(['list', 'show', 'best'] as const).map((command): Case => ({
     name: `${command} reads a database on a read-only mount`,
     open: 'issue 11: not fixed yet',
