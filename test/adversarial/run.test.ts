@@ -155,6 +155,20 @@ const cases: Case[] = [
     check: (dir) => assert.equal(statuses(join(dir, 'trials.db'))['running'], undefined),
   },
   {
+    // tfjs's wasm glue, loaded on the main thread with --engine tfjs, rethrows from its own
+    // uncaught-exception handler, which node answers with exit 7: the contract's exit must win.
+    name: 'a stdout closed after one line with --engine tfjs ends with exit 1, never 7',
+    from: '11.6',
+    setup: (dir) => writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 6, epochs: 2 })),
+    args: ['run', 'space.json', '--no-tui', '--workers', '1', '--engine', 'tfjs'],
+    stdout: 'pipe-closed',
+    exit: 1,
+    stderr: /^tune: stdout: .*(EPIPE|closed)/,
+    changes: [/^trials\.db/],
+    databases: ['trials.db'],
+    check: (dir) => assert.equal(statuses(join(dir, 'trials.db'))['running'], undefined),
+  },
+  {
     name: 'a full disk under the database ends with exit 1 and one line naming it; the next run resumes',
     from: '11.6',
     unavailable: root,
