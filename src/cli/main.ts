@@ -7,7 +7,7 @@ import { registerList } from './list-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerRun } from './run-command.js';
 import { registerSpace } from './space-command.js';
-import { EXIT, exitFor } from './fail.js';
+import { EXIT, exitFor, guardStdout, stdoutFailed } from './fail.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -32,11 +32,27 @@ const override = (c: Command): void => {
 };
 program.commands.forEach(override);
 
+guardStdout();
+// The last resort for an error thrown in an event handler: the contract's exit, never node's 7
+// (which it gives when an uncaught-exception handler itself throws).
+process.on('uncaughtException', (err) => {
+  let code: number = EXIT.bug;
+  try {
+    code = exitFor(stdoutFailed() ?? err);
+  } catch {
+    // stderr itself failed: the exit code is all that is left to say it.
+  }
+  process.exit(code);
+});
+
 try {
   await program.parseAsync(process.argv);
   process.exitCode = EXIT.ok;
 } catch (err) {
-  process.exitCode = err instanceof CommanderError && err.exitCode === 0 ? EXIT.ok : exitFor(err);
+  process.exitCode = err instanceof CommanderError && err.exitCode === 0 ? EXIT.ok : exitFor(stdoutFailed() ?? err);
 }
+// A reader that closed stdout leaves the command's output cut short, whatever it returned.
+const cut = stdoutFailed();
+if (cut !== undefined && process.exitCode === EXIT.ok) process.exitCode = exitFor(cut);
 // Worker threads of tfjs or piscina must not keep a finished command alive.
 process.exit(process.exitCode);

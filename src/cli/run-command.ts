@@ -8,7 +8,7 @@ import type { StudyListener } from '../study/events.js';
 import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
-import { Interrupted, StudyStopped, interruptSignal } from './fail.js';
+import { Interrupted, StudyStopped, databaseFault, interruptSignal, reading, writeOut } from './fail.js';
 import { DEFAULT_DB, choiceFlag, intFlag, studyFlag } from './parse.js';
 
 interface RunFlags extends RunOverrides {
@@ -41,20 +41,30 @@ export function registerRun(program: Command): void {
     .option('--study <name>', 'study name (default: the space file\'s name)', studyFlag)
     .option('--json', 'print events as JSON lines')
     .action(async (spacePath: string, flags: RunFlags) => {
-      const spec = readSpaceFile(spacePath);
+      const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
       const [{ SqliteStorage }, { loadStudyData }, { runStudy }, inkReporter] = await Promise.all([
         import('../storage/sqlite.js'), import('../study/load-data.js'), import('../study/run-study.js'), ink ? import('../tui/ink-reporter.js') : undefined,
       ]);
       const data = await loadStudyData(spec, spacePath, flags.data);
-      const storage = SqliteStorage.open(flags.db);
+      // SQLite's errors name no file: a full disk or an I/O error is named by the database's path.
+      // Trials whose mark could not be written stay running under a dead process, which the
+      // next run's recovery takes over.
+      const named = (err: unknown): unknown => databaseFault(err, flags.db) ?? err;
+      let storage: ReturnType<typeof SqliteStorage.open>;
+      try {
+        storage = SqliteStorage.open(flags.db);
+      } catch (err) {
+        throw named(err);
+      }
+      let failed = false;
       try {
         const study = storage.openStudy(flags.study ?? spec.name, spec.source, spec.tuner.objective, spec.tuner.direction, flags.overwrite ?? false);
         const board = inkReporter?.startInkReporter();
         const listener: StudyListener = flags.json
-          ? (event) => process.stdout.write(`${JSON.stringify(event)}\n`)
-          : (board?.listener ?? plainReporter((line) => process.stdout.write(`${line}\n`)));
+          ? (event) => writeOut(`${JSON.stringify(event)}\n`)
+          : (board?.listener ?? plainReporter((line) => writeOut(`${line}\n`)));
         const signal = interruptSignal();
         const result = await runStudy({
           spec, study, data, storage, signal, listener,
@@ -62,13 +72,22 @@ export function registerRun(program: Command): void {
         }).finally(() => board?.stop());
         if (!flags.json) {
           const trials = storage.trials(study.id).filter((t) => t.status === 'complete').map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
-          process.stdout.write(`${resultsSummary(trials, study.objective, study.direction)}\n`);
+          writeOut(`${resultsSummary(trials, study.objective, study.direction)}\n`);
         }
-        if (result.reason === 'interrupted') throw new Interrupted();
+        // The signal's reason tells Ctrl-C (Interrupted) from a stdout whose reader went away (its Fault).
+        if (result.reason === 'interrupted') throw signal.reason instanceof Error ? signal.reason : new Interrupted();
         if (result.reason === 'invalid' && result.invalid) throw invalidRange(spacePath, result.invalid);
         if (result.reason === 'failures') throw new StudyStopped(`the run stopped after ${spec.tuner.maxConsecutiveFailedTrials} consecutive failed trials; last error: ${result.lastError}`);
+      } catch (err) {
+        failed = true;
+        throw named(err);
       } finally {
-        storage.close();
+        try {
+          storage.close();
+        } catch (err) {
+          // A close that fails after the run failed must not hide the run's own error.
+          if (!failed) throw named(err);
+        }
       }
     });
 }

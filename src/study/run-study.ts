@@ -112,6 +112,12 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   let lastInvalid: { values: Values; error: string } | undefined;
   let lastError: string | undefined;
   let reason: StudyEndReason | undefined;
+  /** A storage error met where nothing awaits it (a port's message): it ends the run as if thrown. */
+  let fault: { error: unknown } | undefined;
+  const faulted = (error: unknown): void => {
+    fault ??= { error };
+    stop.abort();
+  };
 
   /** Trains the trials as one pack on one worker, each recorded as it ends; failed ones may run again alone. */
   const launch = (trials: { trial: TrialRecord; attempt: number }[]): void => {
@@ -173,7 +179,12 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       port1.on('message', (m: EpochMessage | TrialEnd | null) => {
         if (m === null) return resolve();
         if ('execution' in m) {
-          storage.recordEpoch(trial.id, m.execution, m.epoch, m.metrics);
+          try {
+            storage.recordEpoch(trial.id, m.execution, m.epoch, m.metrics);
+          } catch (err) {
+            // Thrown here, it would be uncaught and end the process with no trial marked.
+            return faulted(err);
+          }
           listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
         } else {
           ch.received = m;
@@ -200,7 +211,8 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       return;
     }
     running.delete(trial.id);
-    if (signal.aborted) return;
+    // Left running, the finally below marks it interrupted, so that the next run resumes it.
+    if (signal.aborted || fault !== undefined) return;
     if (stop.signal.aborted) {
       storage.stopTrial(trial.id, stopWhy(), seconds);
       listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: stopWhy(), status: 'stopped' });
@@ -232,6 +244,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   try {
     let last: NextTrial = 'full';
     while (reason === undefined) {
+      if (fault !== undefined) throw fault.error;
       if (signal.aborted) reason = 'interrupted';
       else if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) reason = 'failures';
       while (reason === undefined && packs.size < workers) {
@@ -289,6 +302,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     }
     await pool.destroy();
   }
+  if (fault !== undefined) throw fault.error;
   const best = bestTrial(storage.trials(study.id), tuner.direction);
   listener({ type: 'study-finished', reason: reason ?? 'interrupted', seconds: (performance.now() - started) / 1000, ...(best ? { best: { number: best.number, values: best.values, score: best.score! } } : {}) });
   return {

@@ -143,7 +143,6 @@ const cases: Case[] = [
   },
   {
     name: 'a stdout closed after one line (| head -1) ends with exit 1, one line, no trial left running',
-    open: 'issue 11: not fixed yet',
     from: '11.6',
     quick: true,
     setup: (dir) => writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 6, epochs: 2 })),
@@ -156,8 +155,21 @@ const cases: Case[] = [
     check: (dir) => assert.equal(statuses(join(dir, 'trials.db'))['running'], undefined),
   },
   {
+    // tfjs's wasm glue, loaded on the main thread with --engine tfjs, rethrows from its own
+    // uncaught-exception handler, which node answers with exit 7: the contract's exit must win.
+    name: 'a stdout closed after one line with --engine tfjs ends with exit 1, never 7',
+    from: '11.6',
+    setup: (dir) => writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 6, epochs: 2 })),
+    args: ['run', 'space.json', '--no-tui', '--workers', '1', '--engine', 'tfjs'],
+    stdout: 'pipe-closed',
+    exit: 1,
+    stderr: /^tune: stdout: .*(EPIPE|closed)/,
+    changes: [/^trials\.db/],
+    databases: ['trials.db'],
+    check: (dir) => assert.equal(statuses(join(dir, 'trials.db'))['running'], undefined),
+  },
+  {
     name: 'a full disk under the database ends with exit 1 and one line naming it; the next run resumes',
-    open: 'issue 11: not fixed yet',
     from: '11.6',
     unavailable: root,
     setup: (dir) => {
@@ -184,6 +196,17 @@ const cases: Case[] = [
     },
     teardown: (dir) => unmount(join(dir, 'disk')),
     timeoutMs: 120_000,
+  },
+  {
+    // The kernel answers EIO to a read of /proc/self/mem at offset 0 (no page is mapped there):
+    // a real I/O error on a path, where no faulty disk can be had.
+    name: 'a space file whose read fails with EIO ends with exit 1 and one line naming it',
+    from: '11.6',
+    quick: true,
+    setup: () => undefined,
+    args: ['run', '/proc/self/mem', '--no-tui'],
+    exit: 1,
+    stderr: /^tune: \/proc\/self\/mem: .*EIO/,
   },
   ...(['list', 'show', 'best'] as const).map((command): Case => ({
     name: `${command} reads a database on a read-only mount`,
