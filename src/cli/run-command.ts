@@ -48,7 +48,7 @@ export function registerRun(program: Command): void {
         import('../storage/sqlite.js'), import('../study/load-data.js'), import('../study/run-study.js'), ink ? import('../tui/ink-reporter.js') : undefined,
       ]);
       const data = await loadStudyData(spec, spacePath, flags.data);
-      const storage = SqliteStorage.open(flags.db);
+      const storage = SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
       try {
         const study = storage.openStudy(flags.study ?? spec.name, spec.source, spec.tuner.objective, spec.tuner.direction, flags.overwrite ?? false);
         const board = inkReporter?.startInkReporter();
