@@ -54,7 +54,7 @@ export function registerRun(program: Command): void {
       const named = (err: unknown): unknown => databaseFault(err, flags.db) ?? err;
       let storage: ReturnType<typeof SqliteStorage.open>;
       try {
-        storage = SqliteStorage.open(flags.db);
+        storage = SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
       } catch (err) {
         throw named(err);
       }

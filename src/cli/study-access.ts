@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseSpace } from '../space/parse-space.js';
 import type { StudySpec } from '../space/study-spec.js';
 import { SqliteStorage } from '../storage/sqlite.js';
+import { writeError } from '../storage/sqlite-open.js';
 import type { Storage } from '../storage/storage.js';
 import type { StudyRecord } from '../study/trial.js';
 
@@ -11,16 +13,16 @@ import { studyFlag } from './parse.js';
 export { DEFAULT_DB, studyFlag } from './parse.js';
 
 
-/** Opens an existing database for the read commands; a missing file is bad input, not a new db. */
+/**
+ * Opens an existing database for the read commands; a missing file is bad input, not a new db.
+ * Reading needs no write access: a database on a read-only mount, or that this process may not
+ * write, is still listed, shown and exported (a note on stderr says when what it reads is a
+ * copy that a writer elsewhere could outdate). Throws InputError as SqliteStorage.open does.
+ */
 export function openExisting(db: string): Storage {
   if (!existsSync(db)) throw new InputError(db, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db)');
-  try {
-    return SqliteStorage.open(db);
-  } catch (err) {
-    // Reading needs no write access: a read-only database is still listed, shown and exported.
-    if (err instanceof InputError && err.what.startsWith('is read-only')) return SqliteStorage.openReadOnly(db);
-    throw err;
-  }
+  if (writeError(db) || writeError(dirname(db))) return SqliteStorage.openReadOnly(db, (line) => process.stderr.write(`tune: ${line}\n`));
+  return SqliteStorage.open(db);
 }
 
 /**

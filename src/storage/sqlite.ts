@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { InputError, reason } from '../errors.js';
@@ -9,6 +8,7 @@ import type { AttemptRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } 
 import { MIGRATIONS, SCHEMA, type EpochRow, type StudyRow, type TrialRow, canonical, now, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
 import type { Checkpoint, Storage, StoredWeights } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
+import { openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
 export const SCHEMA_VERSION = 2;
@@ -33,23 +33,21 @@ export class SqliteStorage implements Storage {
   ) {}
 
   /**
-   * Opens the database at `path`, creating it and its schema when missing. Throws InputError
-   * for a file that is not SQLite, an SQLite file that is not tune's, or a newer schema.
+   * Opens the database at `path` for `tune run`, creating it and its schema when missing, and
+   * puts it in WAL mode (waiting for other processes' locks; `options.note` is told when it
+   * cannot). Throws InputError for a file that is not SQLite, fails quick_check, is not tune's,
+   * has a newer schema, or may not be written (nor its folder).
    */
-  static open(path: string): SqliteStorage {
-    let db: Database.Database | undefined;
-    // SQLite would open a file it may not write and fail only at the first write, midway.
-    if (existsSync(path) && !writable(path)) throw new InputError(path, 'file', 'is read-only (attempt to write a readonly database); tune run needs to write it');
+  static open(path: string, options: WritableOptions = {}): SqliteStorage {
+    let db: Database.Database;
     try {
-      db = new Database(path);
-      db.pragma('busy_timeout = 5000');
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
+      db = openWritable(path, options);
       // better-sqlite3 turns foreign keys on; they stay off until a migration has run (below).
       db.pragma('foreign_keys = OFF');
     } catch (err) {
-      db?.close();
-      const code = String((err as { code?: unknown }).code ?? '');
+      if (err instanceof InputError) throw err;
+      const code = sqliteCode(err);
+      if (code.startsWith('SQLITE_CORRUPT')) throw new InputError(path, 'file', `is corrupt (${reason(err)})`);
       if (code.startsWith('SQLITE_READONLY')) throw new InputError(path, 'file', `is read-only (${reason(err)}); tune run needs to write it`);
       throw new InputError(path, 'file', `${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'cannot be opened'} (${reason(err)})`);
     }
@@ -57,11 +55,11 @@ export class SqliteStorage implements Storage {
       // Immediate, so that two tunes opening a new file at once cannot both create the schema.
       // Foreign keys go on only after a migration, whose table rebuilds must not cascade. A
       // database that needs nothing is only read, so that readers never queue behind writers.
-      if (SqliteStorage.checkSchema(path, db, false)) patiently(() => db!.transaction(() => SqliteStorage.checkSchema(path, db!, true)).immediate());
+      if (SqliteStorage.checkSchema(path, db, false)) patiently(() => db.transaction(() => SqliteStorage.checkSchema(path, db, true)).immediate());
       db.pragma('foreign_keys = ON');
     } catch (err) {
       db.close();
-      const code = String((err as { code?: unknown }).code ?? '');
+      const code = sqliteCode(err);
       if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new InputError(path, 'file', `is corrupt (${reason(err)})`);
       if (code.startsWith('SQLITE_READONLY')) throw new InputError(path, 'file', `is read-only (${reason(err)}); tune run needs to write it`);
       throw err;
@@ -70,23 +68,21 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Opens a database this process may not write (a read-only file or folder), for the read
-   * commands. Its schema must be current: migrating needs write access. Throws InputError as
-   * `open` does.
+   * Opens a database this process may not write (a read-only file, folder or mount), for the
+   * read commands; `note` is told when it reads a copy that a writer could outdate. Its schema
+   * must be current: migrating needs write access. Throws InputError as `open` does.
    */
-  static openReadOnly(path: string): SqliteStorage {
+  static openReadOnly(path: string, note?: (line: string) => void): SqliteStorage {
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
-      db.pragma('busy_timeout = 5000');
+      db = openReadOnly(path, note);
       if (SqliteStorage.checkSchema(path, db, false)) throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
       return new SqliteStorage(path, db);
     } catch (err) {
       db?.close();
       if (err instanceof InputError) throw err;
-      const code = String((err as { code?: unknown }).code ?? '');
-      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new InputError(path, 'file', `is corrupt (${reason(err)})`);
-      if (code === 'SQLITE_READONLY_DIRECTORY') throw new InputError(path, 'file', 'is in a folder this process cannot write, and SQLite must keep its -shm file beside it to read');
+      const code = sqliteCode(err);
+      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new InputError(path, 'file', `${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is corrupt'} (${reason(err)})`);
       throw new InputError(path, 'file', `cannot be opened (${reason(err)})`);
     }
   }
@@ -418,7 +414,7 @@ function patiently<T>(fn: () => T): T {
     try {
       return fn();
     } catch (err) {
-      const code = String((err as { code?: unknown }).code ?? '');
+      const code = sqliteCode(err);
       if (!(code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') || attempt >= BUSY_RETRIES) throw err;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.random() * Math.min(2000, 50 * 2 ** attempt));
     }
@@ -429,13 +425,4 @@ function patiently<T>(fn: () => T): T {
 function ownerAlive(owner: string): boolean {
   const [host, pid] = owner.split(':');
   return host !== hostname() || !pid || processAlive(Number(pid));
-}
-
-function writable(path: string): boolean {
-  try {
-    accessSync(path, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
