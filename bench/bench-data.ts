@@ -45,7 +45,14 @@ export function benchData(work: string): { dir: string; made?: string } {
   const given = flag('--data');
   if (given) return { dir: given };
   const dir = join(work, 'data');
-  const args = [join(peerDir(), 'make_features.py'), dir, '--dim', String(numberFlag('--dim', DATA_DIM)), '--seed', String(numberFlag('--data-seed', DATA_SEED))];
+  const args = [
+    join(peerDir(), 'make_features.py'),
+    dir,
+    '--dim',
+    String(numberFlag('--dim', DATA_DIM)),
+    '--seed',
+    String(numberFlag('--data-seed', DATA_SEED)),
+  ];
   const made = spawnSync(PYTHON, args, { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`make_features.py failed (${made.status}): ${made.stderr}`);
   return { dir, made: `${PYTHON} ${args.join(' ')}` };

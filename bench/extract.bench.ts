@@ -52,7 +52,24 @@ for (const { runtime, workers } of configurations) {
   for (let r = 0; r < REPEATS; r++) {
     const run = spawnSync(
       process.execPath,
-      [TUNE, 'extract', join(dir, 'images'), join(dir, `out-${runtime}-${workers}.hdf5`), '--weights', weights, '--size', '150', '--runtime', runtime, '--workers', String(workers), '--batch', String(BATCH), '--overwrite', '--json'],
+      [
+        TUNE,
+        'extract',
+        join(dir, 'images'),
+        join(dir, `out-${runtime}-${workers}.hdf5`),
+        '--weights',
+        weights,
+        '--size',
+        '150',
+        '--runtime',
+        runtime,
+        '--workers',
+        String(workers),
+        '--batch',
+        String(BATCH),
+        '--overwrite',
+        '--json',
+      ],
       { cwd: ROOT, encoding: 'utf8' },
     );
     if (run.status !== 0) throw new Error(run.stderr);
@@ -83,14 +100,24 @@ if (!process.argv.includes('--no-peer')) {
   if (!existsSync(PEER)) throw new Error(`the peer is not beside the repository: ${PEER} (pass --no-peer to time tune alone)`);
   const runs: { imagesPerSecond: number; seconds: number; threads: number }[] = [];
   for (let r = 0; r < REPEATS; r++) {
-    const p = spawnSync(PYTHON, [PEER, join(dir, 'images'), join(dir, 'peer.hdf5'), '--weights', weights, '--size', '150', '--batch', String(BATCH), '--threads', String(PEER_THREADS)], { encoding: 'utf8' });
+    const p = spawnSync(
+      PYTHON,
+      [PEER, join(dir, 'images'), join(dir, 'peer.hdf5'), '--weights', weights, '--size', '150', '--batch', String(BATCH), '--threads', String(PEER_THREADS)],
+      { encoding: 'utf8' },
+    );
     if (p.status !== 0) throw new Error(`torch_vgg19_extract.py failed: ${p.stderr}`);
     const out = JSON.parse(p.stdout.trim().split('\n').at(-1)!) as { images_per_s: number; seconds: number; threads: number };
     if (out.threads !== PEER_THREADS) throw new Error(`the peer ran on ${out.threads} threads, not ${PEER_THREADS}`);
     runs.push({ imagesPerSecond: out.images_per_s, seconds: out.seconds, threads: out.threads });
   }
-  peer = { configuration: { threads: PEER_THREADS, batch: BATCH, size: 150, script: 'torch_vgg19_extract.py' }, medianImagesPerSecond: Number(median(runs.map((r) => r.imagesPerSecond)).toFixed(2)), runs };
+  peer = {
+    configuration: { threads: PEER_THREADS, batch: BATCH, size: 150, script: 'torch_vgg19_extract.py' },
+    medianImagesPerSecond: Number(median(runs.map((r) => r.imagesPerSecond)).toFixed(2)),
+    runs,
+  };
 }
 const best = Math.max(...results.map((r) => r.medianImagesPerSecond));
 const ratio = typeof peer === 'object' ? Number((best / (peer['medianImagesPerSecond'] as number)).toFixed(2)) : undefined;
-console.log(JSON.stringify({ bench: 'extract vgg19 150x150', machine, loadavgAfterTune, loadavgAfter: loadavg(), results, peer, tuneBestOverPeer: ratio }, null, 2));
+console.log(
+  JSON.stringify({ bench: 'extract vgg19 150x150', machine, loadavgAfterTune, loadavgAfter: loadavg(), results, peer, tuneBestOverPeer: ratio }, null, 2),
+);

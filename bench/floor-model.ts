@@ -62,7 +62,9 @@ export function floorModel(shape: FloorShape, rates: FloorRates) {
     const gradientMacs = shape.trainNonZeros * width;
     const updates = stepsPerEpoch * shape.liveInputs * width;
     return {
-      forwardMacs, gradientMacs, updates,
+      forwardMacs,
+      gradientMacs,
+      updates,
       seconds: { forward: forwardMacs / rates.forwardMacsPerS, gradient: gradientMacs / rates.gradientMacsPerS, update: updates / rates.updatesPerS[kind] },
       stateTraffic: updates * READ_AND_WRITE * FLOAT_BYTES * (1 + STATE_SLOTS[kind]),
       stateBytes: shape.liveInputs * width * FLOAT_BYTES * (1 + STATE_SLOTS[kind]),

@@ -12,7 +12,10 @@ export async function writeVgg19ShapedWeights(path: string): Promise<void> {
   const rng = new Rng(3);
   const file = new h5wasm.File(resolve(path), 'w');
   const specs = vgg19WeightSpecs();
-  file.create_attribute('layer_names', specs.map((s) => s.layer));
+  file.create_attribute(
+    'layer_names',
+    specs.map((s) => s.layer),
+  );
   for (const { layer, shapes } of specs) {
     const group = file.create_group(layer);
     const names = [`${layer}_W_1:0`, `${layer}_b_1:0`];

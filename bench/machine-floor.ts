@@ -72,7 +72,13 @@ export async function machineFloor(o: FloorOptions) {
     const floors = (clock: 'cpu' | 'wall') => ({
       allCoresMs: round(floorModel(shape, all[clock].rates).msPerTrialExecutionEpoch),
       fusedStepMs: round(fusedStepMs(shape, all[clock].stepRmspropPackEpochsPerS, all[clock].rates.forwardMacsPerS)),
-      ...(one ? { ifCoresScaledPerfectlyMs: round(floorModel(shape, scaledRates(one[clock].rates, cores, all[clock].rates.bandwidthBytesPerS)).msPerTrialExecutionEpoch) } : {}),
+      ...(one
+        ? {
+            ifCoresScaledPerfectlyMs: round(
+              floorModel(shape, scaledRates(one[clock].rates, cores, all[clock].rates.bandwidthBytesPerS)).msPerTrialExecutionEpoch,
+            ),
+          }
+        : {}),
     });
     const byClock = <T>(f: (m: RateSet, threads: number) => T) => ({
       cpuTime: { allCores: f(all.cpu, cores), ...(one ? { oneCore: f(one.cpu, 1) } : {}) },

@@ -82,12 +82,18 @@ export function measuredRun(command: string, args: string[], env: NodeJS.Process
       const m = /BENCH_TIME user=([\d.]+) sys=([\d.]+) peak_kb=(\d+)/.exec(stderr);
       const [userSeconds, sysSeconds, peakKb] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [NaN, NaN, NaN];
       resolve({
-        status, stdout, stderr, command: [command, ...args].join(' '),
-        wallSeconds, userSeconds, sysSeconds,
+        status,
+        stdout,
+        stderr,
+        command: [command, ...args].join(' '),
+        wallSeconds,
+        userSeconds,
+        sysSeconds,
         cpuUse: (userSeconds + sysSeconds) / wallSeconds,
         peakMiBLargestProcess: Math.round((peakKb * 1024) / MIB),
         peakMiBProcessTree: Math.round(peakTree / MIB),
-        loadavgBefore, loadavgAfter: loadavg(),
+        loadavgBefore,
+        loadavgAfter: loadavg(),
       });
     });
   });

@@ -38,15 +38,23 @@ const REFERENCE_BLAS = /\/blas\/libblas\.so/;
 export function peerEnvironment(): { env: NodeJS.ProcessEnv; blas: string[]; blasDir?: string } {
   const blasDir = [flag('--peer-blas'), ...BLAS_DIRS].find((d): d is string => !!d && existsSync(join(d, 'libblas.so.3')));
   const env = {
-    ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1',
+    ...process.env,
+    OMP_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+    OPENBLAS_NUM_THREADS: '1',
     ...(blasDir ? { LD_LIBRARY_PATH: [blasDir, process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':') } : {}),
   };
-  const probe = spawnSync(PYTHON, ['-c', 'import torch\nfor l in sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l}): print(l)'], { env, encoding: 'utf8' });
+  const probe = spawnSync(PYTHON, ['-c', 'import torch\nfor l in sorted({l.split()[-1] for l in open("/proc/self/maps") if "blas" in l}): print(l)'], {
+    env,
+    encoding: 'utf8',
+  });
   if (probe.status !== 0) throw new Error(`${PYTHON} cannot import torch: ${probe.stderr}`);
   const blas = probe.stdout.trim().split('\n').filter(Boolean);
   if (blas.some((l) => REFERENCE_BLAS.test(l)) && !process.argv.includes('--allow-reference-blas')) {
-    throw new Error(`the peer's torch would run on the reference BLAS (${blas.join(', ')}), 5-10x slower than its best: ` +
-      'install Debian\'s libopenblas0-pthread, or pass --peer-blas DIR (a folder with an OpenBLAS libblas.so.3), or --allow-reference-blas to time it anyway');
+    throw new Error(
+      `the peer's torch would run on the reference BLAS (${blas.join(', ')}), 5-10x slower than its best: ` +
+        "install Debian's libopenblas0-pthread, or pass --peer-blas DIR (a folder with an OpenBLAS libblas.so.3), or --allow-reference-blas to time it anyway",
+    );
   }
   return { env, blas, ...(blasDir ? { blasDir } : {}) };
 }
@@ -76,8 +84,21 @@ export async function runPeer(script: string, study: PeerStudy, work: string) {
   for (const c of CONFIGURATIONS) {
     const storage = join(work, `peer-journal-${c.processes}`);
     mkdirSync(storage, { recursive: true });
-    const args = [script, study.data, '--trials', String(study.trials), '--executions', String(study.executions), '--epochs', String(study.epochs),
-      '--sampler', study.sampler, '--threads', '1', ...(c.processes > 1 ? ['--processes', String(c.processes), '--storage', storage] : [])];
+    const args = [
+      script,
+      study.data,
+      '--trials',
+      String(study.trials),
+      '--executions',
+      String(study.executions),
+      '--epochs',
+      String(study.epochs),
+      '--sampler',
+      study.sampler,
+      '--threads',
+      '1',
+      ...(c.processes > 1 ? ['--processes', String(c.processes), '--storage', storage] : []),
+    ];
     const run = await measuredRun(PYTHON, args, env);
     if (run.status !== 0) throw new Error(`the peer (${c.name}) failed with status ${run.status}: ${run.stderr}`);
     const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PeerJson;

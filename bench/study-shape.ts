@@ -117,7 +117,15 @@ export async function studyData(dir: string, batch: number) {
   const t = sparsity(train.data, train.rows, train.dim);
   const v = sparsity(valid.data, valid.rows, valid.dim);
   return {
-    shape: { trainRows: train.rows, validRows: valid.rows, dim: train.dim, batch, liveInputs: t.liveInputs, trainNonZeros: t.nonZeros, validNonZeros: v.nonZeros },
+    shape: {
+      trainRows: train.rows,
+      validRows: valid.rows,
+      dim: train.dim,
+      batch,
+      liveInputs: t.liveInputs,
+      trainNonZeros: t.nonZeros,
+      validNonZeros: v.nonZeros,
+    },
     nonZerosPerRow: { train: t.perRow, valid: v.perRow, zeroShare: 1 - t.nonZeros / (train.rows * train.dim) },
     batches: columns(train.data, train.rows, train.dim, batch),
   };

@@ -45,7 +45,11 @@ const plan = {
   full: { trials: wholeSpace ?? 0, executions: 2, epochs: 50, oracle: undefined, sampler: 'tpe' as const },
 }[variant];
 // Any of the plan's numbers may be overridden, for a shorter look at the same bench.
-Object.assign(plan, { trials: numberFlag('--trials', plan.trials), executions: numberFlag('--executions', plan.executions), epochs: numberFlag('--epochs', plan.epochs) });
+Object.assign(plan, {
+  trials: numberFlag('--trials', plan.trials),
+  executions: numberFlag('--executions', plan.executions),
+  epochs: numberFlag('--epochs', plan.epochs),
+});
 
 loadProbe(); // fail before the long runs, not after, when the floor probe was not built
 const noPeer = process.argv.includes('--no-peer');
@@ -56,10 +60,18 @@ const data = benchData(work);
 const extra = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
 
 const tune = await runTune({ space, data: data.dir, db: join(work, 'trials.db'), ...plan, extra });
-const peer = script ? await runPeer(script, { data: data.dir, trials: tune.trials, executions: plan.executions, epochs: plan.epochs, sampler: plan.sampler }, work) : undefined;
+const peer = script
+  ? await runPeer(script, { data: data.dir, trials: tune.trials, executions: plan.executions, epochs: plan.epochs, sampler: plan.sampler }, work)
+  : undefined;
 const floor = await machineFloor({
-  dataDir: data.dir, spacePath: space, batch: spec.tuner.batchSize, executions: plan.executions, packTrials: [...new Set([1, 2, MAX_PACK, tune.pack ?? 1])],
-  minSeconds: FLOOR_MIN_SECONDS, repeats: FLOOR_REPEATS, singleCore: false,
+  dataDir: data.dir,
+  spacePath: space,
+  batch: spec.tuner.batchSize,
+  executions: plan.executions,
+  packTrials: [...new Set([1, 2, MAX_PACK, tune.pack ?? 1])],
+  minSeconds: FLOOR_MIN_SECONDS,
+  repeats: FLOOR_REPEATS,
+  singleCore: false,
 });
 
 const fastest = peer?.configurations.find((c) => c.configuration === peer.fastest);
@@ -86,14 +98,20 @@ const targets = {
 };
 // The floor's every repeat stays in bench:floor's output; here only the best of each.
 const floorShown = { ...floor, byPack: floor.byPack.map(({ runs: _runs, ...pack }) => pack) };
-console.log(JSON.stringify({
-  bench: `study ${variant}`,
-  study: { space, ...plan, tuneOracle: tune.oracle, peerSampler: plan.sampler, data: data.dir, ...(data.made ? { dataMadeBy: data.made } : {}) },
-  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
-  tune,
-  peer: peer ?? 'not run: --no-peer',
-  ratio,
-  overFloor,
-  targets,
-  floor: floorShown,
-}, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      bench: `study ${variant}`,
+      study: { space, ...plan, tuneOracle: tune.oracle, peerSampler: plan.sampler, data: data.dir, ...(data.made ? { dataMadeBy: data.made } : {}) },
+      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
+      tune,
+      peer: peer ?? 'not run: --no-peer',
+      ratio,
+      overFloor,
+      targets,
+      floor: floorShown,
+    },
+    null,
+    2,
+  ),
+);

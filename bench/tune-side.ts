@@ -32,11 +32,30 @@ interface Event {
 
 /** Runs the study; throws when tune fails or completes fewer trials than asked. */
 export async function runTune(study: TuneStudy) {
-  const args = [TUNE, 'run', study.space, '--data', study.data, '--db', study.db, '--max-trials', String(study.trials), '--epochs', String(study.epochs),
-    '--executions', String(study.executions), ...(study.oracle ? ['--oracle', study.oracle] : []), ...study.extra, '--json'];
+  const args = [
+    TUNE,
+    'run',
+    study.space,
+    '--data',
+    study.data,
+    '--db',
+    study.db,
+    '--max-trials',
+    String(study.trials),
+    '--epochs',
+    String(study.epochs),
+    '--executions',
+    String(study.executions),
+    ...(study.oracle ? ['--oracle', study.oracle] : []),
+    ...study.extra,
+    '--json',
+  ];
   const run = await measuredRun(process.execPath, args);
   if (run.status !== 0) throw new Error(`tune run failed with status ${run.status}: ${run.stderr}`);
-  const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Event);
+  const events = run.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Event);
   const started = events.find((e) => e.type === 'study-started');
   const finished = events.find((e) => e.type === 'study-finished');
   const complete = events.filter((e) => e.type === 'trial-complete');

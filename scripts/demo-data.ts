@@ -59,7 +59,9 @@ async function writeImages(): Promise<void> {
       for (let i = 0; i < split.perClass; i++, next++) {
         const pixels = Buffer.from(images[next]!);
         const file = join(dir, `${String(next).padStart(4, '0')}.png`);
-        await sharp(pixels, { raw: { width: SIDE, height: SIDE, channels: 1 } }).png().toFile(file);
+        await sharp(pixels, { raw: { width: SIDE, height: SIDE, channels: 1 } })
+          .png()
+          .toFile(file);
       }
     }
   }
@@ -72,9 +74,23 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const cli = join('dist', 'src', 'cli', 'main.js');
   for (const split of SPLITS) {
-    const args = [cli, 'extract', join(work, 'images', split.name), join(out, `${split.name}.hdf5`),
-      '--base', model, '--layer', MOBILENET_V2_BASE_LAYER, '--size', String(DEMO_SIZE), '--pool', 'avg',
-      '--seed', String(split.seed), '--overwrite'];
+    const args = [
+      cli,
+      'extract',
+      join(work, 'images', split.name),
+      join(out, `${split.name}.hdf5`),
+      '--base',
+      model,
+      '--layer',
+      MOBILENET_V2_BASE_LAYER,
+      '--size',
+      String(DEMO_SIZE),
+      '--pool',
+      'avg',
+      '--seed',
+      String(split.seed),
+      '--overwrite',
+    ];
     const run = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root });
     if (run.status !== 0) process.exit(run.status ?? 1);
   }

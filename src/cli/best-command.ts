@@ -20,7 +20,7 @@ export function registerBest(program: Command): void {
     .command('best')
     .description('the best trial: its values, score, and loss/accuracy on the test split; --export writes it as a tfjs model')
     .option('--export <model.json>', 'write the best classifier as a tfjs Layers model (model.json + weights beside it)')
-    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the space file\'s data')
+    .option('--data <dir>', "take the test split from DIR/test.hdf5 instead of the space file's data")
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
@@ -28,9 +28,24 @@ export function registerBest(program: Command): void {
     .action(async (flags: BestFlags) => {
       // A destination that cannot take the export is refused before the test split is evaluated.
       if (flags.export !== undefined) exportTarget(flags.export);
-      const [tf, { readFeatureMeta, readFeatures }, { Mlp }, { evaluate, splitTensors }, { exportLayersModel }, { dataPaths }, { bestTrial }, { chooseStudy, openExisting, studySpec }] = await Promise.all([
-        import('@tensorflow/tfjs'), import('../data/read-features.js'), import('../engine/mlp.js'), import('../engine/train.js'), import('../export/tfjs-layers.js'),
-        import('../study/load-data.js'), import('../study/run-study.js'), import('./study-access.js'),
+      const [
+        tf,
+        { readFeatureMeta, readFeatures },
+        { Mlp },
+        { evaluate, splitTensors },
+        { exportLayersModel },
+        { dataPaths },
+        { bestTrial },
+        { chooseStudy, openExisting, studySpec },
+      ] = await Promise.all([
+        import('@tensorflow/tfjs'),
+        import('../data/read-features.js'),
+        import('../engine/mlp.js'),
+        import('../engine/train.js'),
+        import('../export/tfjs-layers.js'),
+        import('../study/load-data.js'),
+        import('../study/run-study.js'),
+        import('./study-access.js'),
       ]);
       const storage = openExisting(flags.db);
       try {
@@ -55,23 +70,43 @@ export function registerBest(program: Command): void {
         tf.dispose([split.x, split.y]);
         mlp.dispose();
         const result = {
-          study: study.name, trial: best.number, values: best.values, objective: study.objective, direction: study.direction,
-          score: best.score, bestEpoch: best.bestEpoch, test: { loss: scores.val_loss, accuracy: scores.val_accuracy, correct: Math.round(scores.val_accuracy * test.rows), rows: test.rows },
-          backend, ...(flags.export !== undefined ? { exported: flags.export } : {}),
+          study: study.name,
+          trial: best.number,
+          values: best.values,
+          objective: study.objective,
+          direction: study.direction,
+          score: best.score,
+          bestEpoch: best.bestEpoch,
+          test: { loss: scores.val_loss, accuracy: scores.val_accuracy, correct: Math.round(scores.val_accuracy * test.rows), rows: test.rows },
+          backend,
+          ...(flags.export !== undefined ? { exported: flags.export } : {}),
         };
         if (flags.export !== undefined) {
           const classNames = trainMeta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
           await exportLayersModel(flags.export, model, weights, {
-            study: study.name, trial: best.number, values: best.values, score: best.score!, objective: study.objective, classNames, features: trainMeta,
+            study: study.name,
+            trial: best.number,
+            values: best.values,
+            score: best.score!,
+            objective: study.objective,
+            classNames,
+            features: trainMeta,
           });
         }
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
           return;
         }
-        const summary = resultsSummary([{ number: best.number, values: best.values, score: best.score!, bestEpoch: best.bestEpoch!, seconds: best.seconds! }], study.objective, study.direction, 1);
+        const summary = resultsSummary(
+          [{ number: best.number, values: best.values, score: best.score!, bestEpoch: best.bestEpoch!, seconds: best.seconds! }],
+          study.objective,
+          study.direction,
+          1,
+        );
         process.stdout.write(`${summary}\n`);
-        process.stdout.write(`Best epoch: ${best.bestEpoch}\nTest loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${result.test.correct} of ${test.rows})\n`);
+        process.stdout.write(
+          `Best epoch: ${best.bestEpoch}\nTest loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${result.test.correct} of ${test.rows})\n`,
+        );
         if (flags.export !== undefined) process.stdout.write(`Exported trial ${best.number} to ${flags.export}\n`);
       } finally {
         storage.close();

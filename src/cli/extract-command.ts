@@ -41,7 +41,11 @@ export function registerExtract(program: Command): void {
     .option('--base <name>', 'vgg19, the path of a tfjs Layers/Graph model.json, or the path of an ONNX model (.onnx)', 'vgg19')
     .option('--weights <file>', `VGG19's Keras weights (${VGG19_WEIGHTS_FILE}); default: the Keras cache ~/.keras/models/`)
     .option('--layer <name>', 'cut a tfjs model at this layer (or graph node), an ONNX model at this node output (or node)')
-    .option('--layout <layout>', `input layout of an ONNX model: ${LAYOUTS.join(', ')} (default: from its input shape, else nchw)`, choiceFlag('--layout', LAYOUTS))
+    .option(
+      '--layout <layout>',
+      `input layout of an ONNX model: ${LAYOUTS.join(', ')} (default: from its input shape, else nchw)`,
+      choiceFlag('--layout', LAYOUTS),
+    )
     .option('--size <px>', 'square input size images are resized to (bilinear)', intFlag('--size', 1, 4096), EXTRACT_DEFAULTS.size)
     .option('--seed <n>', 'seed of the one shuffle of the rows', intFlag('--seed', 0, 0xffffffff), EXTRACT_DEFAULTS.seed)
     .option('--pool <how>', `global pooling of the feature map: ${POOLINGS.join(', ')}`, choiceFlag('--pool', POOLINGS), EXTRACT_DEFAULTS.pooling)
@@ -52,8 +56,16 @@ export function registerExtract(program: Command): void {
     )
     .option('--workers <n>', 'worker threads (default: 1 on ONNX Runtime, which uses every core, else one per core)', intFlag('--workers', 1, 256))
     .option('--batch <n>', 'images per worker task', intFlag('--batch', 1, 4096), EXTRACT_DEFAULTS.batchSize)
-    .option('--runtime <name>', `engine that runs the base: ${RUNTIMES.join(', ')} (default: onnx for vgg19 where onnxruntime-node loads, and for .onnx models; tfjs for model.json)`, choiceFlag('--runtime', RUNTIMES))
-    .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')} (default: the first that loads); implies --runtime tfjs`, choiceFlag('--backend', BACKENDS))
+    .option(
+      '--runtime <name>',
+      `engine that runs the base: ${RUNTIMES.join(', ')} (default: onnx for vgg19 where onnxruntime-node loads, and for .onnx models; tfjs for model.json)`,
+      choiceFlag('--runtime', RUNTIMES),
+    )
+    .option(
+      '--backend <name>',
+      `tfjs backend: ${BACKENDS.join(', ')} (default: the first that loads); implies --runtime tfjs`,
+      choiceFlag('--backend', BACKENDS),
+    )
     .option('--overwrite', 'replace OUT if it exists')
     .option('--json', 'print the summary as one JSON line')
     .action(async (imageDir: string, out: string, flags: ExtractFlags) => {
@@ -110,7 +122,8 @@ export function baseSpec(flags: { base: string; weights?: string; layer?: string
   if (!flags.base.endsWith('.json') && !onnx) {
     throw new InputError('command line', '--base', `must be vgg19, a path to a tfjs model.json or to an ONNX model (.onnx), got "${flags.base}"`);
   }
-  if (flags.weights !== undefined) throw new InputError('command line', '--weights', 'applies to --base vgg19 only; a tfjs or ONNX model holds its own weights');
+  if (flags.weights !== undefined)
+    throw new InputError('command line', '--weights', 'applies to --base vgg19 only; a tfjs or ONNX model holds its own weights');
   const layer = flags.layer !== undefined ? { layer: flags.layer } : {};
   if (onnx) return { kind: 'onnx', model: flags.base, ...layer, ...(flags.layout !== undefined ? { layout: flags.layout } : {}) };
   return { kind: 'tfjs', model: flags.base, ...layer };

@@ -32,12 +32,20 @@ export function registerList(program: Command): void {
         // Hyperband studies get their schedule columns: where each trial sits, and whom it continues.
         const scheduled = trials.some((t) => t.schedule !== null);
         const scheduleHead = scheduled ? `${'bracket'.padStart(7)}  ${'round'.padStart(5)}  ${'from'.padStart(5)}  ${'epochs'.padStart(7)}  ` : '';
-        process.stdout.write(`${'trial'.padStart(5)}  ${'status'.padEnd(11)}  ${'score'.padStart(7)}  ${'epoch'.padStart(5)}  ${'time'.padStart(7)}  ${scheduleHead}values\n`);
+        process.stdout.write(
+          `${'trial'.padStart(5)}  ${'status'.padEnd(11)}  ${'score'.padStart(7)}  ${'epoch'.padStart(5)}  ${'time'.padStart(7)}  ${scheduleHead}values\n`,
+        );
         for (const t of trials) {
           const time = t.seconds === null ? '-' : `${t.seconds.toFixed(1)}s`;
           const s = t.schedule;
-          const place = !scheduled ? '' : s === null ? `${'-'.padStart(7)}  ${'-'.padStart(5)}  ${'-'.padStart(5)}  ${'-'.padStart(7)}  ` : `${String(s.bracket).padStart(7)}  ${String(s.round).padStart(5)}  ${(s.parent === undefined ? '-' : `#${s.parent}`).padStart(5)}  ${`${s.initialEpoch + 1}-${s.epochs}`.padStart(7)}  `;
-          process.stdout.write(`${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ${time.padStart(7)}  ${place}${formatValues(t.values)}\n`);
+          const place = !scheduled
+            ? ''
+            : s === null
+              ? `${'-'.padStart(7)}  ${'-'.padStart(5)}  ${'-'.padStart(5)}  ${'-'.padStart(7)}  `
+              : `${String(s.bracket).padStart(7)}  ${String(s.round).padStart(5)}  ${(s.parent === undefined ? '-' : `#${s.parent}`).padStart(5)}  ${`${s.initialEpoch + 1}-${s.epochs}`.padStart(7)}  `;
+          process.stdout.write(
+            `${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ${time.padStart(7)}  ${place}${formatValues(t.values)}\n`,
+          );
         }
       } finally {
         storage.close();
@@ -46,7 +54,7 @@ export function registerList(program: Command): void {
 
   program
     .command('show')
-    .description('one trial: its values, status, score and every epoch\'s metrics')
+    .description("one trial: its values, status, score and every epoch's metrics")
     .argument('<number>', 'the trial number', intFlag('trial number', 1))
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
@@ -57,20 +65,27 @@ export function registerList(program: Command): void {
       try {
         const study = chooseStudy(storage, flags.db, flags.study);
         const trial = storage.trial(study.id, number);
-        if (!trial) throw new InputError(flags.db, `trial ${number}`, `does not exist in study "${study.name}" (it has ${storage.trials(study.id).length} trials)`);
+        if (!trial)
+          throw new InputError(flags.db, `trial ${number}`, `does not exist in study "${study.name}" (it has ${storage.trials(study.id).length} trials)`);
         const epochs = storage.epochs(trial.id);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ ...trial, epochs })}\n`);
           return;
         }
-        process.stdout.write(`trial ${trial.number} of study ${study.name}: ${trial.status}, score ${score(trial.score)}, best epoch ${trial.bestEpoch ?? '-'}\n`);
+        process.stdout.write(
+          `trial ${trial.number} of study ${study.name}: ${trial.status}, score ${score(trial.score)}, best epoch ${trial.bestEpoch ?? '-'}\n`,
+        );
         process.stdout.write(`values: ${formatValues(trial.values)}\n`);
         if (trial.schedule) process.stdout.write(`hyperband: ${describeSchedule(trial.schedule)}\n`);
         if (trial.error) process.stdout.write(`error: ${trial.error}\n`);
-        process.stdout.write(`${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`);
+        process.stdout.write(
+          `${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`,
+        );
         for (const e of epochs) {
           const m = e.metrics;
-          process.stdout.write(`${String(e.execution).padStart(4)}  ${String(e.epoch).padStart(5)}  ${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`);
+          process.stdout.write(
+            `${String(e.execution).padStart(4)}  ${String(e.epoch).padStart(5)}  ${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`,
+          );
         }
       } finally {
         storage.close();

@@ -31,13 +31,18 @@ export function registerPredict(program: Command): void {
     .option('--json', 'one JSON object per image')
     .action(async (images: string[], flags: PredictFlags) => {
       const [tf, { defaultPreprocessing, loadBase }, { loadLayersFile, readModelJson }, { featuresOf }, { checkImages }] = await Promise.all([
-        import('@tensorflow/tfjs'), import('../extract/bases/load-base.js'), import('../extract/bases/model-files.js'), import('../extract/features-of.js'), import('../extract/decode-image.js'),
+        import('@tensorflow/tfjs'),
+        import('../extract/bases/load-base.js'),
+        import('../extract/bases/model-files.js'),
+        import('../extract/features-of.js'),
+        import('../extract/decode-image.js'),
       ]);
       const json = readModelJson(flags.model);
       const meta = readExportMetadata(flags.model, json);
       const f = meta.features;
       const baseName = flags.base ?? f.base;
-      if (!baseName || f.inputSize === undefined) throw new InputError(flags.model, 'userDefinedMetadata.tune.features', 'does not say which base made the features; pass --base');
+      if (!baseName || f.inputSize === undefined)
+        throw new InputError(flags.model, 'userDefinedMetadata.tune.features', 'does not say which base made the features; pass --base');
       // The recorded layer belongs to a tfjs base; VGG19 has no cut to make.
       const layer = flags.layer ?? (baseName === 'vgg19' ? undefined : f.layer);
       const spec = baseSpec({ base: baseName, ...(flags.weights !== undefined ? { weights: flags.weights } : {}), ...(layer !== undefined ? { layer } : {}) });
@@ -59,7 +64,9 @@ export function registerPredict(program: Command): void {
         const index = binary ? (p[0]! >= 0.5 ? 1 : 0) : p.indexOf(Math.max(...p));
         const name = meta.classNames[index] ?? String(index);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ image: path, class: name, label: index, probability: binary ? p[0] : p[index], probabilities: binary ? [1 - p[0]!, p[0]!] : p })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ image: path, class: name, label: index, probability: binary ? p[0] : p[index], probabilities: binary ? [1 - p[0]!, p[0]!] : p })}\n`,
+          );
         } else {
           const confidence = binary ? (index === 1 ? p[0]! : 1 - p[0]!) : p[index]!;
           process.stdout.write(`${path}: ${name} (${(confidence * 100).toFixed(1)}%)\n`);

@@ -25,7 +25,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('run (or resume) the study a space file describes; results go to the database')
     .argument('<space>', 'the space file (JSON): hyperparameters, model, compile, tuner')
-    .option('--data <dir>', 'use DIR/train.hdf5, DIR/valid.hdf5, DIR/test.hdf5 instead of the space file\'s data')
+    .option('--data <dir>', "use DIR/train.hdf5, DIR/valid.hdf5, DIR/test.hdf5 instead of the space file's data")
     .option('--workers <n>', 'trials trained at once (default: one per core; one on a GPU)', intFlag('--workers', 1, 256))
     .option('--max-trials <n>', 'complete trials to reach (overrides tuner.max_trials)', intFlag('--max-trials', 1))
     .option('--epochs <n>', 'epochs per execution (overrides tuner.epochs)', intFlag('--epochs', 1))
@@ -33,19 +33,30 @@ export function registerRun(program: Command): void {
     .option('--oracle <name>', `search algorithm: ${ORACLES.join(', ')}`, choiceFlag('--oracle', ORACLES))
     .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
-    .option('--engine <name>', `training engine: ${ENGINES.join(', ')} (auto: the native kernels where built, tfjs otherwise and on GPUs)`, choiceFlag('--engine', ENGINES))
-    .option('--pack <n>', 'trials each worker trains together (default: up to 4 as memory allows on the native engine and on GPUs, 1 with tfjs on the CPU)', intFlag('--pack', 1, 64))
+    .option(
+      '--engine <name>',
+      `training engine: ${ENGINES.join(', ')} (auto: the native kernels where built, tfjs otherwise and on GPUs)`,
+      choiceFlag('--engine', ENGINES),
+    )
+    .option(
+      '--pack <n>',
+      'trials each worker trains together (default: up to 4 as memory allows on the native engine and on GPUs, 1 with tfjs on the CPU)',
+      intFlag('--pack', 1, 64),
+    )
     .option('--no-tui', 'plain lines instead of the live leaderboard')
     .option('--overwrite', 'replace a study of the same name whose space differs')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
-    .option('--study <name>', 'study name (default: the space file\'s name)', studyFlag)
+    .option('--study <name>', "study name (default: the space file's name)", studyFlag)
     .option('--json', 'print events as JSON lines')
     .action(async (spacePath: string, flags: RunFlags) => {
       const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
       const [{ SqliteStorage }, { loadStudyData }, { runStudy }, inkReporter] = await Promise.all([
-        import('../storage/sqlite.js'), import('../study/load-data.js'), import('../study/run-study.js'), ink ? import('../tui/ink-reporter.js') : undefined,
+        import('../storage/sqlite.js'),
+        import('../study/load-data.js'),
+        import('../study/run-study.js'),
+        ink ? import('../tui/ink-reporter.js') : undefined,
       ]);
       const data = await loadStudyData(spec, spacePath, flags.data);
       // SQLite's errors name no file: a full disk or an I/O error is named by the database's path.
@@ -67,17 +78,26 @@ export function registerRun(program: Command): void {
           : (board?.listener ?? plainReporter((line) => writeOut(`${line}\n`)));
         const signal = interruptSignal();
         const result = await runStudy({
-          spec, study, data, storage, signal, listener,
+          spec,
+          study,
+          data,
+          storage,
+          signal,
+          listener,
           overrides: pickDefined(flags),
         }).finally(() => board?.stop());
         if (!flags.json) {
-          const trials = storage.trials(study.id).filter((t) => t.status === 'complete').map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
+          const trials = storage
+            .trials(study.id)
+            .filter((t) => t.status === 'complete')
+            .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
           writeOut(`${resultsSummary(trials, study.objective, study.direction)}\n`);
         }
         // The signal's reason tells Ctrl-C (Interrupted) from a stdout whose reader went away (its Fault).
         if (result.reason === 'interrupted') throw signal.reason instanceof Error ? signal.reason : new Interrupted();
         if (result.reason === 'invalid' && result.invalid) throw invalidRange(spacePath, result.invalid);
-        if (result.reason === 'failures') throw new StudyStopped(`the run stopped after ${spec.tuner.maxConsecutiveFailedTrials} consecutive failed trials; last error: ${result.lastError}`);
+        if (result.reason === 'failures')
+          throw new StudyStopped(`the run stopped after ${spec.tuner.maxConsecutiveFailedTrials} consecutive failed trials; last error: ${result.lastError}`);
       } catch (err) {
         failed = true;
         throw named(err);
@@ -97,9 +117,15 @@ export function registerRun(program: Command): void {
  * hyperparameter whose value the model's complaint quotes (`got VALUE`), or the model.
  */
 function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid']>): InputError {
-  const quoted = Object.entries(invalid.values).filter(([, v]) => invalid.error.endsWith(`got ${String(v)}`)).map(([name]) => name);
+  const quoted = Object.entries(invalid.values)
+    .filter(([, v]) => invalid.error.endsWith(`got ${String(v)}`))
+    .map(([name]) => name);
   const where = quoted.length > 0 ? quoted.map((name) => `hyperparameters.${name}`).join(', ') : 'model';
-  return new InputError(spacePath, where, `${invalid.count} consecutive trials drew values that cannot build a model (last: ${invalid.error}); narrow the range, or raise tuner.max_consecutive_invalid_trials`);
+  return new InputError(
+    spacePath,
+    where,
+    `${invalid.count} consecutive trials drew values that cannot build a model (last: ${invalid.error}); narrow the range, or raise tuner.max_consecutive_invalid_trials`,
+  );
 }
 
 /** The flags that override the space file's tuner section, when given. */

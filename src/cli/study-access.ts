@@ -12,7 +12,6 @@ import type { StudyRecord } from '../study/trial.js';
 import { studyFlag } from './parse.js';
 export { DEFAULT_DB, studyFlag } from './parse.js';
 
-
 /**
  * Opens an existing database for the read commands; a missing file is bad input, not a new db.
  * Reading needs no write access: a database on a read-only mount, or that this process may not

@@ -36,20 +36,12 @@ export function checkSplitsAgree(splits: { path: string; set: FeatureSet }[]): v
   if (!first) return;
   for (const other of rest) {
     if (other.set.dim !== first.set.dim) {
-      throw new InputError(
-        other.path,
-        '/data',
-        `has ${other.set.dim} features per row, but ${first.path} has ${first.set.dim}`,
-      );
+      throw new InputError(other.path, '/data', `has ${other.set.dim} features per row, but ${first.path} has ${first.set.dim}`);
     }
     const a = first.set.meta.classNames;
     const b = other.set.meta.classNames;
     if (a && b && a.join('\u0000') !== b.join('\u0000')) {
-      throw new InputError(
-        other.path,
-        '/class_names',
-        `are [${b.join(', ')}], but ${first.path} has [${a.join(', ')}]`,
-      );
+      throw new InputError(other.path, '/class_names', `are [${b.join(', ')}], but ${first.path} has [${a.join(', ')}]`);
     }
   }
 }

@@ -67,7 +67,13 @@ export class FeatureWriter {
     }
     if (dim !== this.dim) throw new Error(`feature width changed from ${this.dim} to ${dim}`);
     const n = features.length / dim;
-    this.dataset.write_slice([[offset, offset + n], [0, dim]], features);
+    this.dataset.write_slice(
+      [
+        [offset, offset + n],
+        [0, dim],
+      ],
+      features,
+    );
   }
 
   /** Writes labels, paths and metadata, closes, and renames into place. */

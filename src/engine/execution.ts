@@ -57,7 +57,9 @@ function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Ar
   const shapes = weightShapes(model);
   const stored = checkpoint.weights.tensors;
   if (stored.length !== shapes.length || stored.some((t, i) => t.shape.join('x') !== shapes[i]!.join('x'))) {
-    throw new Error(`the checkpoint's weights [${stored.map((t) => t.shape.join('x')).join(', ')}] do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`);
+    throw new Error(
+      `the checkpoint's weights [${stored.map((t) => t.shape.join('x')).join(', ')}] do not fit the model [${shapes.map((s) => s.join('x')).join(', ')}]`,
+    );
   }
   return stored.map((t) => t.values);
 }

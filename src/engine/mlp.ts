@@ -26,7 +26,10 @@ export class Mlp {
   }
 
   static fromWeights(model: ConcreteModel, weights: StoredWeights): Mlp {
-    return new Mlp(model, weights.tensors.map((t) => t.values));
+    return new Mlp(
+      model,
+      weights.tensors.map((t) => t.values),
+    );
   }
 
   /**

@@ -94,7 +94,11 @@ class Group {
   /** The member's weights now, in its own layout. */
   weights(m: Member): StoredWeights {
     const shapes = weightShapes(m.spec.model);
-    const values = [columns(this.w1, m.col, m.width), (this.b1.dataSync() as Float32Array).slice(m.col, m.col + m.width), ...m.rest.map((v) => (v.dataSync() as Float32Array).slice())];
+    const values = [
+      columns(this.w1, m.col, m.width),
+      (this.b1.dataSync() as Float32Array).slice(m.col, m.col + m.width),
+      ...m.rest.map((v) => (v.dataSync() as Float32Array).slice()),
+    ];
     return { tensors: values.map((v, i) => ({ shape: shapes[i]!.slice(), values: v })) };
   }
 
@@ -108,7 +112,11 @@ class Group {
     const out: Checkpoint['slots']['tensors'] = [];
     for (let s = 0; s < slots.length / n; s++) {
       const at = (i: number) => slots[s * n + i]!.tensor;
-      const first = [columns(at(0), m.col, m.width), (at(1).dataSync() as Float32Array).slice(m.col, m.col + m.width), ...own.map((i) => (at(i).dataSync() as Float32Array).slice())];
+      const first = [
+        columns(at(0), m.col, m.width),
+        (at(1).dataSync() as Float32Array).slice(m.col, m.col + m.width),
+        ...own.map((i) => (at(i).dataSync() as Float32Array).slice()),
+      ];
       first.forEach((values, i) => out.push({ shape: weights.tensors[i]!.shape.slice(), values }));
     }
     return { weights, iterations: steps, slots: { tensors: out } };
@@ -161,32 +169,52 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
       for (const m of live) [m.lossSum, m.correct] = [tf.scalar(0), tf.scalar(0)];
       for (const { x, y, size } of train.batches) {
         tf.tidy(() => {
-          const { grads } = tf.variableGrads(() => {
-            const z1 = x.matMul(tf.concat(groups.map((g) => g.w1), 1)).add(tf.concat(groups.map((g) => g.b1))) as tf.Tensor2D;
-            let total = tf.scalar(0);
-            let at = 0;
-            for (const g of groups) {
-              const zg = z1.slice([0, at], [-1, g.width]);
-              at += g.width;
-              for (const m of g.members) {
-                if (m.done) continue;
-                const logits = m.logits(zg, true);
-                const loss = lossFromLogits(m.spec.model, logits, y);
-                const right = correctCount(m.spec.model, logits, y);
-                const [lossSum, correct] = [m.lossSum!.add(loss.mul(size)), m.correct!.add(right)];
-                tf.dispose([m.lossSum!, m.correct!]);
-                [m.lossSum, m.correct] = [tf.keep(lossSum as tf.Scalar), tf.keep(correct as tf.Scalar)];
-                total = total.add(loss);
+          const { grads } = tf.variableGrads(
+            () => {
+              const z1 = x
+                .matMul(
+                  tf.concat(
+                    groups.map((g) => g.w1),
+                    1,
+                  ),
+                )
+                .add(tf.concat(groups.map((g) => g.b1))) as tf.Tensor2D;
+              let total = tf.scalar(0);
+              let at = 0;
+              for (const g of groups) {
+                const zg = z1.slice([0, at], [-1, g.width]);
+                at += g.width;
+                for (const m of g.members) {
+                  if (m.done) continue;
+                  const logits = m.logits(zg, true);
+                  const loss = lossFromLogits(m.spec.model, logits, y);
+                  const right = correctCount(m.spec.model, logits, y);
+                  const [lossSum, correct] = [m.lossSum!.add(loss.mul(size)), m.correct!.add(right)];
+                  tf.dispose([m.lossSum!, m.correct!]);
+                  [m.lossSum, m.correct] = [tf.keep(lossSum as tf.Scalar), tf.keep(correct as tf.Scalar)];
+                  total = total.add(loss);
+                }
               }
-            }
-            return total;
-          }, groups.flatMap((g) => g.variables));
+              return total;
+            },
+            groups.flatMap((g) => g.variables),
+          );
           // Every variable gets a gradient, zero for members that have left, so that each
           // optimizer keeps its slots in the same order.
           for (const g of groups) g.optimizer.applyGradients(g.variables.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })));
         });
       }
-      const z1 = tf.tidy(() => valid.x.matMul(tf.concat(groups.map((g) => g.w1), 1)).add(tf.concat(groups.map((g) => g.b1))) as tf.Tensor2D);
+      const z1 = tf.tidy(
+        () =>
+          valid.x
+            .matMul(
+              tf.concat(
+                groups.map((g) => g.w1),
+                1,
+              ),
+            )
+            .add(tf.concat(groups.map((g) => g.b1))) as tf.Tensor2D,
+      );
       try {
         let at = 0;
         for (const g of groups) {
@@ -196,7 +224,10 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
             tf.dispose([m.lossSum!, m.correct!]);
             const { val_loss, val_accuracy } = tf.tidy(() => {
               const logits = m.logits(z1.slice([0, at], [-1, g.width]) as tf.Tensor2D, false);
-              return { val_loss: lossFromLogits(m.spec.model, logits, valid.y).dataSync()[0]!, val_accuracy: correctCount(m.spec.model, logits, valid.y).dataSync()[0]! / valid.rows };
+              return {
+                val_loss: lossFromLogits(m.spec.model, logits, valid.y).dataSync()[0]!,
+                val_accuracy: correctCount(m.spec.model, logits, valid.y).dataSync()[0]! / valid.rows,
+              };
             });
             const metrics: EpochMetrics = { loss: lossSum / train.rows, accuracy: correct / train.rows, val_loss, val_accuracy };
             if (!Number.isFinite(metrics.loss)) {

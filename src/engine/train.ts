@@ -50,7 +50,11 @@ export function makeBatches(data: Float32Array, labels: Int32Array, rows: number
  * each epoch. Throws when the loss stops being finite, which fails the trial.
  */
 export async function trainExecution(
-  model: ConcreteModel, train: Batches, valid: SplitTensors, settings: ExecutionSettings, onEpoch: (epoch: number, metrics: EpochMetrics) => void,
+  model: ConcreteModel,
+  train: Batches,
+  valid: SplitTensors,
+  settings: ExecutionSettings,
+  onEpoch: (epoch: number, metrics: EpochMetrics) => void,
 ): Promise<ExecutionResult> {
   const rng = new Rng(settings.seed);
   const mlp = new Mlp(model, startingWeights(model, settings, rng));
@@ -85,7 +89,10 @@ async function optimizerState(optimizer: tf.Optimizer): Promise<Omit<Checkpoint,
   const [iterations, ...slots] = await optimizer.getWeights();
   const steps = iterations!.tensor.dataSync()[0]!;
   iterations!.tensor.dispose();
-  return { iterations: steps, slots: { tensors: slots.map(({ tensor }) => ({ shape: tensor.shape.slice(), values: (tensor.dataSync() as Float32Array).slice() })) } };
+  return {
+    iterations: steps,
+    slots: { tensors: slots.map(({ tensor }) => ({ shape: tensor.shape.slice(), values: (tensor.dataSync() as Float32Array).slice() })) },
+  };
 }
 
 /** Puts a checkpoint's optimizer state into a fresh optimizer of the same kind. */

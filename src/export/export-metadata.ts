@@ -52,7 +52,8 @@ export function readExportMetadata(path: string, json: Record<string, unknown>):
   const f = meta.features as Record<string, unknown>;
   const where = `${at}.features`;
   for (const key of ['base', 'layer'] as const) {
-    if (f[key] !== undefined && (typeof f[key] !== 'string' || f[key] === '')) throw new InputError(path, `${where}.${key}`, `must be a name, got ${show(f[key])}`);
+    if (f[key] !== undefined && (typeof f[key] !== 'string' || f[key] === ''))
+      throw new InputError(path, `${where}.${key}`, `must be a name, got ${show(f[key])}`);
   }
   const size = f['inputSize'];
   if (size !== undefined && !(Number.isInteger(size) && (size as number) >= 1 && (size as number) <= MAX_INPUT_SIZE)) {

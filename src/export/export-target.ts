@@ -46,7 +46,11 @@ export function exportTarget(path: string): ExportTarget {
     if (!(err instanceof SyntaxError)) throw new InputError(path, 'file', `cannot be read (${reason(err)})`);
   }
   if (!isTuneExport(json)) {
-    throw new InputError(path, 'file', 'already exists and is not a model that tune exported (no mark of tune in its userDefinedMetadata); remove it yourself or export elsewhere');
+    throw new InputError(
+      path,
+      'file',
+      'already exists and is not a model that tune exported (no mark of tune in its userDefinedMetadata); remove it yourself or export elsewhere',
+    );
   }
   return { path, dir, stem, earlier: provenWeights(dir, stem, json) };
 }

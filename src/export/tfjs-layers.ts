@@ -34,7 +34,8 @@ export async function exportLayersModel(path: string, model: ConcreteModel, weig
   // The same weights already in place (a second export of one trial) are kept as they are.
   refuseSpecial(bin);
   const binThere = lstatSync(bin, { throwIfNoEntry: false }) !== undefined;
-  if (binThere && !isOwnWeights(bin)) throw new InputError(bin, 'file', 'already exists and its bytes are not the weights its name says; tune will not replace it');
+  if (binThere && !isOwnWeights(bin))
+    throw new InputError(bin, 'file', 'already exists and its bytes are not the weights its name says; tune will not replace it');
   removeDeadTemporaries(dir, basename(path), stem);
   const tmpJson = join(dir, `.${basename(path)}.${process.pid}.tmp`);
   const tmpBin = join(dir, `.${stem}.weights.${process.pid}.tmp`);
@@ -65,7 +66,6 @@ interface Artifacts {
   json: { weightsManifest: { paths: string[]; weights?: unknown }[] } & Record<string, unknown>;
   data: Uint8Array;
 }
-
 
 async function layersArtifacts(model: ConcreteModel, weights: StoredWeights, metadata: ExportMetadata): Promise<Artifacts> {
   const layersModel = buildLayersModel(model);

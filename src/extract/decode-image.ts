@@ -10,12 +10,7 @@ import { InputError, reason } from '../errors.js';
 export async function decodeInto(path: string, size: number, out: Float32Array, offset: number): Promise<void> {
   let pixels: Buffer;
   try {
-    pixels = await sharp(path, { failOn: 'error' })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(size, size, { fit: 'fill', kernel: 'linear' })
-      .raw()
-      .toBuffer();
+    pixels = await sharp(path, { failOn: 'error' }).removeAlpha().toColourspace('srgb').resize(size, size, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
   } catch (err) {
     throw new InputError(path, 'image', `cannot be decoded (${reason(err)})`);
   }

@@ -72,9 +72,16 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   const order = new Rng(seed).shuffle([...folder.images]);
   // An ONNX model is read and cut here once, so that a bad one stops before any worker
   // starts, and so that its layout is known: it picks the default preprocessing.
-  const base: BaseSpec = options.base.kind === 'onnx' ? { ...options.base, layout: planOnnxModel(options.base.model, options.base.layer, options.base.layout, size).io.layout } : options.base;
+  const base: BaseSpec =
+    options.base.kind === 'onnx'
+      ? { ...options.base, layout: planOnnxModel(options.base.model, options.base.layer, options.base.layout, size).io.layout }
+      : options.base;
   const preprocessing = options.preprocess ?? defaultPreprocessing(base);
-  const { choice: runtime, workers, fallback } = await chooseRuntime(base, {
+  const {
+    choice: runtime,
+    workers,
+    fallback,
+  } = await chooseRuntime(base, {
     ...(options.runtime ? { runtime: options.runtime } : {}),
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.workers ? { workers: options.workers } : {}),

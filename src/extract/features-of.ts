@@ -8,7 +8,13 @@ import { preprocess, type PreprocessMode } from './preprocess.js';
  * resize, preprocess, the base, pooling, flatten. Used by extract's workers and by predict.
  * Returns the rows (row-major) and the shape of one row's map. Throws InputError on an image.
  */
-export async function featuresOf(base: ConvBase, paths: string[], size: number, mode: PreprocessMode, pooling: Pooling): Promise<{ features: Float32Array; featureShape: number[] }> {
+export async function featuresOf(
+  base: ConvBase,
+  paths: string[],
+  size: number,
+  mode: PreprocessMode,
+  pooling: Pooling,
+): Promise<{ features: Float32Array; featureShape: number[] }> {
   const pixels = new Float32Array(paths.length * size * size * 3);
   await Promise.all(paths.map((path, i) => decodeInto(path, size, pixels, i * size * size * 3)));
   preprocess(pixels, mode);

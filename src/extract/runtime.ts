@@ -34,7 +34,8 @@ export async function chooseRuntime(spec: BaseSpec, request: RuntimeRequest): Pr
   const wanted = request.runtime ?? (spec.kind === 'tfjs' || (spec.kind === 'vgg19' && request.backend !== undefined) ? 'tfjs' : 'onnx');
   if (wanted === 'onnx') {
     if (spec.kind === 'tfjs') throw new InputError('command line', '--runtime', `a tfjs model.json runs on tfjs only, got onnx for ${spec.model}`);
-    if (request.backend !== undefined) throw new InputError('command line', '--backend', `names a tfjs backend; it applies to --runtime tfjs only, got ${request.backend}`);
+    if (request.backend !== undefined)
+      throw new InputError('command line', '--backend', `names a tfjs backend; it applies to --runtime tfjs only, got ${request.backend}`);
     const problem = await onnxRuntimeProblem();
     if (problem === undefined) {
       const workers = request.workers ?? RUNTIME_WORKERS.onnx;

@@ -24,7 +24,10 @@ let cached: { key: string; base: Promise<ConvBase> } | undefined;
 function baseFor(task: ExtractTask): Promise<ConvBase> {
   const key = JSON.stringify([task.base, task.size, task.runtime]);
   if (cached?.key !== key) {
-    void cached?.base.then((b) => b.dispose(), () => undefined);
+    void cached?.base.then(
+      (b) => b.dispose(),
+      () => undefined,
+    );
     cached = { key, base: startRuntime(task.runtime).then(() => loadBase(task.base, task.size, task.runtime)) };
   }
   return cached.base;

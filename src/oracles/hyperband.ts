@@ -142,7 +142,14 @@ export class HyperbandOracle implements Oracle {
       for (let round = 1; round <= bracket; round++) {
         const parent = state.promotion(round, this.direction);
         if (parent) {
-          const schedule: Schedule = { iteration, bracket, round, initialEpoch: this.epochs(bracket, round - 1), epochs: this.epochs(bracket, round), parent: parent.number };
+          const schedule: Schedule = {
+            iteration,
+            bracket,
+            round,
+            initialEpoch: this.epochs(bracket, round - 1),
+            epochs: this.epochs(bracket, round),
+            parent: parent.number,
+          };
           return { values: Object.assign(emptyValues(), parent.values), schedule };
         }
       }

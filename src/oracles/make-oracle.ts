@@ -21,6 +21,10 @@ export function makeOracle(tuner: TunerSpec, space: Space, seed: number): Oracle
     case 'tpe':
       return new TpeOracle(space, rng, tuner.direction);
     case 'hyperband':
-      return new HyperbandOracle(space, rng, tuner.direction, { maxEpochs: tuner.maxEpochs ?? tuner.epochs, factor: tuner.factor, iterations: tuner.hyperbandIterations });
+      return new HyperbandOracle(space, rng, tuner.direction, {
+        maxEpochs: tuner.maxEpochs ?? tuner.epochs,
+        factor: tuner.factor,
+        iterations: tuner.hyperbandIterations,
+      });
   }
 }

@@ -59,8 +59,15 @@ export class TpeOracle implements Oracle {
       const fit = (set: Values[]): Estimator => {
         const seen = set.filter((v) => hp.name in v).map((v) => v[hp.name]!);
         return categorical
-          ? new CategoricalParzen(seen.map((x) => categoryOf(hp, x)), categoryCount(hp), this.options.priorWeight)
-          : new NumericParzen(seen.map((x) => toUnit(hp, x)), this.options.priorWeight);
+          ? new CategoricalParzen(
+              seen.map((x) => categoryOf(hp, x)),
+              categoryCount(hp),
+              this.options.priorWeight,
+            )
+          : new NumericParzen(
+              seen.map((x) => toUnit(hp, x)),
+              this.options.priorWeight,
+            );
       };
       models.set(hp.name, { l: fit(good), g: fit(bad), categorical });
     }

@@ -10,7 +10,8 @@ let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
 let sparseCache: { key: string; data: PackData } | undefined;
 function sparse(task: PackTask): PackData {
   const key = `${task.dataKey}|${task.batchSize}`;
-  if (sparseCache?.key !== key) sparseCache = { key, data: packData(task.sparse ?? sparseSplits(task.train, task.valid, task.batchSize), task.train.labels, task.valid.labels) };
+  if (sparseCache?.key !== key)
+    sparseCache = { key, data: packData(task.sparse ?? sparseSplits(task.train, task.valid, task.batchSize), task.train.labels, task.valid.labels) };
   return sparseCache.data;
 }
 
@@ -28,7 +29,12 @@ function nativeFor(task: PackTask, model: ConcreteModel): NativeKernels | undefi
  * a worker that trains only natively never pays tfjs' start-up (about a second per worker).
  */
 async function tfjsEngines() {
-  const [tf, backend, pack, train] = await Promise.all([import('@tensorflow/tfjs'), import('../engine/backend.js'), import('../engine/tfjs-pack.js'), import('../engine/train.js')]);
+  const [tf, backend, pack, train] = await Promise.all([
+    import('@tensorflow/tfjs'),
+    import('../engine/backend.js'),
+    import('../engine/tfjs-pack.js'),
+    import('../engine/train.js'),
+  ]);
   return { tf, useBackend: backend.useBackend, trainPackTfjs: pack.trainPackTfjs, ...train };
 }
 
@@ -51,15 +57,24 @@ class Trial {
   private readonly results: (ExecutionResult | Error | undefined)[];
   private ended = false;
 
-  constructor(readonly task: PackTask, readonly trial: TrialTask, readonly model: ConcreteModel) {
+  constructor(
+    readonly task: PackTask,
+    readonly trial: TrialTask,
+    readonly model: ConcreteModel,
+  ) {
     const offset = trial.initialEpoch;
     this.results = Array.from({ length: trial.executions }, () => undefined);
     this.members = this.results.map((_, i) => {
       const execution = i + 1;
       const resume = trial.resume?.[i];
       const settings = {
-        epochs: trial.epochs - offset, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}), objective: task.objective,
-        direction: task.direction, seed: trial.seed + execution - 1, checkpoint: trial.checkpoint, ...(resume ? { resume } : {}),
+        epochs: trial.epochs - offset,
+        ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}),
+        objective: task.objective,
+        direction: task.direction,
+        seed: trial.seed + execution - 1,
+        checkpoint: trial.checkpoint,
+        ...(resume ? { resume } : {}),
       };
       const onEpoch = (epoch: number, metrics: EpochMessage['metrics']): void => {
         const m: EpochMessage = { execution, epoch: offset + epoch, metrics };
@@ -95,7 +110,10 @@ class Trial {
     const better = (a: ExecutionResult, b: ExecutionResult): boolean => (direction === 'max' ? a.best > b.best : a.best < b.best);
     const top = results.reduce((a, b) => (better(b, a) ? b : a));
     return {
-      score, bestEpoch: offset + top.bestEpoch, weights: top.weights, executions: results.map((r) => ({ best: r.best, bestEpoch: offset + r.bestEpoch })),
+      score,
+      bestEpoch: offset + top.bestEpoch,
+      weights: top.weights,
+      executions: results.map((r) => ({ best: r.best, bestEpoch: offset + r.bestEpoch })),
       ...(this.trial.checkpoint ? { checkpoints: results.map((r) => r.checkpoint!) } : {}),
     };
   }
@@ -132,7 +150,11 @@ export default async function runPack(task: PackTask): Promise<void> {
     }
     if (kernels && native.length > 0) {
       try {
-        await trainPack(kernels, sparse(task), native.flatMap((t) => t.members));
+        await trainPack(
+          kernels,
+          sparse(task),
+          native.flatMap((t) => t.members),
+        );
       } catch (err) {
         for (const t of native) t.end({ error: message(err) });
       }
@@ -146,7 +168,11 @@ export default async function runPack(task: PackTask): Promise<void> {
       const packed = tfjs.filter((t) => t.model.layers[0]?.kind === 'dense');
       if (packed.length > 0) {
         try {
-          await trainPackTfjs(train, valid, packed.flatMap((t) => t.members));
+          await trainPackTfjs(
+            train,
+            valid,
+            packed.flatMap((t) => t.members),
+          );
         } catch (err) {
           for (const t of packed) t.end({ error: message(err) });
         }

@@ -112,7 +112,7 @@ export class ActivityContext {
     });
     // A small space shows the whole value set; a large one the part nearest the broken entry.
     const above = new Uint8Array(hyperparameters.length);
-    for (const stack = [gap.child]; stack.length > 0; ) {
+    for (const stack = [gap.child]; stack.length > 0;) {
       const h = stack.pop()!;
       if (above[h]) continue;
       above[h] = 1;

@@ -90,7 +90,11 @@ class JsonText {
       }
       if (c === '"') return this.string();
       if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.number();
-      for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+      for (const [word, value] of [
+        ['true', true],
+        ['false', false],
+        ['null', null],
+      ] as const) {
         if (this.text.startsWith(word, this.i)) {
           this.i += word.length;
           return value;

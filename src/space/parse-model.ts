@@ -46,7 +46,8 @@ export class ModelParser extends JsonParser {
   repeat(v: unknown, where: string, space: Space): { repeat?: Param<number> } {
     if (v === undefined) return {};
     const repeat = this.param(v, where, space, (x, w) => this.int(x, w, 0));
-    if (typeof repeat === 'object' && !discreteValues(space.byName.get(repeat.ref)!)) this.fail(where, `must name an int or a choice of whole numbers, got "$${repeat.ref}"`);
+    if (typeof repeat === 'object' && !discreteValues(space.byName.get(repeat.ref)!))
+      this.fail(where, `must name an int or a choice of whole numbers, got "$${repeat.ref}"`);
     return { repeat };
   }
 
@@ -71,7 +72,10 @@ export class ModelParser extends JsonParser {
         return r;
       });
     }
-    const metrics = c['metrics'] === undefined ? ['accuracy'] : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, ['accuracy'] as const));
+    const metrics =
+      c['metrics'] === undefined
+        ? ['accuracy']
+        : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, ['accuracy'] as const));
     return { loss, optimizer, metrics };
   }
 }

@@ -147,7 +147,11 @@ class Parser extends JsonParser {
       for (const [parent, allowed] of Object.entries(hp.when ?? {})) {
         const where = `hyperparameters[${i}].when.${parent}`;
         const p = seen.get(parent);
-        if (!p) this.fail(where, hps.some((h) => h.name === parent) ? `parent ${show(parent)} must be declared before ${show(hp.name)}` : `unknown hyperparameter ${show(parent)}`);
+        if (!p)
+          this.fail(
+            where,
+            hps.some((h) => h.name === parent) ? `parent ${show(parent)} must be declared before ${show(hp.name)}` : `unknown hyperparameter ${show(parent)}`,
+          );
         const options = discreteValues(p);
         if (!options) this.fail(where, `parent ${show(parent)} is a continuous float; conditions need a choice, boolean, fixed, int or stepped float`);
         allowed.forEach((a, k) => {
@@ -161,9 +165,27 @@ class Parser extends JsonParser {
 
   tuner(v: unknown): TunerSpec {
     const t = v === undefined ? {} : this.object(v, 'tuner');
-    this.only(t, 'tuner', ['oracle', 'objective', 'direction', 'max_trials', 'executions_per_trial', 'epochs', 'batch_size', 'validation_batch_size', 'seed', 'max_consecutive_failed_trials', 'max_consecutive_invalid_trials', 'max_retries_per_trial', 'early_stopping', 'max_epochs', 'factor', 'hyperband_iterations']);
+    this.only(t, 'tuner', [
+      'oracle',
+      'objective',
+      'direction',
+      'max_trials',
+      'executions_per_trial',
+      'epochs',
+      'batch_size',
+      'validation_batch_size',
+      'seed',
+      'max_consecutive_failed_trials',
+      'max_consecutive_invalid_trials',
+      'max_retries_per_trial',
+      'early_stopping',
+      'max_epochs',
+      'factor',
+      'hyperband_iterations',
+    ]);
     const d = TUNER_DEFAULTS;
-    const objective = t['objective'] === undefined ? d.objective : this.oneOf(t['objective'], 'tuner.objective', ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
+    const objective =
+      t['objective'] === undefined ? d.objective : this.oneOf(t['objective'], 'tuner.objective', ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
     return {
       oracle: t['oracle'] === undefined ? d.oracle : this.oneOf(t['oracle'], 'tuner.oracle', ORACLES),
       objective,
@@ -172,15 +194,24 @@ class Parser extends JsonParser {
       executionsPerTrial: t['executions_per_trial'] === undefined ? d.executionsPerTrial : this.int(t['executions_per_trial'], 'tuner.executions_per_trial', 1),
       epochs: t['epochs'] === undefined ? d.epochs : this.int(t['epochs'], 'tuner.epochs', 1),
       batchSize: t['batch_size'] === undefined ? d.batchSize : this.int(t['batch_size'], 'tuner.batch_size', 1),
-      validationBatchSize: t['validation_batch_size'] === undefined ? d.validationBatchSize : this.int(t['validation_batch_size'], 'tuner.validation_batch_size', 1),
+      validationBatchSize:
+        t['validation_batch_size'] === undefined ? d.validationBatchSize : this.int(t['validation_batch_size'], 'tuner.validation_batch_size', 1),
       seed: t['seed'] === undefined ? d.seed : this.int(t['seed'], 'tuner.seed', 0),
-      maxConsecutiveFailedTrials: t['max_consecutive_failed_trials'] === undefined ? d.maxConsecutiveFailedTrials : this.int(t['max_consecutive_failed_trials'], 'tuner.max_consecutive_failed_trials', 1),
-      maxConsecutiveInvalidTrials: t['max_consecutive_invalid_trials'] === undefined ? d.maxConsecutiveInvalidTrials : this.int(t['max_consecutive_invalid_trials'], 'tuner.max_consecutive_invalid_trials', 1),
-      maxRetriesPerTrial: t['max_retries_per_trial'] === undefined ? d.maxRetriesPerTrial : this.int(t['max_retries_per_trial'], 'tuner.max_retries_per_trial', 0),
+      maxConsecutiveFailedTrials:
+        t['max_consecutive_failed_trials'] === undefined
+          ? d.maxConsecutiveFailedTrials
+          : this.int(t['max_consecutive_failed_trials'], 'tuner.max_consecutive_failed_trials', 1),
+      maxConsecutiveInvalidTrials:
+        t['max_consecutive_invalid_trials'] === undefined
+          ? d.maxConsecutiveInvalidTrials
+          : this.int(t['max_consecutive_invalid_trials'], 'tuner.max_consecutive_invalid_trials', 1),
+      maxRetriesPerTrial:
+        t['max_retries_per_trial'] === undefined ? d.maxRetriesPerTrial : this.int(t['max_retries_per_trial'], 'tuner.max_retries_per_trial', 0),
       ...(t['early_stopping'] === undefined ? {} : { earlyStopping: this.earlyStopping(t['early_stopping']) }),
       ...(t['max_epochs'] === undefined ? {} : { maxEpochs: this.int(t['max_epochs'], 'tuner.max_epochs', 1) }),
       factor: t['factor'] === undefined ? d.factor : this.int(t['factor'], 'tuner.factor', 2),
-      hyperbandIterations: t['hyperband_iterations'] === undefined ? d.hyperbandIterations : this.int(t['hyperband_iterations'], 'tuner.hyperband_iterations', 1),
+      hyperbandIterations:
+        t['hyperband_iterations'] === undefined ? d.hyperbandIterations : this.int(t['hyperband_iterations'], 'tuner.hyperband_iterations', 1),
     };
   }
 
@@ -188,9 +219,15 @@ class Parser extends JsonParser {
     const where = 'tuner.early_stopping';
     const e = this.object(v, where);
     this.only(e, where, ['monitor', 'patience', 'min_delta']);
-    const monitor = e['monitor'] === undefined ? 'val_loss' : this.oneOf(e['monitor'], `${where}.monitor`, ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
+    const monitor =
+      e['monitor'] === undefined ? 'val_loss' : this.oneOf(e['monitor'], `${where}.monitor`, ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
     const minDelta = e['min_delta'] === undefined ? 0 : this.number(e['min_delta'], `${where}.min_delta`);
     if (minDelta < 0) this.fail(`${where}.min_delta`, `must be >= 0, got ${minDelta}`);
-    return { monitor, patience: e['patience'] === undefined ? 0 : this.int(e['patience'], `${where}.patience`, 0), minDelta, direction: inferDirection(monitor) };
+    return {
+      monitor,
+      patience: e['patience'] === undefined ? 0 : this.int(e['patience'], `${where}.patience`, 0),
+      minDelta,
+      direction: inferDirection(monitor),
+    };
   }
 }

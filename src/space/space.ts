@@ -96,7 +96,7 @@ export class Space {
       next[d] = 0;
     };
     enter(0);
-    for (let d = 0; d >= 0; ) {
+    for (let d = 0; d >= 0;) {
       if (next[d]! >= options[d]!.length) {
         chosen[d--] = undefined;
         continue;

@@ -44,7 +44,11 @@ export function quickCheck(path: string, db: Database.Database): void {
   const rows = db.prepare('PRAGMA quick_check(1)').pluck().all() as string[];
   if (rows.length === 1 && rows[0] === 'ok') return;
   // A message starts with a header line naming the schema ("*** in database main ***").
-  const lines = rows.join('\n').split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !/^\*\*\* in database /.test(l));
+  const lines = rows
+    .join('\n')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0 && !/^\*\*\* in database /.test(l));
   throw new InputError(path, 'database', `fails SQLite's quick_check (${lines[0] ?? 'no answer'})`);
 }
 
@@ -55,7 +59,8 @@ export function quickCheck(path: string, db: Database.Database): void {
  */
 export function openWritable(path: string, options: WritableOptions = {}): Database.Database {
   // SQLite would open a file it may not write and fail only at the first write, midway.
-  if (existsSync(path) && writeError(path)) throw new InputError(path, 'file', 'is read-only (attempt to write a readonly database); tune run needs to write it');
+  if (existsSync(path) && writeError(path))
+    throw new InputError(path, 'file', 'is read-only (attempt to write a readonly database); tune run needs to write it');
   const folder = existsSync(dirname(path)) ? writeError(dirname(path)) : undefined;
   if (folder) throw new InputError(path, 'file', `is in a folder this process cannot write (${folder}); tune run needs to keep its -wal file beside it`);
   const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
@@ -71,7 +76,8 @@ export function openWritable(path: string, options: WritableOptions = {}): Datab
       throw new InputError(path, 'file', `is held by another process for more than ${waitMs / 1000} s (${reason(err)}); tune run must put it in WAL mode`);
     }
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    if (mode !== 'wal') options.note?.(`${path}: file: stays in ${String(mode)} journal mode, as SQLite cannot put it in WAL mode here; readers will hold up tune run's writes`);
+    if (mode !== 'wal')
+      options.note?.(`${path}: file: stays in ${String(mode)} journal mode, as SQLite cannot put it in WAL mode here; readers will hold up tune run's writes`);
     db.pragma('synchronous = NORMAL');
     return db;
   } catch (err) {
@@ -116,7 +122,8 @@ export function openReadOnly(path: string, note?: (line: string) => void): Datab
     db.close();
     throw err;
   }
-  if (writeError(dirname(path)) !== 'EROFS') note?.(`${path}: file: read from a copy in memory, as its folder cannot be written; a tune run writing it now may not be seen`);
+  if (writeError(dirname(path)) !== 'EROFS')
+    note?.(`${path}: file: read from a copy in memory, as its folder cannot be written; a tune run writing it now may not be seen`);
   return db;
 }
 

@@ -76,13 +76,15 @@ export class SqliteStorage implements Storage {
     let db: Database.Database | undefined;
     try {
       db = openReadOnly(path, note);
-      if (SqliteStorage.checkSchema(path, db, false)) throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
+      if (SqliteStorage.checkSchema(path, db, false))
+        throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
       return new SqliteStorage(path, db);
     } catch (err) {
       db?.close();
       if (err instanceof InputError) throw err;
       const code = sqliteCode(err);
-      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') throw new InputError(path, 'file', `${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is corrupt'} (${reason(err)})`);
+      if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')
+        throw new InputError(path, 'file', `${code === 'SQLITE_NOTADB' ? 'is not an SQLite database' : 'is corrupt'} (${reason(err)})`);
       throw new InputError(path, 'file', `cannot be opened (${reason(err)})`);
     }
   }
@@ -149,13 +151,23 @@ export class SqliteStorage implements Storage {
         if (canonical(old.space) === canonical(space)) return old;
         if (!overwrite) {
           const count = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ?`).pluck().get(old.id) as number;
-          throw new InputError(this.path, `study "${name}"`, `exists with a different search space; pass --overwrite to replace it (this deletes its ${count} trials)`);
+          throw new InputError(
+            this.path,
+            `study "${name}"`,
+            `exists with a different search space; pass --overwrite to replace it (this deletes its ${count} trials)`,
+          );
         }
         this.sql(`DELETE FROM studies WHERE id = ?`).run(old.id);
       }
       const spaceJson = JSON.stringify(space);
       if (spaceJson === undefined) throw new Error(`study "${name}": the space is not JSON`);
-      this.sql(`INSERT INTO studies (name, space_json, objective, direction, created_at) VALUES (?, ?, ?, ?, ?)`).run(name, spaceJson, objective, direction, now());
+      this.sql(`INSERT INTO studies (name, space_json, objective, direction, created_at) VALUES (?, ?, ?, ?, ?)`).run(
+        name,
+        spaceJson,
+        objective,
+        direction,
+        now(),
+      );
       return this.findStudy(name)!;
     });
   }
@@ -201,12 +213,17 @@ export class SqliteStorage implements Storage {
    */
   createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): TrialRecord | 'limit' | 'taken' {
     return this.write(() => {
-      const active = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ? AND status IN ('complete', 'running', 'interrupted', 'stopped')`).pluck().get(studyId) as number;
+      const active = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ? AND status IN ('complete', 'running', 'interrupted', 'stopped')`)
+        .pluck()
+        .get(studyId) as number;
       if (active >= limit) return 'limit';
       const taken =
         schedule?.parent !== undefined
           ? this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND json_extract(schedule_json, '$.parent') = ?`).get(studyId, schedule.parent)
-          : this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND values_json = ? AND json_extract(schedule_json, '$.parent') IS NULL`).get(studyId, JSON.stringify(values));
+          : this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND values_json = ? AND json_extract(schedule_json, '$.parent') IS NULL`).get(
+              studyId,
+              JSON.stringify(values),
+            );
       return taken !== undefined ? 'taken' : this.createTrial(studyId, values, schedule);
     });
   }
@@ -214,7 +231,8 @@ export class SqliteStorage implements Storage {
   /** Claims the lowest-numbered interrupted or stopped trial of the study for this handle. */
   claimInterrupted(studyId: number): TrialRecord | undefined {
     return this.write(() => {
-      const id = this.sql(`SELECT id FROM trials WHERE study_id = ? AND status IN ('interrupted', 'stopped') ORDER BY number LIMIT 1`).pluck().get(studyId) as number | undefined;
+      const id = this.sql(`SELECT id FROM trials WHERE study_id = ? AND status IN ('interrupted', 'stopped') ORDER BY number LIMIT 1`).pluck().get(studyId) as
+        number | undefined;
       return id === undefined ? undefined : this.restartTrial(id);
     });
   }
@@ -259,9 +277,16 @@ export class SqliteStorage implements Storage {
   /** The attempts of a trial that ended without finishing it, oldest first. */
   attempts(trialId: number): AttemptRecord[] {
     const rows = this.sql(`SELECT attempt, outcome, started_at, ended_at, owner, error FROM attempts WHERE trial_id = ? ORDER BY attempt`).all(trialId) as {
-      attempt: number; outcome: AttemptRecord['outcome']; started_at: string; ended_at: string; owner: string | null; error: string | null;
+      attempt: number;
+      outcome: AttemptRecord['outcome'];
+      started_at: string;
+      ended_at: string;
+      owner: string | null;
+      error: string | null;
     }[];
-    return rows.map((r) => Object.freeze({ attempt: r.attempt, outcome: r.outcome, startedAt: r.started_at, endedAt: r.ended_at, owner: r.owner, error: r.error }));
+    return rows.map((r) =>
+      Object.freeze({ attempt: r.attempt, outcome: r.outcome, startedAt: r.started_at, endedAt: r.ended_at, owner: r.owner, error: r.error }),
+    );
   }
 
   /** Tells the other processes that this handle's running trials are alive. */
@@ -276,8 +301,13 @@ export class SqliteStorage implements Storage {
    */
   recoverStale(studyId: number, staleMs: number): number {
     return this.write(() => {
-      const rows = this.sql(`SELECT id, owner, heartbeat_at FROM trials WHERE study_id = ? AND status = 'running' AND (owner IS NULL OR owner != ?)`).all(studyId, this.owner) as {
-        id: number; owner: string | null; heartbeat_at: number | null;
+      const rows = this.sql(`SELECT id, owner, heartbeat_at FROM trials WHERE study_id = ? AND status = 'running' AND (owner IS NULL OR owner != ?)`).all(
+        studyId,
+        this.owner,
+      ) as {
+        id: number;
+        owner: string | null;
+        heartbeat_at: number | null;
       }[];
       const stale = rows.filter((r) => r.owner === null || r.heartbeat_at === null || Date.now() - r.heartbeat_at > staleMs || !ownerAlive(r.owner));
       for (const { id } of stale) this.interruptWhere(`id = ?`, [id], 'crashed', 'its process stopped answering');
@@ -298,9 +328,17 @@ export class SqliteStorage implements Storage {
 
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
   recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void {
-    patiently(() => this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-      trialId, execution, epoch, metrics.loss, metrics.accuracy, metrics.val_loss, metrics.val_accuracy,
-    ));
+    patiently(() =>
+      this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+        trialId,
+        execution,
+        epoch,
+        metrics.loss,
+        metrics.accuracy,
+        metrics.val_loss,
+        metrics.val_accuracy,
+      ),
+    );
   }
 
   /** The epochs of a trial, ordered by execution then epoch. */
@@ -350,7 +388,9 @@ export class SqliteStorage implements Storage {
   /** Stores a trial's weights, replacing earlier ones. */
   saveWeights(trialId: number, weights: StoredWeights): void {
     const blob = encodeWeights(weights);
-    patiently(() => this.sql(`INSERT INTO weights (trial_id, data) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET data = excluded.data`).run(trialId, blob));
+    patiently(() =>
+      this.sql(`INSERT INTO weights (trial_id, data) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET data = excluded.data`).run(trialId, blob),
+    );
   }
 
   /** A trial's weights, or undefined when none are kept. */
@@ -376,17 +416,18 @@ export class SqliteStorage implements Storage {
   /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
   saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void {
     const data = encodeWeights({ tensors: [...checkpoint.weights.tensors, ...checkpoint.slots.tensors] });
-    patiently(() => this.sql(
-      `INSERT INTO checkpoints (trial_id, execution, iterations, weight_count, data) VALUES (?, ?, ?, ?, ?)
+    patiently(() =>
+      this.sql(
+        `INSERT INTO checkpoints (trial_id, execution, iterations, weight_count, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (trial_id, execution) DO UPDATE SET iterations = excluded.iterations, weight_count = excluded.weight_count, data = excluded.data`,
-    ).run(trialId, execution, checkpoint.iterations, checkpoint.weights.tensors.length, data));
+      ).run(trialId, execution, checkpoint.iterations, checkpoint.weights.tensors.length, data),
+    );
   }
 
   /** One execution's checkpoint, or undefined when none is kept. */
   loadCheckpoint(trialId: number, execution: number): Checkpoint | undefined {
     const row = this.sql(`SELECT iterations, weight_count, data FROM checkpoints WHERE trial_id = ? AND execution = ?`).get(trialId, execution) as
-      | { iterations: number; weight_count: number; data: Buffer }
-      | undefined;
+      { iterations: number; weight_count: number; data: Buffer } | undefined;
     if (row === undefined) return undefined;
     const { tensors } = decodeWeights(row.data);
     return { weights: { tensors: tensors.slice(0, row.weight_count) }, iterations: row.iterations, slots: { tensors: tensors.slice(row.weight_count) } };
@@ -394,10 +435,12 @@ export class SqliteStorage implements Storage {
 
   /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
   keepCheckpoints(studyId: number, keep: readonly number[]): void {
-    patiently(() => this.sql(
-      `DELETE FROM checkpoints WHERE trial_id IN (
+    patiently(() =>
+      this.sql(
+        `DELETE FROM checkpoints WHERE trial_id IN (
          SELECT id FROM trials WHERE study_id = ? AND number NOT IN (SELECT value FROM json_each(?)))`,
-    ).run(studyId, JSON.stringify(keep)));
+      ).run(studyId, JSON.stringify(keep)),
+    );
   }
 
   close(): void {

@@ -44,12 +44,25 @@ export async function loadStudyData(spec: StudySpec, specPath: string, dataDir?:
   }
   const where = `model[${spec.model.length - 1}]`;
   if (binary) {
-    if (classes !== 2) throw new InputError(specPath, 'compile.loss', `binary_crossentropy needs 2 classes, but ${paths.train} has ${classes}; use sparse_categorical_crossentropy`);
+    if (classes !== 2)
+      throw new InputError(
+        specPath,
+        'compile.loss',
+        `binary_crossentropy needs 2 classes, but ${paths.train} has ${classes}; use sparse_categorical_crossentropy`,
+      );
     if (units !== 1 || output.kind !== 'dense' || output.activation !== 'sigmoid') {
-      throw new InputError(specPath, where, `with binary_crossentropy the output must be {"dense": 1, "activation": "sigmoid"}, got ${JSON.stringify(describe(output))}`);
+      throw new InputError(
+        specPath,
+        where,
+        `with binary_crossentropy the output must be {"dense": 1, "activation": "sigmoid"}, got ${JSON.stringify(describe(output))}`,
+      );
     }
   } else if (units !== classes || output.kind !== 'dense' || output.activation !== 'softmax') {
-    throw new InputError(specPath, where, `with ${classes} classes the output must be {"dense": ${classes}, "activation": "softmax"}, got ${JSON.stringify(describe(output))}`);
+    throw new InputError(
+      specPath,
+      where,
+      `with ${classes} classes the output must be {"dense": ${classes}, "activation": "softmax"}, got ${JSON.stringify(describe(output))}`,
+    );
   }
   const classNames = recorded ?? Array.from({ length: classes }, (_, i) => String(i));
   return { paths, train, valid, test, classNames };

@@ -99,9 +99,18 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const packsPay = native || backend === 'node-gpu';
   const size = overrides.pack ?? (packsPay ? packSize(spec, tuner.executionsPerTrial, ctx.data.train.dim, workers, totalmem()) : 1);
   listener({
-    type: 'study-started', study: study.name, oracle: oracle.name, backend, workers, pack: size, objective: tuner.objective, direction: tuner.direction,
-    ...plan(tuner), executionsPerTrial: tuner.executionsPerTrial,
-    completedBefore: before.filter((t) => t.status === 'complete').length, hyperparameters: spec.space.hyperparameters.map((h) => h.name),
+    type: 'study-started',
+    study: study.name,
+    oracle: oracle.name,
+    backend,
+    workers,
+    pack: size,
+    objective: tuner.objective,
+    direction: tuner.direction,
+    ...plan(tuner),
+    executionsPerTrial: tuner.executionsPerTrial,
+    completedBefore: before.filter((t) => t.status === 'complete').length,
+    hyperparameters: spec.space.hyperparameters.map((h) => h.name),
   });
   // Aborts the running trials when the study stops on its own rule; the user's signal aborts them too.
   const stop = new AbortController();
@@ -123,9 +132,19 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const launch = (trials: { trial: TrialRecord; attempt: number }[]): void => {
     const t0 = performance.now();
     const task: PackTask = {
-      dataKey, backend, engine, ...(sparse ? { sparse } : {}), train: share(ctx.data.train), valid: share(ctx.data.valid), model: spec.model, compile: spec.compile,
-      ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}), batchSize: tuner.batchSize,
-      objective: tuner.objective as keyof EpochMetrics, direction: tuner.direction, trials: [],
+      dataKey,
+      backend,
+      engine,
+      ...(sparse ? { sparse } : {}),
+      train: share(ctx.data.train),
+      valid: share(ctx.data.valid),
+      model: spec.model,
+      compile: spec.compile,
+      ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}),
+      batchSize: tuner.batchSize,
+      objective: tuner.objective as keyof EpochMetrics,
+      direction: tuner.direction,
+      trials: [],
     };
     const ready: { trial: TrialRecord; attempt: number; ch: ReturnType<typeof channel> }[] = [];
     for (const { trial, attempt } of trials) {
@@ -134,12 +153,16 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         const resume = schedule?.parent !== undefined ? parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial) : undefined;
         const ch = channel(trial);
         task.trials.push({
-          values: trial.values as Values, number: trial.number, executions: tuner.executionsPerTrial,
-          initialEpoch: schedule?.initialEpoch ?? 0, epochs: schedule?.epochs ?? tuner.epochs,
+          values: trial.values as Values,
+          number: trial.number,
+          executions: tuner.executionsPerTrial,
+          initialEpoch: schedule?.initialEpoch ?? 0,
+          epochs: schedule?.epochs ?? tuner.epochs,
           ...(resume ? { resume } : {}),
           // Only a trial that a later round may promote pays for copying out its optimizer state.
           checkpoint: schedule !== null && schedule.round < schedule.bracket,
-          seed: trialSeed(tuner.seed, trial.number), port: ch.port2,
+          seed: trialSeed(tuner.seed, trial.number),
+          port: ch.port2,
         });
         ready.push({ trial, attempt, ch });
       } catch (err) {
@@ -151,9 +174,15 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     const done: Promise<void> = Promise.all(
       ready.map(async ({ trial, attempt, ch }) => {
         // The trial's own end, or the pack's: a worker that died or was aborted sends none.
-        const first = await Promise.race([ch.end, run.then(() => undefined, (err: unknown) => ({ error: err instanceof Error ? err.message : String(err), thrown: true }))]);
+        const first = await Promise.race([
+          ch.end,
+          run.then(
+            () => undefined,
+            (err: unknown) => ({ error: err instanceof Error ? err.message : String(err), thrown: true }),
+          ),
+        ]);
         if (first === undefined || 'thrown' in first) await ch.settle();
-        const end = ch.received ?? first ?? { error: 'the worker ended without this trial\'s result' };
+        const end = ch.received ?? first ?? { error: "the worker ended without this trial's result" };
         ch.port1.close();
         ended(trial, attempt, end, t0);
       }),
@@ -166,7 +195,9 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const channel = (trial: TrialRecord) => {
     const { port1, port2 } = new MessageChannel();
     const ch = {
-      port1, port2, received: undefined as TrialEnd | undefined,
+      port1,
+      port2,
+      received: undefined as TrialEnd | undefined,
       end: undefined as unknown as Promise<TrialEnd>,
       drained: undefined as unknown as Promise<void>,
       // Epochs still in flight must land before the trial's record changes; a worker that died
@@ -255,7 +286,13 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
           last = nextTrial(running, spec, oracle, storage, study.id, tuner.maxTrials);
           if (typeof last === 'string' || last === undefined) break;
           const { record } = last;
-          listener({ type: 'trial-started', number: record.number, values: record.values as Values, resumed: last.resumed, ...(record.schedule ? { schedule: record.schedule } : {}) });
+          listener({
+            type: 'trial-started',
+            number: record.number,
+            values: record.values as Values,
+            resumed: last.resumed,
+            ...(record.schedule ? { schedule: record.schedule } : {}),
+          });
           const invalid = whyInvalid(spec, record.values as Values, ctx.data.train.dim);
           if (invalid !== undefined) {
             storage.invalidTrial(record.id, invalid);
@@ -304,9 +341,16 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   }
   if (fault !== undefined) throw fault.error;
   const best = bestTrial(storage.trials(study.id), tuner.direction);
-  listener({ type: 'study-finished', reason: reason ?? 'interrupted', seconds: (performance.now() - started) / 1000, ...(best ? { best: { number: best.number, values: best.values, score: best.score! } } : {}) });
+  listener({
+    type: 'study-finished',
+    reason: reason ?? 'interrupted',
+    seconds: (performance.now() - started) / 1000,
+    ...(best ? { best: { number: best.number, values: best.values, score: best.score! } } : {}),
+  });
   return {
-    reason, backend, ...(lastError !== undefined ? { lastError } : {}),
+    reason,
+    backend,
+    ...(lastError !== undefined ? { lastError } : {}),
     ...(reason === 'invalid' && lastInvalid ? { invalid: { ...lastInvalid, count: consecutiveInvalid } } : {}),
   };
 }
@@ -321,7 +365,14 @@ type NextTrial = { record: TrialRecord; resumed: boolean } | 'wait' | 'full' | u
 /** Proposals lost to another process (it took the same values first) before giving up a turn. */
 const RACES = 5;
 
-function nextTrial(running: Map<number, { trial: TrialRecord }>, spec: StudySpec, oracle: Oracle, storage: Storage, studyId: number, maxTrials: number): NextTrial {
+function nextTrial(
+  running: Map<number, { trial: TrialRecord }>,
+  spec: StudySpec,
+  oracle: Oracle,
+  storage: Storage,
+  studyId: number,
+  maxTrials: number,
+): NextTrial {
   const again = storage.claimInterrupted(studyId);
   if (again) return { record: again, resumed: true };
   for (let race = 0; race < RACES; race++) {
@@ -383,7 +434,10 @@ function parentCheckpoints(storage: Storage, studyId: number, parent: number, ex
 /** The best complete trial by the study's direction, or undefined. */
 export function bestTrial(trials: TrialRecord[], direction: 'max' | 'min'): TrialRecord | undefined {
   const complete = trials.filter((t) => t.status === 'complete' && t.score !== null);
-  return complete.reduce<TrialRecord | undefined>((best, t) => (!best || (direction === 'max' ? t.score! > best.score! : t.score! < best.score!) ? t : best), undefined);
+  return complete.reduce<TrialRecord | undefined>(
+    (best, t) => (!best || (direction === 'max' ? t.score! > best.score! : t.score! < best.score!) ? t : best),
+    undefined,
+  );
 }
 
 /** Seeds of different trials differ, and a trial keeps its seed when it runs again. */

@@ -67,7 +67,9 @@ function leaderboardLines(state: LeaderboardState, now: number, width: number): 
 
   const valuesWidth = Math.max(8, width - FIXED_COLUMNS);
   const row = (rank: string, trial: string, values: string, score: string, epoch: string, time: string): string =>
-    [cell(rank, 3, 'right'), cell(trial, 5, 'right'), cell(values, valuesWidth), cell(score, 8, 'right'), cell(epoch, 5, 'right'), cell(time, 7, 'right')].join(' ');
+    [cell(rank, 3, 'right'), cell(trial, 5, 'right'), cell(values, valuesWidth), cell(score, 8, 'right'), cell(epoch, 5, 'right'), cell(time, 7, 'right')].join(
+      ' ',
+    );
   if (state.top.length > 0) {
     lines.push(GAP);
     lines.push({ text: row('#', 'trial', 'hyperparameters', 'score', 'epoch', 'time'), bold: true });

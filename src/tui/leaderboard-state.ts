@@ -95,9 +95,7 @@ export function reduce(state: LeaderboardState, event: StudyEvent, now: number =
     case 'trial-complete': {
       const { number, values, score, bestEpoch, seconds } = event;
       const direction = state.header?.direction ?? 'max';
-      const top = [...state.top, { rank: 0, number, values, score, bestEpoch, seconds }]
-        .sort(byScore(direction))
-        .map((t, i) => ({ ...t, rank: i + 1 }));
+      const top = [...state.top, { rank: 0, number, values, score, bestEpoch, seconds }].sort(byScore(direction)).map((t, i) => ({ ...t, rank: i + 1 }));
       return { ...finish(state, number), top, completedSeconds: state.completedSeconds + seconds };
     }
     case 'trial-failed':

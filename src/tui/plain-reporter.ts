@@ -28,7 +28,12 @@ export function plainReporter(write: (line: string) => void): StudyListener {
         );
         return;
       case 'trial-started':
-        write(withValues(`trial ${event.number} ${event.resumed ? 'resumed' : 'started'}${event.schedule ? ` ${describeSchedule(event.schedule)}` : ''}`, event.values));
+        write(
+          withValues(
+            `trial ${event.number} ${event.resumed ? 'resumed' : 'started'}${event.schedule ? ` ${describeSchedule(event.schedule)}` : ''}`,
+            event.values,
+          ),
+        );
         return;
       case 'epoch':
         return;

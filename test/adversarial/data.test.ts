@@ -65,7 +65,14 @@ const DB = ['trials.db', 'trials.db-wal', 'trials.db-shm'];
 /** A refusal: exit 2, one line naming train.hdf5, and nothing written (no database either). */
 function refused(name: string, from: string, body: string, stderr: RegExp, quick = false): Case {
   return {
-    name, from, quick, setup: study(body), args: RUN, exit: 2, stderr, changes: [],
+    name,
+    from,
+    quick,
+    setup: study(body),
+    args: RUN,
+    exit: 2,
+    stderr,
+    changes: [],
     check: (dir) => assert.ok(!existsSync(join(dir, 'trials.db')), 'refused before the study was opened'),
   };
 }
@@ -73,7 +80,14 @@ function refused(name: string, from: string, body: string, stderr: RegExp, quick
 /** A file that must be read: the run completes its one trial. */
 function accepted(name: string, from: string, body: string, quick = false): Case {
   return {
-    name, from, quick, setup: study(body), args: RUN, exit: 0, changes: DB, databases: ['trials.db'],
+    name,
+    from,
+    quick,
+    setup: study(body),
+    args: RUN,
+    exit: 0,
+    changes: DB,
+    databases: ['trials.db'],
     check: (dir, outcome) => {
       assert.doesNotMatch(outcome.stderr, /tune:/);
       const db = new Database(join(dir, 'trials.db'), { readonly: true });

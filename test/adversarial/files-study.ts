@@ -22,7 +22,24 @@ export async function writeFilesStudy(dir: string): Promise<void> {
   writeTinyGraphModel(join(dir, 'graph'));
   for (const [split, n] of Object.entries(IMAGES)) {
     await writeImageTree(join(dir, 'images', split), { cat: n / 2, dog: n / 2 }, { size: SIZE * 2, seed: n + split.length });
-    const extract = tune(['extract', `images/${split}`, `${split}.hdf5`, '--base', 'graph/model.json', '--layer', 'pool', '--size', String(SIZE), '--pool', 'avg', '--workers', '1'], dir);
+    const extract = tune(
+      [
+        'extract',
+        `images/${split}`,
+        `${split}.hdf5`,
+        '--base',
+        'graph/model.json',
+        '--layer',
+        'pool',
+        '--size',
+        String(SIZE),
+        '--pool',
+        'avg',
+        '--workers',
+        '1',
+      ],
+      dir,
+    );
     assert.equal(extract.code, 0, extract.stderr);
   }
   writeSpace(dir, tinySpace('.', { max_trials: 2, epochs: 2 }));
@@ -36,7 +53,7 @@ export async function writeFilesStudy(dir: string): Promise<void> {
 export function copyStudy(from: string, to: string): void {
   cpSync(from, to, { recursive: true });
   mkdirSync(join(to, 'outside'), { recursive: true });
-  writeFileSync(join(to, 'outside', 'secret.txt'), 'not tune\'s\n');
+  writeFileSync(join(to, 'outside', 'secret.txt'), "not tune's\n");
 }
 
 /** A tfjs model.json as a plain object, to tamper with. */

@@ -51,7 +51,10 @@ const exportCases: Case[] = [
       await study(dir);
       writeFileSync(join(dir, 'out', 'notes.txt'), 'my notes\n');
       writeFileSync(join(dir, 'out', 'thesis.pdf'), '%PDF-1.4 my thesis\n');
-      writeFileSync(join(dir, 'out', 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['notes.txt', 'thesis.pdf', '..'], weights: [] }] }));
+      writeFileSync(
+        join(dir, 'out', 'model.json'),
+        JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['notes.txt', 'thesis.pdf', '..'], weights: [] }] }),
+      );
     },
     args: ['best', '--export', 'out/model.json'],
     exit: 2,
@@ -59,7 +62,7 @@ const exportCases: Case[] = [
     databases: ['trials.db'],
   },
   {
-    name: 'an export of tune\'s whose manifest was edited to list other files removes none of them',
+    name: "an export of tune's whose manifest was edited to list other files removes none of them",
     from: '11.2',
     async setup(dir) {
       await study(dir);
@@ -67,9 +70,12 @@ const exportCases: Case[] = [
       writeFileSync(join(dir, 'out', 'notes.txt'), 'my notes\n');
       writeFileSync(join(dir, 'out', 'thesis.pdf'), '%PDF-1.4 my thesis\n');
       // Named as tune names weights, but its bytes are not the ones its name's digest says.
-      writeFileSync(join(dir, 'out', 'model.0badc0de.weights.bin'), 'a file of the user\'s');
+      writeFileSync(join(dir, 'out', 'model.0badc0de.weights.bin'), "a file of the user's");
       const original = readFileSync(join(dir, 'out', 'model.json'), 'utf8');
-      tamper(join(dir, 'out', 'model.json'), (j) => (j.weightsManifest[0]!.paths = ['notes.txt', 'thesis.pdf', '..', '../outside/secret.txt', 'model.0badc0de.weights.bin', bin!]));
+      tamper(
+        join(dir, 'out', 'model.json'),
+        (j) => (j.weightsManifest[0]!.paths = ['notes.txt', 'thesis.pdf', '..', '../outside/secret.txt', 'model.0badc0de.weights.bin', bin!]),
+      );
       return original;
     },
     args: ['best', '--export', 'out/model.json'],
@@ -196,10 +202,11 @@ const loaderCases: Case[] = [
     },
     args: predict(),
     exit: 2,
-    stderr: /^tune: out\/model\.json: weightsManifest\[0\]\.paths\[0\]: leaves the model's folder through a symbolic link, got "model\.[0-9a-f]{8}\.weights\.bin"$/,
+    stderr:
+      /^tune: out\/model\.json: weightsManifest\[0\]\.paths\[0\]: leaves the model's folder through a symbolic link, got "model\.[0-9a-f]{8}\.weights\.bin"$/,
   },
   {
-    name: 'predict refuses weights files longer than the manifest\'s shapes need',
+    name: "predict refuses weights files longer than the manifest's shapes need",
     from: '11.3',
     async setup(dir) {
       await study(dir);

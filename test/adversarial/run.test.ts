@@ -17,7 +17,10 @@ import { runCases, type Case } from './harness.js';
 function floatUnitsSpace(dir: string, tuner: Record<string, unknown>): string {
   const space = tinySpace(writeTinyData(dir), { max_trials: 1e12, epochs: 1, ...tuner });
   space['hyperparameters'] = [{ name: 'units', type: 'float', min: 1, max: 8 }];
-  space['model'] = [{ dense: '$units', activation: 'relu' }, { dense: 1, activation: 'sigmoid' }];
+  space['model'] = [
+    { dense: '$units', activation: 'relu' },
+    { dense: 1, activation: 'sigmoid' },
+  ];
   return writeSpace(dir, space);
 }
 
@@ -218,7 +221,12 @@ const cases: Case[] = [
       finishedStudy(dir, { max_trials: 2, epochs: 1 }, ['--db', 'ro/trials.db']);
       readOnlyMount(join(dir, 'ro'));
     },
-    args: command === 'show' ? ['show', '1', '--db', 'ro/trials.db'] : command === 'best' ? ['best', '--db', 'ro/trials.db', '--export', 'out/model.json'] : ['list', '--db', 'ro/trials.db'],
+    args:
+      command === 'show'
+        ? ['show', '1', '--db', 'ro/trials.db']
+        : command === 'best'
+          ? ['best', '--db', 'ro/trials.db', '--export', 'out/model.json']
+          : ['list', '--db', 'ro/trials.db'],
     exit: 0,
     changes: command === 'best' ? ['out'] : [],
     check: (dir, outcome) => {
@@ -237,13 +245,21 @@ const cases: Case[] = [
       db.pragma('journal_mode = DELETE');
       db.close();
       // A reader holding its shared lock, as a backup tool or sqlite3 shell would.
-      const reader = spawn(PYTHON, ['-c', `import sqlite3, time, sys
+      const reader = spawn(
+        PYTHON,
+        [
+          '-c',
+          `import sqlite3, time, sys
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute('BEGIN')
 c.execute('SELECT COUNT(*) FROM trials').fetchall()
 print('locked', flush=True)
 time.sleep(8)
-c.execute('COMMIT')`, join(dir, 'trials.db')], { stdio: ['ignore', 'pipe', 'inherit'] });
+c.execute('COMMIT')`,
+          join(dir, 'trials.db'),
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
       return new Promise((resolve) => reader.stdout.once('data', () => resolve(reader)));
     },
     args: ['run', 'space.json', '--no-tui', '--workers', '1', '--max-trials', '3'],
@@ -284,7 +300,7 @@ c.execute('COMMIT')`, join(dir, 'trials.db')], { stdio: ['ignore', 'pipe', 'inhe
     stderr: /^tune: .*trials\.db: database: fails SQLite's quick_check \(\S/,
   })),
   {
-    name: 'best tests on the data the study ran on with --data, not the space file\'s',
+    name: "best tests on the data the study ran on with --data, not the space file's",
     open: 'issue 11: not fixed yet',
     from: '11.7',
     quick: true,

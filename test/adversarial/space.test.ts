@@ -10,6 +10,7 @@ import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { ROOT } from '../helpers/tune.js';
 import { runCases, type Outcome } from './harness.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- space files are JSON of any shape, edited freely by the cases
 type SpaceJson = Record<string, any>;
 
 /** The seed's space (search-spaces/gender.json), as a fresh object to edit. */
@@ -35,7 +36,11 @@ function wide(n: number): SpaceJson {
     name: 'wide',
     data: { train: 'none/train.hdf5', valid: 'none/valid.hdf5', test: 'none/test.hdf5' },
     hyperparameters: hps,
-    model: [{ dense: '$h0', activation: 'relu' }, { dense: `$h${n - 1}`, activation: 'relu' }, { dense: 1, activation: 'sigmoid' }],
+    model: [
+      { dense: '$h0', activation: 'relu' },
+      { dense: `$h${n - 1}`, activation: 'relu' },
+      { dense: 1, activation: 'sigmoid' },
+    ],
     compile: { loss: 'binary_crossentropy' },
     tuner: { oracle: 'random', max_trials: 1, epochs: 1 },
   };
@@ -50,7 +55,10 @@ function chain(n: number): SpaceJson {
     name: 'chain',
     data: { train: 'none/train.hdf5', valid: 'none/valid.hdf5', test: 'none/test.hdf5' },
     hyperparameters: hps,
-    model: [{ dense: '$u', activation: 'relu', if: `b${n - 1}` }, { dense: 1, activation: 'sigmoid' }],
+    model: [
+      { dense: '$u', activation: 'relu', if: `b${n - 1}` },
+      { dense: 1, activation: 'sigmoid' },
+    ],
     compile: { loss: 'binary_crossentropy' },
   };
 }
@@ -132,7 +140,7 @@ runCases('space files', [
     stderr: /^tune: s\.json: model\[1\]\.dropout \(max of "dropout_rate"\): must be a rate in \[0, 1\), got 5000$/,
   },
   {
-    name: 'the seed\'s space plus 12 five-value choices is checked and counted at once',
+    name: "the seed's space plus 12 five-value choices is checked and counted at once",
     from: '11.5',
     timeoutMs: SPEED_TIMEOUT_MS,
     setup: (dir) => write(dir, seedPlusChoices(12)),

@@ -22,9 +22,18 @@ function check(db: string): Snapshot {
   const conn = new Database(db, { readonly: true });
   try {
     assert.equal(conn.pragma('integrity_check', { simple: true }), 'ok');
-    const rows = conn.prepare(`SELECT number, status, score, values_json FROM trials ORDER BY number`).all() as { number: number; status: string; score: number | null; values_json: string }[];
+    const rows = conn.prepare(`SELECT number, status, score, values_json FROM trials ORDER BY number`).all() as {
+      number: number;
+      status: string;
+      score: number | null;
+      values_json: string;
+    }[];
     const numbers = rows.map((r) => r.number);
-    assert.deepEqual(numbers, numbers.map((_, i) => i + 1), 'trial numbers are unique and gapless');
+    assert.deepEqual(
+      numbers,
+      numbers.map((_, i) => i + 1),
+      'trial numbers are unique and gapless',
+    );
     const complete = new Map(rows.filter((r) => r.status === 'complete').map((r) => [r.number, { score: r.score!, values: r.values_json }]));
     const orphans = conn.prepare(`SELECT COUNT(*) FROM epochs WHERE trial_id NOT IN (SELECT id FROM trials)`).pluck().get();
     assert.equal(orphans, 0);
@@ -60,10 +69,14 @@ describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, (
       const args = exporting ? ['best', '--db', db, '--export', join(dir, 'model.json')] : ['run', space, '--workers', '2', '--no-tui', '--engine', 'tfjs'];
       // Anywhere from start-up through training to the final writes.
       const killed = await killAfter(dir, args, 200 + rng.next() * (exporting ? 2500 : 5000));
-      if (killed) exporting ? exportKills++ : kills++;
+      if (killed) {
+        if (exporting) exportKills++;
+        else kills++;
+      }
       if (!existsSync(db)) continue;
       const now = check(db);
-      for (const [number, trial] of before?.complete ?? []) assert.deepEqual(now.complete.get(number), trial, `complete trial ${number} survives every kill unchanged`);
+      for (const [number, trial] of before?.complete ?? [])
+        assert.deepEqual(now.complete.get(number), trial, `complete trial ${number} survives every kill unchanged`);
       before = now;
       if (existsSync(join(dir, 'model.json'))) JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     }
@@ -78,7 +91,11 @@ describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, (
     assert.deepEqual(statuses, [{ status: 'complete', n: MAX_TRIALS }]);
     const exported = tune(['best', '--db', db, '--export', join(dir, 'model.json')], dir);
     assert.equal(exported.code, 0, exported.stderr);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes('.tmp')), [], 'a finished export leaves no temporary file');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes('.tmp')),
+      [],
+      'a finished export leaves no temporary file',
+    );
     process.stdout.write(`# chaos: ${kills} runs and ${exportKills} exports killed; ${end.numbers.length} trials\n`);
   });
 });

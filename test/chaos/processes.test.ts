@@ -40,9 +40,18 @@ describe('several tune run processes on one study', () => {
     }
     const db = new Database(join(dir, 'trials.db'), { readonly: true });
     try {
-      const trials = db.prepare(`SELECT number, status, attempt, owner, values_json FROM trials ORDER BY number`).all() as { number: number; status: string; attempt: number; owner: string; values_json: string }[];
+      const trials = db.prepare(`SELECT number, status, attempt, owner, values_json FROM trials ORDER BY number`).all() as {
+        number: number;
+        status: string;
+        attempt: number;
+        owner: string;
+        values_json: string;
+      }[];
       assert.equal(trials.length, TRIALS);
-      assert.ok(trials.every((t) => t.status === 'complete' && t.attempt === 1), 'every trial complete, at its first attempt');
+      assert.ok(
+        trials.every((t) => t.status === 'complete' && t.attempt === 1),
+        'every trial complete, at its first attempt',
+      );
       assert.equal(new Set(trials.map((t) => t.values_json)).size, TRIALS, 'no values set ran twice');
       const owners = new Set(trials.map((t) => t.owner));
       assert.equal(owners.size, 3, `all three processes ran trials: ${[...owners].join(', ')}`);

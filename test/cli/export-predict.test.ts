@@ -16,7 +16,11 @@ import { listing, tempDir, tune } from '../helpers/tune.js';
 function fromFiles(path: string): tf.io.IOHandler {
   return {
     load: async () => {
-      const json = JSON.parse(readFileSync(path, 'utf8')) as { modelTopology: object; weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]; userDefinedMetadata?: Record<string, {}> };
+      const json = JSON.parse(readFileSync(path, 'utf8')) as {
+        modelTopology: object;
+        weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+        userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
+      };
       const bins = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(path), p))));
       const all = Buffer.concat(bins);
       return {
@@ -41,7 +45,19 @@ describe('tune best --export and tune predict', () => {
     const counts = { train: 16, valid: 8, test: 8 };
     for (const [split, n] of Object.entries(counts)) {
       await writeImageTree(join(images, split), { cat: n / 2, dog: n / 2 }, { size: 48, seed: n * 7 + split.length });
-      const run = tune(['extract', join(images, split), join(dir, `${split}.hdf5`), '--base', model, '--layer', MOBILENET_V2_BASE_LAYER, '--size', '48', '--pool', 'avg']);
+      const run = tune([
+        'extract',
+        join(images, split),
+        join(dir, `${split}.hdf5`),
+        '--base',
+        model,
+        '--layer',
+        MOBILENET_V2_BASE_LAYER,
+        '--size',
+        '48',
+        '--pool',
+        'avg',
+      ]);
       assert.equal(run.code, 0, run.stderr);
     }
     const space = writeSpace(dir, tinySpace(dir, { max_trials: 2, epochs: 4 }));
@@ -56,7 +72,10 @@ describe('tune best --export and tune predict', () => {
     const files = listing(join(dir, 'out'));
     assert.equal(files.length, 2, files.join());
     assert.ok(files.includes('model.json'), files.join());
-    assert.ok(files.some((f) => /^model\.[0-9a-f]{8}\.weights\.bin$/.test(f)), files.join());
+    assert.ok(
+      files.some((f) => /^model\.[0-9a-f]{8}\.weights\.bin$/.test(f)),
+      files.join(),
+    );
     const model = await tf.loadLayersModel(fromFiles(join(dir, 'out', 'model.json')));
     const meta = (model.getUserDefinedMetadata() as { tune: { classNames: string[]; trial: number } }).tune;
     assert.deepEqual(meta.classNames, ['cat', 'dog']);
@@ -84,7 +103,10 @@ describe('tune best --export and tune predict', () => {
     const picks = [test.paths![0]!, test.paths![1]!];
     const run = tune(['predict', ...picks, '--model', out, '--json']);
     assert.equal(run.code, 0, run.stderr);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { image: string; class: string; probability: number });
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { image: string; class: string; probability: number });
     const model = await tf.loadLayersModel(fromFiles(out));
     lines.forEach((line, i) => {
       assert.equal(line.image, picks[i]);
@@ -131,7 +153,7 @@ describe('tune best --export and tune predict', () => {
     assert.equal(json.userDefinedMetadata.tune['exportedBy'], 'tune best --export');
   });
 
-  it('reads weights from a subfolder of the model\'s folder: the same probability', async () => {
+  it("reads weights from a subfolder of the model's folder: the same probability", async () => {
     const test = await readFeatures(join(dir, 'test.hdf5'));
     const image = test.paths![0]!;
     const path = exportCopy('nested', (json, folder) => {
@@ -153,7 +175,10 @@ describe('tune best --export and tune predict', () => {
     });
     const shape = tune(['predict', image, '--model', swapped]);
     assert.equal(shape.code, 2, shape.stderr);
-    assert.match(shape.stderr, /^tune: .*swapped\/model\.json: weightsManifest: a weight's shape does not match the topology \(Shape mismatch: \[\d+,\d+\] vs\. \[\d+,\d+\]\)\n$/);
+    assert.match(
+      shape.stderr,
+      /^tune: .*swapped\/model\.json: weightsManifest: a weight's shape does not match the topology \(Shape mismatch: \[\d+,\d+\] vs\. \[\d+,\d+\]\)\n$/,
+    );
     let size = 0;
     const cut = exportCopy('cut', (json, folder) => {
       const bin = join(folder, json.weightsManifest[0]!.paths[0]!);
@@ -162,7 +187,12 @@ describe('tune best --export and tune predict', () => {
     });
     const short = tune(['predict', image, '--model', cut]);
     assert.equal(short.code, 2, short.stderr);
-    assert.match(short.stderr, new RegExp(`^tune: .*cut/model\\.json: weightsManifest: the weights' shapes take ${size} bytes, but the files hold ${size - 4} \\(model\\.[0-9a-f]{8}\\.weights\\.bin\\)\n$`));
+    assert.match(
+      short.stderr,
+      new RegExp(
+        `^tune: .*cut/model\\.json: weightsManifest: the weights' shapes take ${size} bytes, but the files hold ${size - 4} \\(model\\.[0-9a-f]{8}\\.weights\\.bin\\)\n$`,
+      ),
+    );
   });
 });
 

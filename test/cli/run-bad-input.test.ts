@@ -70,8 +70,16 @@ describe('tune run, best, show and predict on bad input', () => {
     { name: 'an unknown command', args: () => ['tuner'], stderr: /^tune: command line: unknown command 'tuner'/ },
     { name: 'an unknown flag', args: (d) => ['run', space(d), '--fast'], stderr: /^tune: command line: unknown option '--fast'/ },
     { name: 'a missing space file', args: (d) => ['run', join(d, 'nope.json')], stderr: /nope\.json: file: does not exist$/ },
-    { name: 'an empty space file', args: (d) => (writeFileSync(join(d, 'e.json'), ''), ['run', join(d, 'e.json')]), stderr: /e\.json: file: is empty; expected a JSON space file$/ },
-    { name: 'a space file that is not JSON', args: (d) => (writeFileSync(join(d, 'j.json'), '{"name": "x",'), ['run', join(d, 'j.json')]), stderr: /j\.json: file: is not JSON \(/ },
+    {
+      name: 'an empty space file',
+      args: (d) => (writeFileSync(join(d, 'e.json'), ''), ['run', join(d, 'e.json')]),
+      stderr: /e\.json: file: is empty; expected a JSON space file$/,
+    },
+    {
+      name: 'a space file that is not JSON',
+      args: (d) => (writeFileSync(join(d, 'j.json'), '{"name": "x",'), ['run', join(d, 'j.json')]),
+      stderr: /j\.json: file: is not JSON \(/,
+    },
     {
       name: 'a condition on an unknown hyperparameter',
       args: (d) => ['run', space(d, (s) => ((s['hyperparameters'] as { when?: unknown }[])[2]!.when = { first_dens: [8] }))],
@@ -87,7 +95,11 @@ describe('tune run, best, show and predict on bad input', () => {
       args: (d) => ['run', space(d, (s) => delete (s['hyperparameters'] as { max?: number }[])[1]!.max)],
       stderr: /bad-space\.json: hyperparameters\[1\]\.max: must be a number, got undefined$/,
     },
-    { name: 'a data path that does not exist', args: (d) => ['run', space(d), '--data', join(d, 'nowhere')], stderr: /nowhere\/train\.hdf5: file: does not exist$/ },
+    {
+      name: 'a data path that does not exist',
+      args: (d) => ['run', space(d), '--data', join(d, 'nowhere')],
+      stderr: /nowhere\/train\.hdf5: file: does not exist$/,
+    },
     {
       name: 'splits of different widths',
       args: (d) => (writeTinyData(join(d, 'data'), { validDim: 17 }), ['run', space(d)]),
@@ -103,27 +115,87 @@ describe('tune run, best, show and predict on bad input', () => {
       args: (d) => ['run', space(d, (s) => ((s['model'] as { dense?: number }[])[3]!.dense = 2))],
       stderr: /bad-space\.json: model\[3\]: with binary_crossentropy the output must be \{"dense": 1, "activation": "sigmoid"\}/,
     },
-    { name: 'best on a database that does not exist', args: (d) => ['best', '--db', join(d, 'none.db')], stderr: /none\.db: file: does not exist; run `tune run SPACE\.json` first/ },
-    { name: 'best on a file that is not a database', args: (d) => (writeFileSync(join(d, 'x.db'), 'hello'), ['best', '--db', join(d, 'x.db')]), stderr: /x\.db: file: is not an SQLite database/ },
-    { name: 'an unknown study', args: () => ['list', '--db', join(done, 'trials.db'), '--study', 'gender'], stderr: /trials\.db: study "gender": does not exist \(studies: tiny\)$/ },
-    { name: 'an unknown trial number', args: () => ['show', '7', '--db', join(done, 'trials.db')], stderr: /trials\.db: trial 7: does not exist in study "tiny" \(it has 1 trials\)$/ },
-    { name: 'a trial number that is not a number', args: () => ['show', 'x', '--db', join(done, 'trials.db')], stderr: /^tune: command line: trial number: must be a whole number 1 or more, got "x"$/ },
+    {
+      name: 'best on a database that does not exist',
+      args: (d) => ['best', '--db', join(d, 'none.db')],
+      stderr: /none\.db: file: does not exist; run `tune run SPACE\.json` first/,
+    },
+    {
+      name: 'best on a file that is not a database',
+      args: (d) => (writeFileSync(join(d, 'x.db'), 'hello'), ['best', '--db', join(d, 'x.db')]),
+      stderr: /x\.db: file: is not an SQLite database/,
+    },
+    {
+      name: 'an unknown study',
+      args: () => ['list', '--db', join(done, 'trials.db'), '--study', 'gender'],
+      stderr: /trials\.db: study "gender": does not exist \(studies: tiny\)$/,
+    },
+    {
+      name: 'an unknown trial number',
+      args: () => ['show', '7', '--db', join(done, 'trials.db')],
+      stderr: /trials\.db: trial 7: does not exist in study "tiny" \(it has 1 trials\)$/,
+    },
+    {
+      name: 'a trial number that is not a number',
+      args: () => ['show', 'x', '--db', join(done, 'trials.db')],
+      stderr: /^tune: command line: trial number: must be a whole number 1 or more, got "x"$/,
+    },
     {
       name: '--export to a place that cannot be written',
       args: (d) => (writeFileSync(join(d, 'file'), 'x'), ['best', '--db', join(done, 'trials.db'), '--export', join(d, 'file', 'model.json')]),
       stderr: /file\/model\.json: file: cannot be written/,
     },
     { name: 'an HDF5 file that is empty', args: (d) => badTrain(d, { raw: '' }), stderr: /bad\/train\.hdf5: file: is empty \(0 bytes\)$/ },
-    { name: 'an HDF5 file cut short', args: (d) => badTrain(d, { truncate: true }), stderr: /bad\/train\.hdf5: file: is truncated: \d+ bytes, but its HDF5 superblock records \d+ \(\d+ bytes missing\)$/ },
-    { name: 'a file that is not HDF5', args: (d) => badTrain(d, { raw: 'data,labels\n1,0\n' }), stderr: /bad\/train\.hdf5: file: is not a readable HDF5 file \(file signature not found\)$/ },
-    { name: 'an HDF5 file without data', args: (d) => badTrain(d, `f['labels'] = np.zeros(3, np.int64)`), stderr: /bad\/train\.hdf5: \/data: dataset is missing/ },
-    { name: 'an HDF5 file without labels', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)`), stderr: /bad\/train\.hdf5: \/labels: dataset is missing/ },
-    { name: 'features of rank 3', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 4, 4), np.float32)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must have rank 2 \(rows, features\), got shape \[3, 4, 4\]$/ },
-    { name: 'float128 features', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.longdouble)\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data: must be float16, float32, float64 or integers, got float128$/ },
-    { name: 'row counts that differ', args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)\nf['labels'] = np.zeros(4, np.int64)`), stderr: /\/labels: has 4 rows, but \/data has 3$/ },
-    { name: 'a NaN feature', args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[1, 5] = np.nan\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data\[1, 5\]: feature is NaN$/ },
-    { name: 'an infinite feature', args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[2, 0] = np.inf\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`), stderr: /\/data\[2, 0\]: feature is \+infinite$/ },
-    { name: 'a database that is not SQLite', args: (d) => (writeFileSync(join(d, 'x.db'), 'not a database at all, just text\n'.repeat(40)), ['run', space(d), '--db', join(d, 'x.db')]), stderr: /x\.db: file: is not an SQLite database/ },
+    {
+      name: 'an HDF5 file cut short',
+      args: (d) => badTrain(d, { truncate: true }),
+      stderr: /bad\/train\.hdf5: file: is truncated: \d+ bytes, but its HDF5 superblock records \d+ \(\d+ bytes missing\)$/,
+    },
+    {
+      name: 'a file that is not HDF5',
+      args: (d) => badTrain(d, { raw: 'data,labels\n1,0\n' }),
+      stderr: /bad\/train\.hdf5: file: is not a readable HDF5 file \(file signature not found\)$/,
+    },
+    {
+      name: 'an HDF5 file without data',
+      args: (d) => badTrain(d, `f['labels'] = np.zeros(3, np.int64)`),
+      stderr: /bad\/train\.hdf5: \/data: dataset is missing/,
+    },
+    {
+      name: 'an HDF5 file without labels',
+      args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)`),
+      stderr: /bad\/train\.hdf5: \/labels: dataset is missing/,
+    },
+    {
+      name: 'features of rank 3',
+      args: (d) => badTrain(d, `f['data'] = np.zeros((3, 4, 4), np.float32)\nf['labels'] = np.zeros(3, np.int64)`),
+      stderr: /\/data: must have rank 2 \(rows, features\), got shape \[3, 4, 4\]$/,
+    },
+    {
+      name: 'float128 features',
+      args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.longdouble)\nf['labels'] = np.zeros(3, np.int64)`),
+      stderr: /\/data: must be float16, float32, float64 or integers, got float128$/,
+    },
+    {
+      name: 'row counts that differ',
+      args: (d) => badTrain(d, `f['data'] = np.zeros((3, 16), np.float32)\nf['labels'] = np.zeros(4, np.int64)`),
+      stderr: /\/labels: has 4 rows, but \/data has 3$/,
+    },
+    {
+      name: 'a NaN feature',
+      args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[1, 5] = np.nan\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`),
+      stderr: /\/data\[1, 5\]: feature is NaN$/,
+    },
+    {
+      name: 'an infinite feature',
+      args: (d) => badTrain(d, `x = np.zeros((3, 16), np.float32); x[2, 0] = np.inf\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`),
+      stderr: /\/data\[2, 0\]: feature is \+infinite$/,
+    },
+    {
+      name: 'a database that is not SQLite',
+      args: (d) => (writeFileSync(join(d, 'x.db'), 'not a database at all, just text\n'.repeat(40)), ['run', space(d), '--db', join(d, 'x.db')]),
+      stderr: /x\.db: file: is not an SQLite database/,
+    },
     {
       name: 'a corrupt database',
       args: (d) => {
@@ -135,9 +207,21 @@ describe('tune run, best, show and predict on bad input', () => {
       },
       stderr: /corrupt\.db: file: (is not an SQLite database|is corrupt|cannot be opened)/,
     },
-    { name: 'a database of a newer tune', args: (d) => ['run', space(d), '--db', editedDb(d, done, (db) => db.exec(`UPDATE tune_meta SET value = '99' WHERE key = 'schema_version'`))], stderr: /copy\.db: schema: was written by a newer tune \(schema version 99, this one reads up to 2\)$/ },
-    { name: 'a database of another program', args: (d) => ['best', '--db', editedDb(d, done, (db) => db.exec(`DROP TABLE tune_meta`))], stderr: /copy\.db: file: is an SQLite database but not one of tune's$/ },
-    { name: 'predict with a model that does not exist', args: (d) => ['predict', join(d, 'a.png'), '--model', join(d, 'm.json')], stderr: /m\.json: file: does not exist$/ },
+    {
+      name: 'a database of a newer tune',
+      args: (d) => ['run', space(d), '--db', editedDb(d, done, (db) => db.exec(`UPDATE tune_meta SET value = '99' WHERE key = 'schema_version'`))],
+      stderr: /copy\.db: schema: was written by a newer tune \(schema version 99, this one reads up to 2\)$/,
+    },
+    {
+      name: 'a database of another program',
+      args: (d) => ['best', '--db', editedDb(d, done, (db) => db.exec(`DROP TABLE tune_meta`))],
+      stderr: /copy\.db: file: is an SQLite database but not one of tune's$/,
+    },
+    {
+      name: 'predict with a model that does not exist',
+      args: (d) => ['predict', join(d, 'a.png'), '--model', join(d, 'm.json')],
+      stderr: /m\.json: file: does not exist$/,
+    },
   ];
 
   for (const c of cases) {
@@ -163,7 +247,10 @@ describe('tune run, best, show and predict on bad input', () => {
 describe('a read-only database', () => {
   /** Runs tune as a user who may read but not write `path` (as root, that takes another user). */
   function asReader(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-    const command = process.getuid?.() === 0 ? ['runuser', ['-u', 'nobody', '--', process.execPath, TUNE, ...args]] as const : [process.execPath, [TUNE, ...args]] as const;
+    const command =
+      process.getuid?.() === 0
+        ? (['runuser', ['-u', 'nobody', '--', process.execPath, TUNE, ...args]] as const)
+        : ([process.execPath, [TUNE, ...args]] as const);
     const run = spawnSync(command[0], [...command[1]], { cwd, encoding: 'utf8' });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   }
@@ -171,7 +258,11 @@ describe('a read-only database', () => {
   it('is refused by tune run with one line and left as it was, and still read by list, show and best', () => {
     if (process.getuid?.() === 0) {
       const readable = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', TUNE]);
-      assert.equal(readable.status, 0, `this test runs tune as the user nobody, who cannot read ${TUNE}: a folder above the repository is closed to other users (mktemp -d makes its folders mode 700); clone the repository where other users may read it`);
+      assert.equal(
+        readable.status,
+        0,
+        `this test runs tune as the user nobody, who cannot read ${TUNE}: a folder above the repository is closed to other users (mktemp -d makes its folders mode 700); clone the repository where other users may read it`,
+      );
     }
     const dir = tempDir();
     const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));

@@ -25,12 +25,17 @@ async function runUntil(dir: string, args: string[], ready: RegExp, signal: Node
 }
 
 const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json'], dir).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as TrialRecord);
+  tune(['list', '--json'], dir)
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TrialRecord);
 
 describe('tune run stopped and resumed', () => {
   // The runs that get a signal train with tfjs: the native engine can finish these trials before
   // the signal lands, and then there would be nothing running to interrupt.
-  const study = (dir: string): string => writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), { max_trials: 4, epochs: 6 }));
+  const study = (dir: string): string =>
+    writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), { max_trials: 4, epochs: 6 }));
 
   it('Ctrl-C: exit 130, finished trials kept, running ones interrupted and run again next time', async () => {
     const dir = tempDir();
@@ -71,20 +76,35 @@ describe('tune run stopped and resumed', () => {
     assert.equal(await exited, 130);
     const resumed = tune(['run', space, '--workers', '2', '--no-tui'], dir);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.deepEqual(trialsOf(dir).map((t) => t.status), ['complete', 'complete', 'complete', 'complete']);
+    assert.deepEqual(
+      trialsOf(dir).map((t) => t.status),
+      ['complete', 'complete', 'complete', 'complete'],
+    );
   });
 
   it('a worker thread that dies mid-trial is replaced, its trial retried, and the search goes on', () => {
     const dir = tempDir();
-    const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), { max_trials: 4, epochs: 6, max_retries_per_trial: 1 }));
-    const run = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'fixtures', 'worker-dies-once.mjs'), TUNE, 'run', space, '--workers', '2', '--pack', '1', '--no-tui'], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, TUNE_TEST_WORKER_DIES_FLAG: join(dir, 'died') },
-    });
+    const space = writeSpace(
+      dir,
+      tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), { max_trials: 4, epochs: 6, max_retries_per_trial: 1 }),
+    );
+    const run = spawnSync(
+      process.execPath,
+      ['--import', join(ROOT, 'test', 'fixtures', 'worker-dies-once.mjs'), TUNE, 'run', space, '--workers', '2', '--pack', '1', '--no-tui'],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, TUNE_TEST_WORKER_DIES_FLAG: join(dir, 'died') },
+      },
+    );
     assert.equal(run.status, 0, run.stderr);
     assert.ok(existsSync(join(dir, 'died')), 'a worker thread did die');
     assert.match(run.stdout, /^trial \d resumed/m);
     const trials = trialsOf(dir);
-    assert.deepEqual(trials.map((t) => t.status), ['complete', 'complete', 'complete', 'complete']);
+    assert.deepEqual(
+      trials.map((t) => t.status),
+      ['complete', 'complete', 'complete', 'complete'],
+    );
     assert.equal(trials.filter((t) => t.attempt === 2).length, 1, 'the trial whose worker died ran a second attempt');
   });
 
@@ -93,11 +113,17 @@ describe('tune run stopped and resumed', () => {
     const space = study(dir);
     const killed = await runUntil(dir, ['run', space, '--workers', '2', '--no-tui', '--engine', 'tfjs'], /trial 2 started/, 'SIGKILL');
     assert.equal(killed.code, null);
-    assert.ok(trialsOf(dir).some((t) => t.status === 'running'), 'a killed run leaves its trials marked running');
+    assert.ok(
+      trialsOf(dir).some((t) => t.status === 'running'),
+      'a killed run leaves its trials marked running',
+    );
     const resumed = tune(['run', space, '--workers', '2', '--no-tui'], dir);
     assert.equal(resumed.code, 0, resumed.stderr);
     const final = trialsOf(dir);
-    assert.deepEqual(final.map((t) => t.status), ['complete', 'complete', 'complete', 'complete']);
+    assert.deepEqual(
+      final.map((t) => t.status),
+      ['complete', 'complete', 'complete', 'complete'],
+    );
     assert.equal(new Set(final.map((t) => JSON.stringify(t.values))).size, 4);
   });
 });

@@ -11,7 +11,7 @@ const heavy = (loads: ModuleLoads): string[] => HEAVY.filter((p) => loads.has(p)
 const tfjsThreads = (loads: ModuleLoads): string[] => [...(loads.get('@tensorflow/tfjs-core') ?? [])].sort();
 
 describe('start-up: each command loads only what it needs', () => {
-  it('tune --help, a command\'s help and tune space check load none of the heavy packages', () => {
+  it("tune --help, a command's help and tune space check load none of the heavy packages", () => {
     for (const args of [['--help'], ['space', 'check', 'search-spaces/gender.json'], ['run', '--help'], ['extract', '--help']]) {
       const run = tuneTracingModules(args, ROOT);
       assert.equal(run.code, 0, run.stderr);

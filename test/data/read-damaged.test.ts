@@ -113,7 +113,7 @@ with h5py.File(sys.argv[1], 'w') as f:
     assert.equal(err.what, `keeps its values in another file (${secret}); tune reads only self-contained feature files`);
   });
 
-  it('writes nothing of HDF5\'s error stack to stderr', () => {
+  it("writes nothing of HDF5's error stack to stderr", () => {
     const path = join(dir, 'quiet.hdf5');
     write(path, 200, 8, `, chunks=(20, 8), compression='gzip'`);
     damage(path, 'data', 4, 4, 40, 'inflate() failed');

@@ -43,7 +43,10 @@ describe('readFeatures: every type h5py writes', () => {
   it('reads every finite float16 exactly (62 x 1024: all 63488 of them), little- and big-endian, chunked and gzip', async () => {
     // The bit patterns whose exponent is not all ones: zeros, subnormals, normals, both signs.
     const every = `np.array([b for b in range(0x10000) if (b >> 10) & 0x1f != 0x1f], np.uint16).view(np.float16).astype(np.float64).reshape(62, 1024)`;
-    for (const [dtype, extra] of [['<f2', ''], ['>f2', `, chunks=(8, 256), compression='gzip', shuffle=True`]] as const) {
+    for (const [dtype, extra] of [
+      ['<f2', ''],
+      ['>f2', `, chunks=(8, 256), compression='gzip', shuffle=True`],
+    ] as const) {
       const path = write(dir, `half-${dtype === '<f2' ? 'le' : 'be'}.hdf5`, dtype, every, extra);
       const set = await readFeatures(path);
       assert.deepEqual([set.rows, set.dim], [62, 1024]);
@@ -100,7 +103,10 @@ with h5py.File(sys.argv[1], 'w') as f:
         [path, dtype],
       );
       const set = await readFeatures(path);
-      assert.deepEqual(Array.from(set.labels), Array.from({ length: 300 }, (_, i) => i % (top + 1)));
+      assert.deepEqual(
+        Array.from(set.labels),
+        Array.from({ length: 300 }, (_, i) => i % (top + 1)),
+      );
     });
   }
 

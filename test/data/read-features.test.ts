@@ -40,7 +40,11 @@ np.save(sys.argv[1] + '.npy', x.astype(np.float32))`,
 
   it('reads a wide file slice by slice (32 MiB at a time), every row in its place', async () => {
     // 1100 rows of 8192 float64 features: 72 MB, read in slices of 512 rows.
-    const path = h5py(dir, 'wide.hdf5', `f['data'] = (np.arange(1100 * 8192, dtype=np.float64).reshape(1100, 8192) % 1000003) / 7\nf['labels'] = np.arange(1100) % 2`);
+    const path = h5py(
+      dir,
+      'wide.hdf5',
+      `f['data'] = (np.arange(1100 * 8192, dtype=np.float64).reshape(1100, 8192) % 1000003) / 7\nf['labels'] = np.arange(1100) % 2`,
+    );
     const set = await readFeatures(path);
     assert.deepEqual([set.rows, set.dim], [1100, 8192]);
     for (let i = 0; i < set.data.length; i += 997) assert.equal(set.data[i], Math.fround((i % 1000003) / 7), `element ${i}`);
@@ -74,20 +78,85 @@ np.save(sys.argv[1] + '.npy', x.astype(np.float32))`,
     { name: 'no data', body: `f['labels'] = np.zeros(3, np.int64)`, where: '/data', what: /dataset is missing/ },
     { name: 'no labels', body: `f['data'] = np.zeros((3, 2), np.float32)`, where: '/labels', what: /dataset is missing/ },
     { name: 'data is a group', body: `f.create_group('data')\nf['labels'] = np.zeros(3, np.int64)`, where: '/data', what: /is not a dataset/ },
-    { name: 'rank 3', body: `f['data'] = np.zeros((3, 2, 2), np.float32)\nf['labels'] = np.zeros(3, np.int64)`, where: '/data', what: /must have rank 2 \(rows, features\), got shape \[3, 2, 2\]/ },
-    { name: 'float128 data', body: `f['data'] = np.zeros((3, 2), np.longdouble)\nf['labels'] = np.zeros(3, np.int64)`, where: '/data', what: /must be float16, float32, float64 or integers, got float128$/ },
-    { name: 'complex data', body: `f['data'] = np.zeros((3, 2), np.complex64)\nf['labels'] = np.zeros(3, np.int64)`, where: '/data', what: /must be float16, float32, float64 or integers, got type class 6$/ },
-    { name: 'boolean data', body: `f['data'] = np.zeros((3, 2), bool)\nf['labels'] = np.zeros(3, np.int64)`, where: '/data', what: /must be float16, float32, float64 or integers, got bool$/ },
-    { name: 'string labels', body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([b'a', b'b', b'a'])`, where: '/labels', what: /must be integers \(or floats that are whole numbers\), got type class 3$/ },
-    { name: 'fractional float labels', body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, 1, 0.25], np.float16)`, where: '/labels[2]', what: /label must be a whole number, got 0.25$/ },
-    { name: 'NaN labels', body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, np.nan, 1])`, where: '/labels[1]', what: /label must be a whole number, got NaN$/ },
-    { name: 'labels beyond int32', body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, 2**31, 1], np.uint32)`, where: '/labels[1]', what: /label must be 0..2147483647, got 2147483648$/ },
-    { name: 'row counts differ', body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.zeros(4, np.int64)`, where: '/labels', what: /has 4 rows, but \/data has 3/ },
+    {
+      name: 'rank 3',
+      body: `f['data'] = np.zeros((3, 2, 2), np.float32)\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data',
+      what: /must have rank 2 \(rows, features\), got shape \[3, 2, 2\]/,
+    },
+    {
+      name: 'float128 data',
+      body: `f['data'] = np.zeros((3, 2), np.longdouble)\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data',
+      what: /must be float16, float32, float64 or integers, got float128$/,
+    },
+    {
+      name: 'complex data',
+      body: `f['data'] = np.zeros((3, 2), np.complex64)\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data',
+      what: /must be float16, float32, float64 or integers, got type class 6$/,
+    },
+    {
+      name: 'boolean data',
+      body: `f['data'] = np.zeros((3, 2), bool)\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data',
+      what: /must be float16, float32, float64 or integers, got bool$/,
+    },
+    {
+      name: 'string labels',
+      body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([b'a', b'b', b'a'])`,
+      where: '/labels',
+      what: /must be integers \(or floats that are whole numbers\), got type class 3$/,
+    },
+    {
+      name: 'fractional float labels',
+      body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, 1, 0.25], np.float16)`,
+      where: '/labels[2]',
+      what: /label must be a whole number, got 0.25$/,
+    },
+    {
+      name: 'NaN labels',
+      body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, np.nan, 1])`,
+      where: '/labels[1]',
+      what: /label must be a whole number, got NaN$/,
+    },
+    {
+      name: 'labels beyond int32',
+      body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, 2**31, 1], np.uint32)`,
+      where: '/labels[1]',
+      what: /label must be 0..2147483647, got 2147483648$/,
+    },
+    {
+      name: 'row counts differ',
+      body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.zeros(4, np.int64)`,
+      where: '/labels',
+      what: /has 4 rows, but \/data has 3/,
+    },
     { name: 'no rows', body: `f['data'] = np.zeros((0, 2), np.float32)\nf['labels'] = np.zeros(0, np.int64)`, where: '/data', what: /has no rows/ },
-    { name: 'NaN', body: `x = np.zeros((3, 2), np.float32); x[2, 1] = np.nan\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`, where: '/data[2, 1]', what: /feature is NaN/ },
-    { name: 'infinite', body: `x = np.zeros((3, 2)); x[1, 0] = -np.inf\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`, where: '/data[1, 0]', what: /feature is -infinite/ },
-    { name: 'float64 beyond float32', body: `x = np.zeros((3, 2)); x[0, 1] = 1e300\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`, where: '/data[0, 1]', what: /feature is \+infinite/ },
-    { name: 'negative label', body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, -1, 0])`, where: '/labels[1]', what: /label must be 0..2147483647, got -1/ },
+    {
+      name: 'NaN',
+      body: `x = np.zeros((3, 2), np.float32); x[2, 1] = np.nan\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data[2, 1]',
+      what: /feature is NaN/,
+    },
+    {
+      name: 'infinite',
+      body: `x = np.zeros((3, 2)); x[1, 0] = -np.inf\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data[1, 0]',
+      what: /feature is -infinite/,
+    },
+    {
+      name: 'float64 beyond float32',
+      body: `x = np.zeros((3, 2)); x[0, 1] = 1e300\nf['data'] = x\nf['labels'] = np.zeros(3, np.int64)`,
+      where: '/data[0, 1]',
+      what: /feature is \+infinite/,
+    },
+    {
+      name: 'negative label',
+      body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, -1, 0])`,
+      where: '/labels[1]',
+      what: /label must be 0..2147483647, got -1/,
+    },
     {
       name: 'label outside the classes',
       body: `f['data'] = np.zeros((3, 2), np.float32)\nf['labels'] = np.array([0, 1, 2])\nf.attrs['class_names'] = ['man', 'woman']`,

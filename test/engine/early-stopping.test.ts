@@ -14,7 +14,7 @@ function stopsAt(losses: number[], patience: number, minDelta = 0): number | und
   return i < 0 ? undefined : i + 1;
 }
 
-describe('early stopping (Keras\' EarlyStopping)', () => {
+describe("early stopping (Keras' EarlyStopping)", () => {
   it('stops after `patience` epochs without improvement', () => {
     assert.equal(stopsAt([1, 0.9, 0.95, 0.96, 0.97, 0.5], 2), 4);
     assert.equal(stopsAt([1, 0.9, 0.95, 0.8, 0.97, 0.96], 2), 6);

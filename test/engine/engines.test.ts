@@ -60,9 +60,15 @@ function close(a: number, b: number, what: string, tolerance = 2e-4): void {
   assert.ok(Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b)), `${what}: ${a} vs ${b}`);
 }
 
-function sameResult(native: { result: ExecutionResult; epochs: EpochMetrics[] }, tfjs: { result: ExecutionResult; epochs: EpochMetrics[] }, what: string): void {
+function sameResult(
+  native: { result: ExecutionResult; epochs: EpochMetrics[] },
+  tfjs: { result: ExecutionResult; epochs: EpochMetrics[] },
+  what: string,
+): void {
   assert.equal(native.epochs.length, tfjs.epochs.length);
-  native.epochs.forEach((m, e) => (['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const).forEach((k) => close(m[k], tfjs.epochs[e]![k], `${what} epoch ${e + 1} ${k}`)));
+  native.epochs.forEach((m, e) =>
+    (['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const).forEach((k) => close(m[k], tfjs.epochs[e]![k], `${what} epoch ${e + 1} ${k}`)),
+  );
   assert.equal(native.result.bestEpoch, tfjs.result.bestEpoch, `${what}: best epoch`);
   native.result.weights.tensors.forEach((t, i) => {
     assert.deepEqual(t.shape, tfjs.result.weights.tensors[i]!.shape);
@@ -92,7 +98,9 @@ describe('training engines: native kernels against tfjs, packed against alone', 
       const valid = split(30, c.classes, 2);
       const m = model(c);
       const tfjs: EpochMetrics[] = [];
-      const result = await trainExecution(m, makeBatches(train.data, train.labels, train.rows, train.dim, 16), splitTensors(valid), settings(5), (_, x) => tfjs.push(x));
+      const result = await trainExecution(m, makeBatches(train.data, train.labels, train.rows, train.dim, 16), splitTensors(valid), settings(5), (_, x) =>
+        tfjs.push(x),
+      );
       const native: EpochMetrics[] = [];
       const [packed] = await trainPack(kernels, packData(train, valid, 16), [{ model: m, settings: settings(5), onEpoch: (_, x) => native.push(x) }]);
       sameResult({ result: ok(packed), epochs: native }, { result, epochs: tfjs }, name);
@@ -112,8 +120,16 @@ describe('training engines: native kernels against tfjs, packed against alone', 
       const run = (list: typeof members) => {
         const epochs = list.map(() => [] as EpochMetrics[]);
         const done: (ExecutionResult | Error)[] = [];
-        return trainPack(kernels, data, list.map((x, i) => ({ model: x.model, settings: settings(x.seed, x.epochs), onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m), onDone: (r: ExecutionResult | Error) => (done[i] = r) })))
-          .then((results) => ({ results, epochs, done }));
+        return trainPack(
+          kernels,
+          data,
+          list.map((x, i) => ({
+            model: x.model,
+            settings: settings(x.seed, x.epochs),
+            onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m),
+            onDone: (r: ExecutionResult | Error) => (done[i] = r),
+          })),
+        ).then((results) => ({ results, epochs, done }));
       };
       const together = await run(members);
       assert.ok(new Set(members.map((m) => m.model.optimizer.name + m.model.optimizer.momentum)).size >= 4, 'the pack mixes optimizers');
@@ -141,16 +157,25 @@ describe('training engines: native kernels against tfjs, packed against alone', 
       members.push({ model: model({ optimizer: 'sgd', dropout: false, hidden: 1, classes, learningRate: 1e30 }), seed: 21, epochs: 3 });
       const epochs = members.map(() => [] as EpochMetrics[]);
       const done: (ExecutionResult | Error)[] = [];
-      const together = await trainPackTfjs(batches, validTensors, members.map((x, i) => ({
-        model: x.model, settings: settings(x.seed, x.epochs), onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m), onDone: (r: ExecutionResult | Error) => (done[i] = r),
-      })));
+      const together = await trainPackTfjs(
+        batches,
+        validTensors,
+        members.map((x, i) => ({
+          model: x.model,
+          settings: settings(x.seed, x.epochs),
+          onEpoch: (_: number, m: EpochMetrics) => epochs[i]!.push(m),
+          onDone: (r: ExecutionResult | Error) => (done[i] = r),
+        })),
+      );
       for (let i = 0; i < members.length - 1; i++) {
         const alone: EpochMetrics[] = [];
         const result = await trainExecution(members[i]!.model, batches, validTensors, settings(members[i]!.seed, members[i]!.epochs), (_, x) => alone.push(x));
         sameResult({ result: ok(together[i]), epochs: epochs[i]! }, { result, epochs: alone }, `member ${i}`);
         const checkpoint = ok(together[i]).checkpoint!;
         assert.equal(checkpoint.slots.tensors.length, result.checkpoint!.slots.tensors.length, `member ${i}: its optimizer slots, as alone`);
-        checkpoint.slots.tensors.forEach((t, k) => t.values.forEach((v, j) => close(v, result.checkpoint!.slots.tensors[k]!.values[j]!, `member ${i} slot ${k}[${j}]`, 1e-3)));
+        checkpoint.slots.tensors.forEach((t, k) =>
+          t.values.forEach((v, j) => close(v, result.checkpoint!.slots.tensors[k]!.values[j]!, `member ${i} slot ${k}[${j}]`, 1e-3)),
+        );
         assert.equal(done[i], together[i]);
       }
       const failed = together[members.length - 1];
@@ -162,17 +187,17 @@ describe('training engines: native kernels against tfjs, packed against alone', 
     const train = split(80, 2, 5);
     const valid = split(30, 2, 6);
     for (const optimizer of ['adam', 'momentum'] as const) {
-    const m = model({ optimizer, dropout: false, hidden: 1, classes: 2 });
-    const data = packData(train, valid, 16);
-    const batches = makeBatches(train.data, train.labels, train.rows, train.dim, 16);
-    const validTensors = splitTensors(valid);
-    const straight: EpochMetrics[] = [];
-    await trainExecution(m, batches, validTensors, { ...settings(7, 4), objective: 'loss' }, (_, x) => straight.push(x));
-    const [first] = await trainPack(kernels, data, [{ model: m, settings: { ...settings(7, 2), objective: 'loss' }, onEpoch: () => {} }]);
-    assert.equal(ok(first).bestEpoch, 2);
-    const rest: EpochMetrics[] = [];
-    await trainExecution(m, batches, validTensors, { ...settings(9, 2), objective: 'loss', resume: ok(first).checkpoint! }, (_, x) => rest.push(x));
-    rest.forEach((x, e) => close(x.loss, straight[e + 2]!.loss, `${optimizer} epoch ${e + 3} loss`));
+      const m = model({ optimizer, dropout: false, hidden: 1, classes: 2 });
+      const data = packData(train, valid, 16);
+      const batches = makeBatches(train.data, train.labels, train.rows, train.dim, 16);
+      const validTensors = splitTensors(valid);
+      const straight: EpochMetrics[] = [];
+      await trainExecution(m, batches, validTensors, { ...settings(7, 4), objective: 'loss' }, (_, x) => straight.push(x));
+      const [first] = await trainPack(kernels, data, [{ model: m, settings: { ...settings(7, 2), objective: 'loss' }, onEpoch: () => {} }]);
+      assert.equal(ok(first).bestEpoch, 2);
+      const rest: EpochMetrics[] = [];
+      await trainExecution(m, batches, validTensors, { ...settings(9, 2), objective: 'loss', resume: ok(first).checkpoint! }, (_, x) => rest.push(x));
+      rest.forEach((x, e) => close(x.loss, straight[e + 2]!.loss, `${optimizer} epoch ${e + 3} loss`));
     }
   });
 });

@@ -20,7 +20,10 @@ function data(rows: number, seed: number) {
   return { data: x, labels: y, rows, dim };
 }
 
-const layers: LayerSpec[] = [{ kind: 'dense', units: 8, activation: 'relu' }, { kind: 'dense', units: 1, activation: 'sigmoid' }];
+const layers: LayerSpec[] = [
+  { kind: 'dense', units: 8, activation: 'relu' },
+  { kind: 'dense', units: 1, activation: 'sigmoid' },
+];
 
 describe('a promoted trial continues from its parent’s checkpoint', () => {
   before(async () => {
@@ -32,7 +35,11 @@ describe('a promoted trial continues from its parent’s checkpoint', () => {
       const train = data(96, 1);
       const batches = makeBatches(train.data, train.labels, train.rows, train.dim, 16);
       const valid = splitTensors(data(40, 2));
-      const compile: CompileSpec = { loss: 'binary_crossentropy', optimizer: { name: optimizer, learningRate: optimizer === 'sgd' ? 0.1 : 0.01 }, metrics: ['accuracy'] };
+      const compile: CompileSpec = {
+        loss: 'binary_crossentropy',
+        optimizer: { name: optimizer, learningRate: optimizer === 'sgd' ? 0.1 : 0.01 },
+        metrics: ['accuracy'],
+      };
       const model = concreteModel(layers, compile, {}, train.dim);
       const settings: ExecutionSettings = { epochs: 4, objective: 'loss', direction: 'min', seed: 7, checkpoint: true };
       const straight: EpochMetrics[] = [];
@@ -65,6 +72,9 @@ describe('a promoted trial continues from its parent’s checkpoint', () => {
     const wide = concreteModel([{ kind: 'dense', units: 4, activation: 'relu' }, layers[1]!], compile, {}, train.dim);
     const settings: ExecutionSettings = { epochs: 1, objective: 'loss', direction: 'min', seed: 1, checkpoint: true };
     const { checkpoint } = await trainExecution(wide, batches, valid, settings, () => {});
-    await assert.rejects(trainExecution(model, batches, valid, { ...settings, resume: checkpoint! }, () => {}), /do not fit the model \[12x8, 8, 8x1, 1\]/);
+    await assert.rejects(
+      trainExecution(model, batches, valid, { ...settings, resume: checkpoint! }, () => {}),
+      /do not fit the model \[12x8, 8, 8x1, 1\]/,
+    );
   });
 });

@@ -23,7 +23,10 @@ interface Implementation {
   mapShape: number[];
 }
 
-const vgg19 = async (dir: string): Promise<BaseSpec> => ({ kind: 'vgg19', weights: writeKerasWeights(dir, 'vgg19', vgg19Specs(), randomConvWeights(vgg19Specs(), 2), 'legacy') });
+const vgg19 = async (dir: string): Promise<BaseSpec> => ({
+  kind: 'vgg19',
+  weights: writeKerasWeights(dir, 'vgg19', vgg19Specs(), randomConvWeights(vgg19Specs(), 2), 'legacy'),
+});
 
 const implementations: Implementation[] = [
   { name: 'vgg19 (Keras weights) on ONNX Runtime', spec: vgg19, runtime: 'onnx', size: 64, mapShape: [2, 2, 512] },
@@ -95,8 +98,14 @@ for (const impl of implementations) {
       assert.equal(base.runtime, impl.runtime);
       const y = await base.run(images(3, impl.size, 1), 3);
       assert.deepEqual(y.shape, [3, ...impl.mapShape]);
-      assert.equal(y.data.length, y.shape.reduce((a, b) => a * b, 1));
-      assert.ok(y.data.some((v) => v !== 0), 'features must not be all zero');
+      assert.equal(
+        y.data.length,
+        y.shape.reduce((a, b) => a * b, 1),
+      );
+      assert.ok(
+        y.data.some((v) => v !== 0),
+        'features must not be all zero',
+      );
     });
 
     it('gives each image the same features alone or in a batch, every time', async () => {

@@ -124,7 +124,11 @@ describe('tune extract on bad input', () => {
       assert.match(lines[0]!, c.stderr);
       assert.equal(run.stdout, '');
       assert.deepEqual(listing(d), before, 'no file may be added or left half-written');
-      assert.deepEqual(before.map((name) => safeRead(join(d, name))), contents, 'existing files stay untouched');
+      assert.deepEqual(
+        before.map((name) => safeRead(join(d, name))),
+        contents,
+        'existing files stay untouched',
+      );
     });
   }
 });

@@ -21,7 +21,7 @@ describe('tune extract', () => {
     model = await writeNsfwjsMobileNetV2(join(dir, 'mobilenet_v2'));
   });
 
-  it('writes the seed\'s layout, which h5py reads, with labels from the sorted folder names', () => {
+  it("writes the seed's layout, which h5py reads, with labels from the sorted folder names", () => {
     const out = join(dir, 'layout.hdf5');
     const run = tune(['extract', images, out, ...base(), '--pool', 'avg']);
     assert.equal(run.code, 0, run.stderr);

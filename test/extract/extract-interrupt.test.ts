@@ -13,7 +13,11 @@ describe('tune extract interrupted', () => {
       const model = await writeNsfwjsMobileNetV2(join(d, 'model'));
       await writeImageTree(join(d, 'im'), { a: 30, b: 30 }, { size: 64 });
       const before = listing(d);
-      const child = spawn(process.execPath, [TUNE, 'extract', join(d, 'im'), join(d, 'o.hdf5'), '--base', model, '--layer', 'out_relu', '--size', '160', '--batch', '1', '--workers', '1'], { cwd: ROOT });
+      const child = spawn(
+        process.execPath,
+        [TUNE, 'extract', join(d, 'im'), join(d, 'o.hdf5'), '--base', model, '--layer', 'out_relu', '--size', '160', '--batch', '1', '--workers', '1'],
+        { cwd: ROOT },
+      );
       let stderr = '';
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       await new Promise<void>((resolve) => {
@@ -23,7 +27,10 @@ describe('tune extract interrupted', () => {
           if (/extract: \d+\/60 images/.test(stderr)) resolve();
         });
       });
-      assert.ok(listing(d).some((name) => name.endsWith('.tmp')), 'the temporary file exists mid-run');
+      assert.ok(
+        listing(d).some((name) => name.endsWith('.tmp')),
+        'the temporary file exists mid-run',
+      );
       child.kill(signal);
       const code = await exited;
       assert.equal(code, 130, stderr);

@@ -59,7 +59,10 @@ describe('VGG19 base', () => {
       const scale = Math.max(1, ...expected.map(Math.abs));
       const worst = Math.max(...got.map((v, i) => Math.abs(v - expected[i]!)));
       assert.ok(worst <= 1e-4 * scale, `row ${row} (${path}): max difference ${worst} against scale ${scale}`);
-      assert.ok(expected.some((v) => v > 0), 'the reference features must not be all zero');
+      assert.ok(
+        expected.some((v) => v > 0),
+        'the reference features must not be all zero',
+      );
     }
   });
 
@@ -73,7 +76,7 @@ describe('VGG19 base', () => {
     assert.deepEqual(readWithH5py(b).data, readWithH5py(a).data);
   });
 
-  it('refuses a weights file that is not VGG19\'s, naming the layer and shapes', () => {
+  it("refuses a weights file that is not VGG19's, naming the layer and shapes", () => {
     const specs = vgg19Specs().map((s, i) => (i === 0 ? { layer: s.layer, shapes: [[3, 3, 3, 32], [32]] } : s));
     const wrong = writeKerasWeights(dir, 'not-vgg19', specs.slice(0, 2), randomConvWeights(specs.slice(0, 2), 3), 'legacy');
     const out = join(dir, 'never.hdf5');

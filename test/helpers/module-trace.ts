@@ -18,7 +18,10 @@ export type ModuleLoads = Map<string, Set<string>>;
 export function tuneTracingModules(args: string[], cwd: string): RunResult & { loads: ModuleLoads } {
   const trace = join(tempDir('tune-trace-'), 'modules.txt');
   const run = spawnSync(process.execPath, ['--require', REQUIRE, '--import', REGISTER, TUNE, ...args], {
-    cwd, env: { ...process.env, TUNE_MODULE_TRACE: trace }, encoding: 'utf8', timeout: 300_000,
+    cwd,
+    env: { ...process.env, TUNE_MODULE_TRACE: trace },
+    encoding: 'utf8',
+    timeout: 300_000,
   });
   const loads: ModuleLoads = new Map();
   let text = '';

@@ -22,7 +22,11 @@ export interface TinyOnnxModel {
  * exports are written: by the onnx package), with seeded weights. `size` and `batch` 0 leave
  * those dimensions symbolic. Fails loudly when python3-onnx is missing.
  */
-export function writeTinyOnnxModel(dir: string, name: string, options: { layout: 'nchw' | 'nhwc'; size?: number; batch?: number; seed?: number }): TinyOnnxModel {
+export function writeTinyOnnxModel(
+  dir: string,
+  name: string,
+  options: { layout: 'nchw' | 'nhwc'; size?: number; batch?: number; seed?: number },
+): TinyOnnxModel {
   const rng = new Rng(options.seed ?? 21);
   const values = (n: number, scale: number): Float32Array => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * scale);
   const kernel = values(27 * TINY_CHANNELS, 0.5);

@@ -21,7 +21,15 @@ export interface TinyDataOptions {
 export function writeTinyData(dir: string, options: TinyDataOptions = {}): string {
   const dim = options.dim ?? 16;
   const rows = options.rows ?? { train: 96, valid: 34, test: 34 };
-  const args = JSON.stringify({ dir, dim, rows, scale: options.scale ?? 1, validDim: options.validDim ?? dim, maxLabel: options.maxLabel ?? 1, classNames: options.classNames ?? ['cat', 'dog'] });
+  const args = JSON.stringify({
+    dir,
+    dim,
+    rows,
+    scale: options.scale ?? 1,
+    validDim: options.validDim ?? dim,
+    maxLabel: options.maxLabel ?? 1,
+    classNames: options.classNames ?? ['cat', 'dog'],
+  });
   python(
     `a = json.loads(sys.argv[1])
 rng = np.random.default_rng(4)
@@ -72,7 +80,10 @@ export function writeSpace(dir: string, space: unknown, file = 'space.json'): st
 /** The tiny study with a continuous dropout rate, so that it never runs out of values. */
 export function wideSpace(dir: string, tuner: Record<string, unknown>): Record<string, unknown> {
   const space = tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), tuner);
-  space['hyperparameters'] = [{ name: 'first_dense', type: 'choice', values: [2, 4, 8] }, { name: 'dropout_rate', type: 'float', min: 0.05, max: 0.5 }];
+  space['hyperparameters'] = [
+    { name: 'first_dense', type: 'choice', values: [2, 4, 8] },
+    { name: 'dropout_rate', type: 'float', min: 0.05, max: 0.5 },
+  ];
   space['model'] = [{ dense: '$first_dense', activation: 'relu' }, { dropout: '$dropout_rate' }, { dense: 1, activation: 'sigmoid' }];
   return space;
 }

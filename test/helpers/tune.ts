@@ -16,7 +16,7 @@ export interface RunResult {
 
 /** Runs the built `tune` CLI as a user would, in `cwd` (default: the repo root). */
 export function tune(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env): RunResult {
-  const run = spawnSync(process.execPath, [TUNE, ...args], { cwd, env, encoding: "utf8", timeout: 300_000 });
+  const run = spawnSync(process.execPath, [TUNE, ...args], { cwd, env, encoding: 'utf8', timeout: 300_000 });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -5,9 +5,21 @@ import { python } from '../helpers/python.js';
 
 describe('GaussianProcess', () => {
   it('matches an independent numpy computation of the posterior mean and deviation', () => {
-    const x = [[0.1, 0.2], [0.4, 0.9], [0.75, 0.3], [0.5, 0.5], [0.95, 0.05], [0.2, 0.7]];
+    const x = [
+      [0.1, 0.2],
+      [0.4, 0.9],
+      [0.75, 0.3],
+      [0.5, 0.5],
+      [0.95, 0.05],
+      [0.2, 0.7],
+    ];
     const y = [0.61, 0.83, 0.7, 0.91, 0.52, 0.77];
-    const queries = [[0.3, 0.3], [0.5, 0.52], [0.9, 0.9], [0.1, 0.2]];
+    const queries = [
+      [0.3, 0.3],
+      [0.5, 0.52],
+      [0.9, 0.9],
+      [0.1, 0.2],
+    ];
     const gp = new GaussianProcess(1e-4);
     gp.fit(x, y);
     const ours = queries.map((q) => gp.predict(q));

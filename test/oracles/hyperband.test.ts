@@ -69,7 +69,10 @@ describe('Hyperband: KerasTuner bracket arithmetic', () => {
     assert.deepEqual(sizes, [[4], [6, 2], [12, 4, 2]]);
     const epochs = [0, 1, 2].map((b) => Array.from({ length: b + 1 }, (_, r) => roundEpochs(10, 3, b, r)));
     assert.deepEqual(epochs, [[10], [4, 10], [2, 4, 10]]);
-    assert.deepEqual([4, 3, 2, 1, 0].map((b) => roundSize(100, 3, b, 0)), [98, 41, 18, 9, 6]);
+    assert.deepEqual(
+      [4, 3, 2, 1, 0].map((b) => roundSize(100, 3, b, 0)),
+      [98, 41, 18, 9, 6],
+    );
   });
 });
 
@@ -96,7 +99,10 @@ describe('HyperbandOracle', () => {
       assert.equal(s.epochs, roundEpochs(10, 3, s.bracket, s.round));
       // Sequentially every candidate is complete when promotions start: the parent is in its round's top.
       const round = trials.filter((t) => t.schedule!.bracket === s.bracket && t.schedule!.round === s.round - 1);
-      const top = round.map((t) => t.score!).sort((a, b) => b - a).slice(0, roundSize(10, 3, s.bracket, s.round));
+      const top = round
+        .map((t) => t.score!)
+        .sort((a, b) => b - a)
+        .slice(0, roundSize(10, 3, s.bracket, s.round));
       assert.ok(top.includes(parent.score!), `trial ${parent.number} (${parent.score}) is among the best ${top.length} of its round`);
     }
     assert.equal(new Set(promoted.map((t) => t.schedule!.parent)).size, promoted.length, 'a trial is promoted at most once');
@@ -133,7 +139,10 @@ describe('HyperbandOracle', () => {
     const oracle = new HyperbandOracle(space, new Rng(1), 'max', TEN);
     const all = run(TEN, 1);
     const firstRound = all.slice(0, 12);
-    assert.deepEqual(oracle.checkpointsNeeded(firstRound), firstRound.map((t) => t.number));
+    assert.deepEqual(
+      oracle.checkpointsNeeded(firstRound),
+      firstRound.map((t) => t.number),
+    );
     // Once round 1 is full, round 0's leftovers will never be picked; round 1's trials may be.
     const throughRound1 = all.slice(0, 16);
     assert.deepEqual(oracle.checkpointsNeeded(throughRound1), [13, 14, 15, 16]);
@@ -149,4 +158,3 @@ describe('HyperbandOracle', () => {
     assert.notDeepEqual(key(run(TEN, 1, new Set(), 5)), key(run(TEN, 1, new Set(), 6)));
   });
 });
-

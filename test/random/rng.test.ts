@@ -4,9 +4,27 @@ import { Rng } from '../../src/random/rng.js';
 
 describe('Rng', () => {
   it('repeats its sequence for a seed and differs between seeds', () => {
-    const a = Array.from({ length: 5 }, ((r) => () => r.next())(new Rng(42)));
-    const b = Array.from({ length: 5 }, ((r) => () => r.next())(new Rng(42)));
-    const c = Array.from({ length: 5 }, ((r) => () => r.next())(new Rng(43)));
+    const a = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Rng(42)),
+    );
+    const b = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Rng(42)),
+    );
+    const c = Array.from(
+      { length: 5 },
+      (
+        (r) => () =>
+          r.next()
+      )(new Rng(43)),
+    );
     assert.deepEqual(a, b);
     assert.notDeepEqual(a, c);
     for (const v of a) assert.ok(v >= 0 && v < 1);

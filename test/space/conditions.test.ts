@@ -30,12 +30,25 @@ function randomSpace(rng: Rng): { hps: Hp[]; model: Record<string, unknown>[] } 
   for (let i = 0; i < n; i++) {
     const kind = rng.int(4);
     const hp: Hp =
-      kind === 0 ? { name: `h${i}`, type: 'boolean' } : kind === 1 ? { name: `h${i}`, type: 'choice', values: [1, 2, 3].slice(0, 2 + rng.int(2)) } : kind === 2 ? { name: `h${i}`, type: 'int', min: 1, max: 1 + rng.int(3) } : { name: `h${i}`, type: 'fixed', value: 2 };
+      kind === 0
+        ? { name: `h${i}`, type: 'boolean' }
+        : kind === 1
+          ? { name: `h${i}`, type: 'choice', values: [1, 2, 3].slice(0, 2 + rng.int(2)) }
+          : kind === 2
+            ? { name: `h${i}`, type: 'int', min: 1, max: 1 + rng.int(3) }
+            : { name: `h${i}`, type: 'fixed', value: 2 };
     if (i > 0 && rng.next() < 0.7) {
       hp.when = {};
       for (let k = 0; k < 1 + rng.int(2); k++) {
         const parent = hps[rng.int(i)]!;
-        const options = parent.type === 'boolean' ? [false, true] : parent.type === 'fixed' ? [parent.value] : parent.type === 'int' ? range(parent.min!, parent.max!) : parent.values!;
+        const options =
+          parent.type === 'boolean'
+            ? [false, true]
+            : parent.type === 'fixed'
+              ? [parent.value]
+              : parent.type === 'int'
+                ? range(parent.min!, parent.max!)
+                : parent.values!;
         const allowed = options.filter(() => rng.next() < 0.6);
         hp.when[parent.name] = allowed.length > 0 ? allowed : [options[0]];
       }
@@ -49,7 +62,13 @@ function randomSpace(rng: Rng): { hps: Hp[]; model: Record<string, unknown>[] } 
   return { hps, model: units.length > 0 ? [layer, { dense: 1, activation: 'sigmoid' }] : [{ dense: 1, activation: 'sigmoid' }] };
 }
 
-const file = (hps: Hp[], model: Record<string, unknown>[]): unknown => ({ name: 'r', data: { train: 'a', valid: 'b', test: 'c' }, hyperparameters: hps, model, compile: { loss: 'binary_crossentropy' } });
+const file = (hps: Hp[], model: Record<string, unknown>[]): unknown => ({
+  name: 'r',
+  data: { train: 'a', valid: 'b', test: 'c' },
+  hyperparameters: hps,
+  model,
+  compile: { loss: 'binary_crossentropy' },
+});
 
 describe('conditions decided by reasoning agree with listing every value set', () => {
   it('on 3000 random small spaces: the same count, and the same verdict on each layer', () => {
@@ -109,7 +128,10 @@ describe('counting by structure', () => {
 
   it('bounds from below a several-parent chain too long to list, and lists a short one exactly', () => {
     const chainOf = (n: number): Hp[] => {
-      const hps: Hp[] = [{ name: 'c0', type: 'choice', values: [1, 2, 3] }, { name: 'c1', type: 'choice', values: [1, 2, 3] }];
+      const hps: Hp[] = [
+        { name: 'c0', type: 'choice', values: [1, 2, 3] },
+        { name: 'c1', type: 'choice', values: [1, 2, 3] },
+      ];
       for (let i = 2; i < n; i++) hps.push({ name: `c${i}`, type: 'choice', values: [1, 2, 3], when: { [`c${i - 1}`]: [1, 2], [`c${i - 2}`]: [1] } });
       return hps;
     };

@@ -9,7 +9,7 @@ import { Rng } from '../../src/random/rng.js';
 const range = (r: Partial<RangeHp> & Pick<RangeHp, 'type' | 'min' | 'max'>): RangeHp => ({ name: 'x', sampling: 'linear', ...r });
 const close = (a: number, b: number, tol = 1e-9): void => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
 
-describe('KerasTuner\'s value <-> [0, 1) maps', () => {
+describe("KerasTuner's value <-> [0, 1) maps", () => {
   it('linear, log and reverse_log follow their formulas and invert', () => {
     const lin = range({ type: 'float', min: 2, max: 10 });
     const log = range({ type: 'float', min: 1e-4, max: 1e-1, sampling: 'log' });
@@ -24,8 +24,14 @@ describe('KerasTuner\'s value <-> [0, 1) maps', () => {
 
   it('puts grid values at the centre of their bucket', () => {
     const choice: Hyperparameter = { name: 'c', type: 'choice', values: ['a', 'b', 'c', 'd'] };
-    assert.deepEqual(['a', 'b', 'c', 'd'].map((v) => toUnit(choice, v)), [0.125, 0.375, 0.625, 0.875]);
-    assert.deepEqual([0, 0.24, 0.25, 0.99].map((p) => fromUnit(choice, p)), ['a', 'a', 'b', 'd']);
+    assert.deepEqual(
+      ['a', 'b', 'c', 'd'].map((v) => toUnit(choice, v)),
+      [0.125, 0.375, 0.625, 0.875],
+    );
+    assert.deepEqual(
+      [0, 0.24, 0.25, 0.99].map((p) => fromUnit(choice, p)),
+      ['a', 'a', 'b', 'd'],
+    );
     const stepped = range({ type: 'float', min: 0.3, max: 0.8, step: 0.1 });
     assert.deepEqual(discreteValues(stepped), [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
     close(toUnit(stepped, 0.5), 2.5 / 6);
@@ -59,8 +65,11 @@ describe('KerasTuner\'s value <-> [0, 1) maps', () => {
 
 describe('range validation', () => {
   const space = (hp: Record<string, unknown>): unknown => ({
-    name: 's', data: { train: 'a', valid: 'b', test: 'c' }, hyperparameters: [{ name: 'x', ...hp }],
-    model: [{ dense: 1, activation: 'sigmoid' }], compile: { loss: 'binary_crossentropy' },
+    name: 's',
+    data: { train: 'a', valid: 'b', test: 'c' },
+    hyperparameters: [{ name: 'x', ...hp }],
+    model: [{ dense: 1, activation: 'sigmoid' }],
+    compile: { loss: 'binary_crossentropy' },
   });
   const cases: [Record<string, unknown>, string, RegExp][] = [
     [{ type: 'float', min: 0, max: 1, sampling: 'reverse_log' }, 'hyperparameters[0].min', /> 0 with reverse_log sampling, got 0/],
@@ -74,7 +83,10 @@ describe('range validation', () => {
   ];
   for (const [hp, where, what] of cases) {
     it(`refuses ${JSON.stringify(hp)}`, () => {
-      assert.throws(() => parseSpace(space(hp), 's.json'), (err: unknown) => err instanceof InputError && err.where === where && what.test(err.what));
+      assert.throws(
+        () => parseSpace(space(hp), 's.json'),
+        (err: unknown) => err instanceof InputError && err.where === where && what.test(err.what),
+      );
     });
   }
 });

@@ -16,7 +16,13 @@ function refusal(text: string): InputError {
 
 describe('the strict JSON reader', () => {
   it('reads what JSON.parse reads, into objects without a prototype', () => {
-    const texts = ['{"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9\\"\\\\/"], "b": {}, "c": []}', '  7 ', '"s"', '[[], [{}], {"k": [0]}]', '\ufeff{"bom": 1}'];
+    const texts = [
+      '{"a": [1, -2.5e3, true, false, null, "x\\n\\u00e9\\"\\\\/"], "b": {}, "c": []}',
+      '  7 ',
+      '"s"',
+      '[[], [{}], {"k": [0]}]',
+      '\ufeff{"bom": 1}',
+    ];
     for (const text of texts) assert.equal(JSON.stringify(parseJsonText(text, 'f.json')), JSON.stringify(JSON.parse(text.replace(/^\ufeff/, ''))));
     const obj = parseJsonText('{"__proto__": {"x": 1}}', 'f.json') as Record<string, unknown>;
     assert.equal(Object.getPrototypeOf(obj), null);
@@ -62,6 +68,7 @@ describe('the strict JSON reader', () => {
 describe('the name rule', () => {
   it('accepts plain names and refuses empty, odd, too long and Object.prototype names', () => {
     for (const good of ['gender', 'units_0', '2024-run.v2', 'A', 'x'.repeat(128)]) assert.equal(nameProblem(good), undefined, good);
-    for (const bad of ['', 'a\nb', 'a b', '-x', '.x', 'x'.repeat(129), 'é', '__proto__', 'constructor', 'toString', 'hasOwnProperty']) assert.ok(nameProblem(bad), JSON.stringify(bad));
+    for (const bad of ['', 'a\nb', 'a b', '-x', '.x', 'x'.repeat(129), 'é', '__proto__', 'constructor', 'toString', 'hasOwnProperty'])
+      assert.ok(nameProblem(bad), JSON.stringify(bad));
   });
 });

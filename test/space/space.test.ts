@@ -8,12 +8,20 @@ import { ROOT, tune } from '../helpers/tune.js';
 
 const GENDER = join(ROOT, 'search-spaces', 'gender.json');
 
-describe('the seed\'s space (search-spaces/gender.json)', () => {
+describe("the seed's space (search-spaces/gender.json)", () => {
   const spec = readSpaceFile(GENDER);
 
-  it('reads as the seed\'s study: bayesian, val_accuracy, 160 trials, 2 executions, 50 epochs, batch 32', () => {
+  it("reads as the seed's study: bayesian, val_accuracy, 160 trials, 2 executions, 50 epochs, batch 32", () => {
     assert.deepEqual(
-      [spec.tuner.oracle, spec.tuner.objective, spec.tuner.direction, spec.tuner.maxTrials, spec.tuner.executionsPerTrial, spec.tuner.epochs, spec.tuner.batchSize],
+      [
+        spec.tuner.oracle,
+        spec.tuner.objective,
+        spec.tuner.direction,
+        spec.tuner.maxTrials,
+        spec.tuner.executionsPerTrial,
+        spec.tuner.epochs,
+        spec.tuner.batchSize,
+      ],
       ['bayesian', 'val_accuracy', 'max', 160, 2, 50, 32],
     );
     assert.equal(spec.space.cardinality(), 5 * 6 - 2 * 6 + 2 * 6 * 4);
@@ -43,38 +51,82 @@ describe('the seed\'s space (search-spaces/gender.json)', () => {
 
 describe('space file validation', () => {
   const base = (): Record<string, unknown> => JSON.parse(JSON.stringify(readSpaceFile(GENDER).source)) as Record<string, unknown>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each rule edits the JSON in its own way
   const rules: { name: string; edit: (s: Record<string, any>) => void; where: string; what: RegExp }[] = [
     { name: 'an unknown top-level key', edit: (s) => (s['tuners'] = {}), where: 'top level', what: /unknown key "tuners"/ },
     { name: 'an empty choice', edit: (s) => (s['hyperparameters'][0].values = []), where: 'hyperparameters[0].values', what: /at least one value/ },
     { name: 'a mixed choice', edit: (s) => (s['hyperparameters'][0].values = [4, 'eight']), where: 'hyperparameters[0].values', what: /one type/ },
     { name: 'min > max', edit: (s) => (s['hyperparameters'][1].max = 0.1), where: 'hyperparameters[1].max', what: /must be >= min \(0\.3\), got 0\.1/ },
-    { name: 'log sampling from 0', edit: (s) => Object.assign(s['hyperparameters'][1], { min: 0, sampling: 'log' }), where: 'hyperparameters[1].min', what: /> 0 with log sampling/ },
+    {
+      name: 'log sampling from 0',
+      edit: (s) => Object.assign(s['hyperparameters'][1], { min: 0, sampling: 'log' }),
+      where: 'hyperparameters[1].min',
+      what: /> 0 with log sampling/,
+    },
     { name: 'a duplicate name', edit: (s) => (s['hyperparameters'][1].name = 'first_dense'), where: 'hyperparameters[1].name', what: /repeats "first_dense"/ },
-    { name: 'a parent declared later', edit: (s) => s['hyperparameters'].reverse(), where: 'hyperparameters[0].when.extra_dense_layer', what: /must be declared before/ },
-    { name: 'a when value the parent never takes', edit: (s) => (s['hyperparameters'][2].when = { first_dense: [128] }), where: 'hyperparameters[2].when.first_dense[0]', what: /is not a value of "first_dense"/ },
+    {
+      name: 'a parent declared later',
+      edit: (s) => s['hyperparameters'].reverse(),
+      where: 'hyperparameters[0].when.extra_dense_layer',
+      what: /must be declared before/,
+    },
+    {
+      name: 'a when value the parent never takes',
+      edit: (s) => (s['hyperparameters'][2].when = { first_dense: [128] }),
+      where: 'hyperparameters[2].when.first_dense[0]',
+      what: /is not a value of "first_dense"/,
+    },
     { name: 'an unknown $name', edit: (s) => (s['model'][0].dense = '$first'), where: 'model[0].dense', what: /unknown hyperparameter, got "\$first"/ },
     { name: 'an unknown activation', edit: (s) => (s['model'][0].activation = 'rleu'), where: 'model[0].activation', what: /must be one of relu/ },
-    { name: 'an unknown optimizer', edit: (s) => (s['compile'].optimizer = 'lion'), where: 'compile.optimizer', what: /must be one of rmsprop, adam, sgd, got "lion"/ },
-    { name: 'momentum for an optimizer other than sgd', edit: (s) => (s['compile'].momentum = 0.9), where: 'compile.momentum', what: /applies to the sgd optimizer only, got optimizer rmsprop/ },
-    { name: 'a momentum of 1', edit: (s) => Object.assign(s['compile'], { optimizer: 'sgd', momentum: 1 }), where: 'compile.momentum', what: /must be in \[0, 1\), got 1/ },
+    {
+      name: 'an unknown optimizer',
+      edit: (s) => (s['compile'].optimizer = 'lion'),
+      where: 'compile.optimizer',
+      what: /must be one of rmsprop, adam, sgd, got "lion"/,
+    },
+    {
+      name: 'momentum for an optimizer other than sgd',
+      edit: (s) => (s['compile'].momentum = 0.9),
+      where: 'compile.momentum',
+      what: /applies to the sgd optimizer only, got optimizer rmsprop/,
+    },
+    {
+      name: 'a momentum of 1',
+      edit: (s) => Object.assign(s['compile'], { optimizer: 'sgd', momentum: 1 }),
+      where: 'compile.momentum',
+      what: /must be in \[0, 1\), got 1/,
+    },
     { name: 'an unknown loss', edit: (s) => (s['compile'].loss = 'hinge'), where: 'compile.loss', what: /must be one of binary_crossentropy/ },
     { name: 'a dropout rate of 1', edit: (s) => (s['model'][1].dropout = 1), where: 'model[1].dropout', what: /rate in \[0, 1\), got 1/ },
     { name: 'zero max_trials', edit: (s) => (s['tuner'].max_trials = 0), where: 'tuner.max_trials', what: /whole number >= 1, got 0/ },
-    { name: 'an unknown oracle', edit: (s) => (s['tuner'].oracle = 'genetic'), where: 'tuner.oracle', what: /must be one of random, grid, bayesian, tpe, hyperband, got "genetic"/ },
+    {
+      name: 'an unknown oracle',
+      edit: (s) => (s['tuner'].oracle = 'genetic'),
+      where: 'tuner.oracle',
+      what: /must be one of random, grid, bayesian, tpe, hyperband, got "genetic"/,
+    },
     { name: 'a Hyperband factor below 2', edit: (s) => (s['tuner'].factor = 1), where: 'tuner.factor', what: /whole number >= 2, got 1/ },
     { name: 'a fractional max_epochs', edit: (s) => (s['tuner'].max_epochs = 2.5), where: 'tuner.max_epochs', what: /whole number >= 1, got 2.5/ },
-    { name: 'zero hyperband_iterations', edit: (s) => (s['tuner'].hyperband_iterations = 0), where: 'tuner.hyperband_iterations', what: /whole number >= 1, got 0/ },
+    {
+      name: 'zero hyperband_iterations',
+      edit: (s) => (s['tuner'].hyperband_iterations = 0),
+      where: 'tuner.hyperband_iterations',
+      what: /whole number >= 1, got 0/,
+    },
   ];
   for (const rule of rules) {
     it(`refuses ${rule.name}, naming the place and the value`, () => {
       const s = base();
       rule.edit(s);
-      assert.throws(() => parseSpace(s, 'x.json'), (err: unknown) => {
-        assert.ok(err instanceof InputError, String(err));
-        assert.equal(err.where, rule.where);
-        assert.match(err.what, rule.what);
-        return true;
-      });
+      assert.throws(
+        () => parseSpace(s, 'x.json'),
+        (err: unknown) => {
+          assert.ok(err instanceof InputError, String(err));
+          assert.equal(err.where, rule.where);
+          assert.match(err.what, rule.what);
+          return true;
+        },
+      );
     });
   }
 });

@@ -62,12 +62,22 @@ describe('opening a database', () => {
     raw.pragma('journal_mode = DELETE');
     raw.close();
     // Another process holds a shared lock for longer than busy_timeout, which every other statement waits.
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', `
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import Database from 'better-sqlite3';
       const db = new Database(process.argv[1]);
       db.exec('BEGIN'); db.prepare('SELECT COUNT(*) FROM trials').get();
       console.log('locked');
-      setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`, path, String(BUSY_TIMEOUT_MS + 1000)], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, Number(process.argv[2]));`,
+        path,
+        String(BUSY_TIMEOUT_MS + 1000),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() },
+    );
     await new Promise((resolve) => holder.stdout.once('data', resolve));
     const notes: string[] = [];
     const s = SqliteStorage.open(path, { note: (line) => notes.push(line) });
@@ -87,7 +97,11 @@ describe('opening a database', () => {
     other.exec('BEGIN');
     other.prepare('SELECT COUNT(*) FROM trials').get();
     try {
-      inputError(() => SqliteStorage.open(path, { walWaitMs: 200 }), 'file', /^is held by another process for more than 0\.2 s \(database is locked\); tune run must put it in WAL mode$/);
+      inputError(
+        () => SqliteStorage.open(path, { walWaitMs: 200 }),
+        'file',
+        /^is held by another process for more than 0\.2 s \(database is locked\); tune run must put it in WAL mode$/,
+      );
     } finally {
       other.exec('COMMIT');
     }
@@ -110,7 +124,10 @@ const root = process.getuid?.() === 0;
 describe('a WAL database on a read-only mount', () => {
   /** Runs `fn` on `dir` mounted read-only over itself. */
   function readOnly(dir: string, fn: () => void): void {
-    for (const args of [['--bind', dir, dir], ['-o', 'remount,ro,bind', dir]]) {
+    for (const args of [
+      ['--bind', dir, dir],
+      ['-o', 'remount,ro,bind', dir],
+    ]) {
       const r = spawnSync('mount', args, { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`mount ${args.join(' ')} failed: ${r.stderr}`);
     }
@@ -135,7 +152,10 @@ describe('a WAL database on a read-only mount', () => {
       assert.throws(() => SqliteStorage.open(path), /is read-only/);
       const notes: string[] = [];
       const s = SqliteStorage.openReadOnly(path, (line) => notes.push(line));
-      assert.deepEqual(s.listStudies().map((x) => x.name), ['s']);
+      assert.deepEqual(
+        s.listStudies().map((x) => x.name),
+        ['s'],
+      );
       assert.equal(s.epochs(s.trials(s.findStudy('s')!.id)[0]!.id).length, 5);
       s.close();
       assert.deepEqual(notes, []);
@@ -159,7 +179,11 @@ describe('a WAL database on a read-only mount', () => {
     s.close();
     rmSync(path);
     readOnly(dir, () => {
-      inputError(() => SqliteStorage.openReadOnly(join(dir, 'copy.db')), 'file', /^has committed changes in .*copy\.db-wal that SQLite reads only with a -shm file/);
+      inputError(
+        () => SqliteStorage.openReadOnly(join(dir, 'copy.db')),
+        'file',
+        /^has committed changes in .*copy\.db-wal that SQLite reads only with a -shm file/,
+      );
     });
   });
 });

@@ -115,7 +115,13 @@ describe('SqliteStorage', () => {
     });
     const s = SqliteStorage.open(path);
     const study = s.findStudy('old')!;
-    assert.deepEqual(s.trials(study.id).map((t) => [t.id, t.number, t.status, t.score, t.schedule]), [[1, 1, 'complete', 0.8, null], [7, 2, 'interrupted', null, null]]);
+    assert.deepEqual(
+      s.trials(study.id).map((t) => [t.id, t.number, t.status, t.score, t.schedule]),
+      [
+        [1, 1, 'complete', 0.8, null],
+        [7, 2, 'interrupted', null, null],
+      ],
+    );
     assert.equal(s.epochs(1).length, 1);
     const next = s.createTrial(study.id, { u: 16 }, { iteration: 0, bracket: 1, round: 0, initialEpoch: 0, epochs: 4 });
     assert.ok(next.id > 9, `the deleted trial's id 9 is not reused (got ${next.id})`);
@@ -144,7 +150,7 @@ describe('SqliteStorage', () => {
     throwsInput(() => SqliteStorage.open(path), path, 'file', /^cannot be opened \(/);
   });
 
-  it('deletes a study\'s trials, epochs and weights with it (foreign keys cascade) and never reuses ids', () => {
+  it("deletes a study's trials, epochs and weights with it (foreign keys cascade) and never reuses ids", () => {
     const path = join(tempDir(), 'cascade.db');
     const s = SqliteStorage.open(path);
     const study = s.openStudy('s', { a: 1 }, 'val_loss', 'min', false);
@@ -164,7 +170,10 @@ describe('SqliteStorage', () => {
   it('throws Error, not InputError, for a bug: a score of NaN or weights that do not fill their shape', () => {
     const s = SqliteStorage.open(join(tempDir(), 'bugs.db'));
     const t = s.createTrial(s.openStudy('s', {}, 'val_loss', 'min', false).id, {});
-    assert.throws(() => s.completeTrial(t.id, Number.NaN, 1, 1), (err: unknown) => err instanceof Error && !(err instanceof InputError) && /NaN/.test(err.message));
+    assert.throws(
+      () => s.completeTrial(t.id, Number.NaN, 1, 1),
+      (err: unknown) => err instanceof Error && !(err instanceof InputError) && /NaN/.test(err.message),
+    );
     assert.throws(() => s.saveWeights(t.id, { tensors: [{ shape: [2, 2], values: new Float32Array(3) }] }), /does not hold 3 values/);
     assert.equal(s.trial(t.id, 1)!.status, 'running');
     assert.equal(s.loadWeights(t.id), undefined);
@@ -174,7 +183,12 @@ describe('SqliteStorage', () => {
 
 describe('weights codec', () => {
   it('stores 4 bytes a value after a small header', () => {
-    const blob = encodeWeights({ tensors: [{ shape: [100, 10], values: new Float32Array(1000) }, { shape: [10], values: new Float32Array(10) }] });
+    const blob = encodeWeights({
+      tensors: [
+        { shape: [100, 10], values: new Float32Array(1000) },
+        { shape: [10], values: new Float32Array(10) },
+      ],
+    });
     const header = blob.readUInt32LE(0);
     assert.equal(blob.length, 4 + header + 4 * 1010);
     assert.ok(header < 40, `header of ${header} bytes`);

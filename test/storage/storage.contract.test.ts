@@ -42,7 +42,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       assert.ok(Object.isFrozen(a));
       assert.deepEqual(s.findStudy('b'), b);
       assert.equal(s.findStudy('c'), undefined);
-      assert.deepEqual(s.listStudies().map((x) => x.name), ['a', 'b']);
+      assert.deepEqual(
+        s.listStudies().map((x) => x.name),
+        ['a', 'b'],
+      );
     });
 
     it('reopens a study whose space is deep-equal, whatever its key order', () => {
@@ -90,12 +93,26 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       const s = fresh();
       const a = s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
       const b = s.openStudy('b', SPACE, 'val_accuracy', 'max', false);
-      const made = [s.createTrial(a.id, { lr: 1 }), s.createTrial(b.id, { lr: 2 }), s.createTrial(a.id, { lr: 3, act: 'relu', bn: true }), s.createTrial(a.id, {})];
-      assert.deepEqual(made.map((t) => t.number), [1, 1, 2, 3]);
+      const made = [
+        s.createTrial(a.id, { lr: 1 }),
+        s.createTrial(b.id, { lr: 2 }),
+        s.createTrial(a.id, { lr: 3, act: 'relu', bn: true }),
+        s.createTrial(a.id, {}),
+      ];
+      assert.deepEqual(
+        made.map((t) => t.number),
+        [1, 1, 2, 3],
+      );
       const t = made[2]!;
-      assert.deepEqual([t.status, t.values, t.score, t.bestEpoch, t.finishedAt, t.seconds, t.error], ['running', { lr: 3, act: 'relu', bn: true }, null, null, null, null, null]);
+      assert.deepEqual(
+        [t.status, t.values, t.score, t.bestEpoch, t.finishedAt, t.seconds, t.error],
+        ['running', { lr: 3, act: 'relu', bn: true }, null, null, null, null, null],
+      );
       assert.ok(Object.isFrozen(t) && Object.isFrozen(t.values));
-      assert.deepEqual(s.trials(a.id).map((x) => x.values), [{ lr: 1 }, { lr: 3, act: 'relu', bn: true }, {}]);
+      assert.deepEqual(
+        s.trials(a.id).map((x) => x.values),
+        [{ lr: 1 }, { lr: 3, act: 'relu', bn: true }, {}],
+      );
       assert.deepEqual(s.trial(a.id, 2), t);
       assert.equal(s.trial(a.id, 4), undefined);
     });
@@ -130,7 +147,14 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
         assert.throws(() => s.completeTrial(t.id, 0.9, 1, 1), /not running|only a running/);
         assert.throws(() => s.failTrial(t.id, 'again', 1), /not running|only a running/);
       }
-      assert.deepEqual(s.trials(study.id).map((t) => [t.status, t.score, t.error]), [['complete', 0.5, null], ['failed', null, 'boom'], ['interrupted', null, null]]);
+      assert.deepEqual(
+        s.trials(study.id).map((t) => [t.status, t.score, t.error]),
+        [
+          ['complete', 0.5, null],
+          ['failed', null, 'boom'],
+          ['interrupted', null, null],
+        ],
+      );
     });
 
     it('interrupts only the running trials of the study, drops their epochs, and counts them', () => {
@@ -143,7 +167,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       const elsewhere = s.createTrial(other.id, {});
       for (const t of [running, done, elsewhere]) s.recordEpoch(t.id, 1, 1, metrics(0.5));
       assert.equal(s.interruptRunning(study.id), 2);
-      assert.deepEqual(s.trials(study.id).map((t) => t.status), ['interrupted', 'interrupted', 'complete']);
+      assert.deepEqual(
+        s.trials(study.id).map((t) => t.status),
+        ['interrupted', 'interrupted', 'complete'],
+      );
       assert.equal(s.trial(other.id, 1)!.status, 'running');
       assert.deepEqual(s.epochs(running.id), []);
       assert.equal(s.epochs(done.id).length, 1);
@@ -183,10 +210,27 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
     it('returns epochs ordered by execution then epoch, metrics intact (NaN too)', () => {
       const s = fresh();
       const t = s.createTrial(s.openStudy('s', SPACE, 'val_accuracy', 'max', false).id, {});
-      for (const [execution, epoch] of [[2, 1], [1, 2], [2, 2], [1, 1], [1, 10]] as const) s.recordEpoch(t.id, execution, epoch, metrics(execution / 10 + epoch / 100));
+      for (const [execution, epoch] of [
+        [2, 1],
+        [1, 2],
+        [2, 2],
+        [1, 1],
+        [1, 10],
+      ] as const)
+        s.recordEpoch(t.id, execution, epoch, metrics(execution / 10 + epoch / 100));
       s.recordEpoch(t.id, 3, 1, { loss: Number.NaN, accuracy: 0.25, val_loss: Number.NaN, val_accuracy: 0.5 });
       const got = s.epochs(t.id);
-      assert.deepEqual(got.map((e) => [e.execution, e.epoch]), [[1, 1], [1, 2], [1, 10], [2, 1], [2, 2], [3, 1]]);
+      assert.deepEqual(
+        got.map((e) => [e.execution, e.epoch]),
+        [
+          [1, 1],
+          [1, 2],
+          [1, 10],
+          [2, 1],
+          [2, 2],
+          [3, 1],
+        ],
+      );
       assert.deepEqual(got[2]!.metrics, metrics(0.1 + 0.1));
       assert.deepEqual(got[5]!.metrics, { loss: Number.NaN, accuracy: 0.25, val_loss: Number.NaN, val_accuracy: 0.5 });
       assert.throws(() => s.recordEpoch(t.id, 1, 1, metrics(0)), 'an epoch is recorded once');
@@ -208,7 +252,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       };
       s.saveWeights(t.id, weights);
       const got = s.loadWeights(t.id)!;
-      assert.deepEqual(got.tensors.map((x) => x.shape), [[3, 4], [4], [], [0, 5], [2]]);
+      assert.deepEqual(
+        got.tensors.map((x) => x.shape),
+        [[3, 4], [4], [], [0, 5], [2]],
+      );
       got.tensors.forEach((x, i) => {
         assert.ok(x.values instanceof Float32Array);
         assert.notEqual(x.values, weights.tensors[i]!.values);
@@ -218,7 +265,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       assert.deepEqual(s.loadWeights(t.id), { tensors: [{ shape: [1], values: Float32Array.of(7) }] });
     });
 
-    for (const [direction, scores, kept] of [['max', [0.5, 0.9, 0.1, 0.7, 0.9], [2, 4, 5]], ['min', [0.5, 0.9, 0.1, 0.7, 0.1], [1, 3, 5]]] as const) {
+    for (const [direction, scores, kept] of [
+      ['max', [0.5, 0.9, 0.1, 0.7, 0.9], [2, 4, 5]],
+      ['min', [0.5, 0.9, 0.1, 0.7, 0.1], [1, 3, 5]],
+    ] as const) {
       it(`prunes weights to the best 3 complete trials when ${direction} is better`, () => {
         const { s, study, trials } = scored(direction, [...scores]);
         const failed = s.createTrial(study.id, {});
@@ -229,7 +279,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
         assert.deepEqual(withWeights, kept);
         assert.deepEqual(Array.from(s.loadWeights(trials[kept[0]! - 1]!.id)!.tensors[0]!.values), [kept[0]! - 1]);
         s.pruneWeights(study.id, 0);
-        assert.deepEqual(trials.filter((t) => s.loadWeights(t.id) !== undefined), []);
+        assert.deepEqual(
+          trials.filter((t) => s.loadWeights(t.id) !== undefined),
+          [],
+        );
       });
     }
 
@@ -263,9 +316,19 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       const s = fresh();
       const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
       const checkpoint = (x: number) => ({
-        weights: { tensors: [{ shape: [2, 1], values: Float32Array.of(x, -x) }, { shape: [1], values: Float32Array.of(0.5) }] },
+        weights: {
+          tensors: [
+            { shape: [2, 1], values: Float32Array.of(x, -x) },
+            { shape: [1], values: Float32Array.of(0.5) },
+          ],
+        },
         iterations: 63 + x,
-        slots: { tensors: [{ shape: [2, 1], values: Float32Array.of(1e-8, x) }, { shape: [1], values: Float32Array.of(3) }] },
+        slots: {
+          tensors: [
+            { shape: [2, 1], values: Float32Array.of(1e-8, x) },
+            { shape: [1], values: Float32Array.of(3) },
+          ],
+        },
       });
       const [a, b, c] = [1, 2, 3].map((i) => s.createTrial(study.id, { lr: i / 10 }));
       s.saveCheckpoint(a!.id, 1, checkpoint(1));
@@ -294,7 +357,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       s.interruptRunning(study.id);
       s.createTrialWithin(study.id, { lr: 4 }, 3);
       assert.equal(s.createTrialWithin(study.id, { lr: 5 }, 3), 'limit');
-      assert.deepEqual(s.trials(study.id).map((t) => t.status), ['failed', 'complete', 'interrupted', 'running']);
+      assert.deepEqual(
+        s.trials(study.id).map((t) => t.status),
+        ['failed', 'complete', 'interrupted', 'running'],
+      );
     });
 
     it('refuses values another trial already has, and a second promotion of one parent', () => {
@@ -316,7 +382,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       const one = s.claimInterrupted(study.id)!;
       const two = other.claimInterrupted(study.id)!;
       assert.deepEqual([one.number, two.number, one.attempt, one.status], [1, 2, 2, 'running']);
-      assert.deepEqual(s.attempts(one.id).map((a) => [a.attempt, a.outcome]), [[1, 'interrupted']]);
+      assert.deepEqual(
+        s.attempts(one.id).map((a) => [a.attempt, a.outcome]),
+        [[1, 'interrupted']],
+      );
       assert.equal(s.claimInterrupted(study.id)!.number, 3);
       assert.equal(other.claimInterrupted(study.id), undefined);
     });
@@ -326,7 +395,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
       const t = s.retryTrial(s.createTrial(study.id, { lr: 1 }).id, 'loss became NaN at epoch 2');
       assert.equal(t.attempt, 2);
-      assert.deepEqual(s.attempts(t.id).map((a) => [a.attempt, a.outcome, a.error]), [[1, 'retried', 'loss became NaN at epoch 2']]);
+      assert.deepEqual(
+        s.attempts(t.id).map((a) => [a.attempt, a.outcome, a.error]),
+        [[1, 'retried', 'loss became NaN at epoch 2']],
+      );
     });
 
     it('interrupts only its own running trials, and takes over another handle’s once its heartbeat is stale', async () => {
@@ -344,17 +416,30 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       assert.equal(b.recoverStale(study.id, 20), 1);
       const t = b.trial(study.id, 1)!;
       assert.deepEqual([t.status, b.epochs(t.id).length], ['interrupted', 0]);
-      assert.deepEqual(b.attempts(t.id).map((x) => x.outcome), ['crashed']);
+      assert.deepEqual(
+        b.attempts(t.id).map((x) => x.outcome),
+        ['crashed'],
+      );
       assert.equal(b.claimInterrupted(study.id)!.attempt, 2);
     });
 
     it('keeps everything after the store is closed and reopened', () => {
       const { s, study } = scored('max', [0.25, 0.75]);
       s.recordEpoch(s.createTrial(study.id, { lr: 0.3 }).id, 1, 1, metrics(0.4));
-      const before = { studies: s.listStudies(), trials: s.trials(study.id), epochs: s.epochs(s.trial(study.id, 3)!.id), weights: s.loadWeights(s.trial(study.id, 2)!.id) };
+      const before = {
+        studies: s.listStudies(),
+        trials: s.trials(study.id),
+        epochs: s.epochs(s.trial(study.id, 3)!.id),
+        weights: s.loadWeights(s.trial(study.id, 2)!.id),
+      };
       s.close();
       const r = open(reopen(s));
-      const after = { studies: r.listStudies(), trials: r.trials(study.id), epochs: r.epochs(r.trial(study.id, 3)!.id), weights: r.loadWeights(r.trial(study.id, 2)!.id) };
+      const after = {
+        studies: r.listStudies(),
+        trials: r.trials(study.id),
+        epochs: r.epochs(r.trial(study.id, 3)!.id),
+        weights: r.loadWeights(r.trial(study.id, 2)!.id),
+      };
       assert.equal(after.trials.length, 3);
       assert.deepEqual(after, before);
       assert.equal(r.createTrial(study.id, {}).number, 4);
@@ -371,7 +456,10 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       writer.completeTrial(t.id, 0.6, 1, 2);
       assert.equal(reader.trial(study.id, 1)!.score, 0.6);
       assert.equal(reader.createTrial(study.id, {}).number, 2);
-      assert.deepEqual(writer.trials(study.id).map((x) => x.status), ['complete', 'running']);
+      assert.deepEqual(
+        writer.trials(study.id).map((x) => x.status),
+        ['complete', 'running'],
+      );
     });
   });
 }

@@ -27,7 +27,16 @@ describe('pack size', () => {
   });
 
   it('reads a literal first width too', () => {
-    const literal = parseSpace({ ...JSON.parse(readFileSync(join(ROOT, 'search-spaces', 'gender.json'), 'utf8')), model: [{ dense: 4096, activation: 'relu' }, { dense: 1, activation: 'sigmoid' }] }, 'x.json');
-    assert.equal(packSize(literal, 1, 8192, 1, 8192 * 4096 * 12 * 2 / 0.25), 2);
+    const literal = parseSpace(
+      {
+        ...JSON.parse(readFileSync(join(ROOT, 'search-spaces', 'gender.json'), 'utf8')),
+        model: [
+          { dense: 4096, activation: 'relu' },
+          { dense: 1, activation: 'sigmoid' },
+        ],
+      },
+      'x.json',
+    );
+    assert.equal(packSize(literal, 1, 8192, 1, (8192 * 4096 * 12 * 2) / 0.25), 2);
   });
 });

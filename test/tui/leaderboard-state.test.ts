@@ -47,12 +47,21 @@ describe('leaderboard state', () => {
       s.running.map((t) => t.number),
       [7, 8],
     );
-    assert.deepEqual(upTo(3).running.map((t) => t.number), [2, 3]);
+    assert.deepEqual(
+      upTo(3).running.map((t) => t.number),
+      [2, 3],
+    );
   });
 
   it('follows the latest execution, epoch and objective value of a running trial', () => {
     const seven = feed(events).running.find((t) => t.number === 7);
-    assert.deepEqual(seven, { number: 7, values: { units: 32, dropout: 0.25, optimizer: 'adam', learning_rate: 0.003, batch_norm: true }, execution: 1, epoch: 23, objectiveValue: 0.8412 });
+    assert.deepEqual(seven, {
+      number: 7,
+      values: { units: 32, dropout: 0.25, optimizer: 'adam', learning_rate: 0.003, batch_norm: true },
+      execution: 1,
+      epoch: 23,
+      objectiveValue: 0.8412,
+    });
     const started = upTo(2).running[0];
     assert.equal(started?.epoch, 0);
     assert.equal(started?.objectiveValue, undefined);
@@ -66,17 +75,41 @@ describe('leaderboard state', () => {
 
   it('ranks complete trials by score in the study direction', () => {
     const max = feed(studyEvents('max')).top;
-    assert.deepEqual(max.map((t) => [t.rank, t.number, t.score]), [[1, 5, 0.9321], [2, 6, 0.9125], [3, 2, 0.9], [4, 3, 0.8812]]);
-    assert.deepEqual(max[0], { rank: 1, number: 5, values: { units: 512, dropout: 0.1, optimizer: 'adam', learning_rate: 0.0001, batch_norm: true }, score: 0.9321, bestEpoch: 17, seconds: 40 });
-    assert.deepEqual(feed(studyEvents('min')).top.map((t) => t.number), [3, 2, 6, 5]);
+    assert.deepEqual(
+      max.map((t) => [t.rank, t.number, t.score]),
+      [
+        [1, 5, 0.9321],
+        [2, 6, 0.9125],
+        [3, 2, 0.9],
+        [4, 3, 0.8812],
+      ],
+    );
+    assert.deepEqual(max[0], {
+      rank: 1,
+      number: 5,
+      values: { units: 512, dropout: 0.1, optimizer: 'adam', learning_rate: 0.0001, batch_norm: true },
+      score: 0.9321,
+      bestEpoch: 17,
+      seconds: 40,
+    });
+    assert.deepEqual(
+      feed(studyEvents('min')).top.map((t) => t.number),
+      [3, 2, 6, 5],
+    );
   });
 
   it('keeps failed trials with their errors, in the order they failed', () => {
     const s = feed(events);
     assert.deepEqual(s.failed, [{ number: 4, error: LONG_ERROR, status: 'failed' }]);
     const more = reduce(s, { type: 'trial-failed', number: 8, values: {}, error: 'NaN loss', status: 'failed' }, T0);
-    assert.deepEqual(more.failed.map((f) => f.number), [4, 8]);
-    assert.deepEqual(more.running.map((t) => t.number), [7]);
+    assert.deepEqual(
+      more.failed.map((f) => f.number),
+      [4, 8],
+    );
+    assert.deepEqual(
+      more.running.map((t) => t.number),
+      [7],
+    );
   });
 
   it('on study-finished records the reason, drops abandoned trials, and prefers its best', () => {

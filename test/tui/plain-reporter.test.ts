@@ -14,7 +14,9 @@ function linesFor(events: StudyEvent[]): string[] {
 
 describe('plain reporter', () => {
   it('writes one grep-friendly line per start, trial and finish', () => {
-    const events = studyEvents().map(([e]) => e).slice(0, 9);
+    const events = studyEvents()
+      .map(([e]) => e)
+      .slice(0, 9);
     const best = { number: 2, values: { units: 256, dropout: 0.3, optimizer: 'adam', learning_rate: 0.001, batch_norm: true }, score: 0.9 };
     events.push({ type: 'study-finished', reason: 'interrupted', seconds: 36.04, best });
     assert.deepEqual(linesFor(events), [
@@ -33,7 +35,21 @@ describe('plain reporter', () => {
 
   it('ranks "best so far" in the study direction and marks resumed trials', () => {
     const lines = linesFor([
-      { type: 'study-started', study: 's', oracle: 'grid', backend: 'cpu', workers: 1, pack: 1, objective: 'val_loss', direction: 'min', maxTrials: 3, epochs: 5, executionsPerTrial: 1, completedBefore: 0, hyperparameters: ['lr'] },
+      {
+        type: 'study-started',
+        study: 's',
+        oracle: 'grid',
+        backend: 'cpu',
+        workers: 1,
+        pack: 1,
+        objective: 'val_loss',
+        direction: 'min',
+        maxTrials: 3,
+        epochs: 5,
+        executionsPerTrial: 1,
+        completedBefore: 0,
+        hyperparameters: ['lr'],
+      },
       { type: 'trial-started', number: 1, values: { lr: 0.1 }, resumed: true },
       { type: 'trial-complete', number: 1, values: { lr: 0.1 }, score: 0.5, bestEpoch: 2, seconds: 1 },
       { type: 'trial-complete', number: 2, values: { lr: 0.01 }, score: 0.25, bestEpoch: 5, seconds: 61.26 },

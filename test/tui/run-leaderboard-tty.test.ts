@@ -15,7 +15,17 @@ describe('tune run on a real 80-column terminal (tmux)', () => {
     const dir = tempDir();
     const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 2000, valid: 34, test: 34 } }), { max_trials: 3, epochs: 20 }));
     // Ink draws only the last frame when CI is set; a user's terminal has no CI variable.
-    tmux('new-session', '-d', '-s', 'run', '-x', '80', '-y', '40', `cd ${dir} && env -u CI ${process.execPath} ${TUNE} run ${space} --workers 2; echo EXIT=$?; sleep 60`);
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'run',
+      '-x',
+      '80',
+      '-y',
+      '40',
+      `cd ${dir} && env -u CI ${process.execPath} ${TUNE} run ${space} --workers 2; echo EXIT=$?; sleep 60`,
+    );
     let live = '';
     let screen = '';
     for (let i = 0; i < 240 && !/EXIT=\d+/.test(screen); i++) {

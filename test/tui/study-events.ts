@@ -23,7 +23,24 @@ export const LONG_ERROR =
 export function studyEvents(direction: 'max' | 'min' = 'max', objective = direction === 'max' ? 'val_accuracy' : 'val_loss'): [StudyEvent, number][] {
   const at = (s: number) => T0 + s * 1000;
   return [
-    [{ type: 'study-started', study: 'gender', oracle: 'random', backend: 'tfjs-node', workers: 2, pack: 1, objective, direction, maxTrials: 10, epochs: 50, executionsPerTrial: 2, completedBefore: 1, hyperparameters: HPS }, at(0)],
+    [
+      {
+        type: 'study-started',
+        study: 'gender',
+        oracle: 'random',
+        backend: 'tfjs-node',
+        workers: 2,
+        pack: 1,
+        objective,
+        direction,
+        maxTrials: 10,
+        epochs: 50,
+        executionsPerTrial: 2,
+        completedBefore: 1,
+        hyperparameters: HPS,
+      },
+      at(0),
+    ],
     [{ type: 'trial-started', number: 2, values: adam(256, 0.3, 0.001), resumed: false }, at(0)],
     [{ type: 'trial-started', number: 3, values: sgd(128, 0.5, 0.9), resumed: false }, at(0)],
     [{ type: 'epoch', number: 2, execution: 1, epoch: 1, metrics: metrics(0.71) }, at(1)],

@@ -51,7 +51,10 @@ describe('results summary', () => {
     const text = resultsSummary(trials, 'val_loss', 'min', 2);
     assert.match(text, /^Objective: val_loss \(min\)$/m);
     assert.match(text, /^Showing 2 best trials$/m);
-    assert.deepEqual([...text.matchAll(/^Trial (\d+) summary$/gm)].map((m) => Number(m[1])), [3, 5]);
+    assert.deepEqual(
+      [...text.matchAll(/^Trial (\d+) summary$/gm)].map((m) => Number(m[1])),
+      [3, 5],
+    );
   });
 
   it('breaks ties by trial number and leaves the input in its order', () => {
@@ -60,8 +63,14 @@ describe('results summary', () => {
       { number: 2, values: {}, score: 0.5, bestEpoch: 1, seconds: 1 },
     ];
     const text = resultsSummary(tied, 'val_accuracy', 'max');
-    assert.deepEqual([...text.matchAll(/^Trial (\d+) summary$/gm)].map((m) => Number(m[1])), [2, 9]);
-    assert.deepEqual(tied.map((t) => t.number), [9, 2]);
+    assert.deepEqual(
+      [...text.matchAll(/^Trial (\d+) summary$/gm)].map((m) => Number(m[1])),
+      [2, 9],
+    );
+    assert.deepEqual(
+      tied.map((t) => t.number),
+      [9, 2],
+    );
   });
 
   it('says so when no trial is complete', () => {

@@ -4,16 +4,52 @@ import { fileURLToPath } from 'node:url';
 
 /** The compiled kernels of native/first_layer.c (see that file for the exact formulas). */
 export interface NativeKernels {
-  forward(colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, rows: number, w: Float32Array, bias: Float32Array, out: Float32Array, width: number): void;
+  forward(
+    colOffsets: Int32Array,
+    rowIndex: Int32Array,
+    values: Float32Array,
+    rows: number,
+    w: Float32Array,
+    bias: Float32Array,
+    out: Float32Array,
+    width: number,
+  ): void;
   backwardUpdate(
-    colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
-    width: number, groups: Int32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
+    colOffsets: Int32Array,
+    rowIndex: Int32Array,
+    values: Float32Array,
+    dOut: Float32Array,
+    w: Float32Array,
+    s1: Float32Array,
+    s2: Float32Array,
+    width: number,
+    groups: Int32Array,
+    lr: Float32Array,
+    c1: Float32Array,
+    c2: Float32Array,
+    hyper: Float64Array,
   ): void;
   /** backwardUpdate, then the next block's forward (as forward) with the rows just updated, in the same pass. */
   step(
-    colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array, dOut: Float32Array, w: Float32Array, s1: Float32Array, s2: Float32Array,
-    width: number, groups: Int32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array, hyper: Float64Array,
-    nextColOffsets: Int32Array, nextRowIndex: Int32Array, nextValues: Float32Array, nextRows: number, nextBias: Float32Array, nextOut: Float32Array,
+    colOffsets: Int32Array,
+    rowIndex: Int32Array,
+    values: Float32Array,
+    dOut: Float32Array,
+    w: Float32Array,
+    s1: Float32Array,
+    s2: Float32Array,
+    width: number,
+    groups: Int32Array,
+    lr: Float32Array,
+    c1: Float32Array,
+    c2: Float32Array,
+    hyper: Float64Array,
+    nextColOffsets: Int32Array,
+    nextRowIndex: Int32Array,
+    nextValues: Float32Array,
+    nextRows: number,
+    nextBias: Float32Array,
+    nextOut: Float32Array,
   ): void;
 }
 
@@ -26,7 +62,9 @@ let loaded: { kernels?: NativeKernels; why?: string } | undefined;
 export function nativeKernels(): { kernels?: NativeKernels; why?: string } {
   if (!loaded) {
     try {
-      loaded = existsSync(ADDON) ? { kernels: createRequire(import.meta.url)(ADDON) as NativeKernels } : { why: `${ADDON} was not built (npm install builds it with node-gyp)` };
+      loaded = existsSync(ADDON)
+        ? { kernels: createRequire(import.meta.url)(ADDON) as NativeKernels }
+        : { why: `${ADDON} was not built (npm install builds it with node-gyp)` };
     } catch (err) {
       loaded = { why: err instanceof Error ? err.message : String(err) };
     }

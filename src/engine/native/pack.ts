@@ -36,7 +36,6 @@ export function nativeCannot(model: ConcreteModel): string | undefined {
   return odd ? `activation ${odd.activation} has no native form` : undefined;
 }
 
-
 /** A member's optimizer for the kernels: its kind and constants, as makeOptimizer sets them for tfjs. */
 function optimizerOf(model: ConcreteModel): { kind: Kind; hyper: [number, number, number] } {
   const { name, momentum } = model.optimizer;
@@ -44,7 +43,6 @@ function optimizerOf(model: ConcreteModel): { kind: Kind; hyper: [number, number
   if (name === 'adam') return { kind: 'adam', hyper: [0.9, 0.999, 1e-7] };
   return momentum > 0 ? { kind: 'momentum', hyper: [momentum, 0, 0] } : { kind: 'sgd', hyper: [0, 0, 0] };
 }
-
 
 /** One execution in the pack: its own weights, optimizer state, dropout masks and metrics. */
 class Member implements TailMember {
@@ -153,7 +151,16 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
     // Each step's kernel call also computes the next block's first layer (the next batch, after
     // the last one the valid split), with the weights it has just updated: one pass over them.
-    kernels.forward(blockColumns(data.train, 0), data.train.rowIndex, data.train.values, blocks[0]!.end - blocks[0]!.begin, w1, packedBias(pack, bias), z1, width);
+    kernels.forward(
+      blockColumns(data.train, 0),
+      data.train.rowIndex,
+      data.train.values,
+      blocks[0]!.end - blocks[0]!.begin,
+      w1,
+      packedBias(pack, bias),
+      z1,
+      width,
+    );
     for (const [i, batch] of blocks.entries()) {
       const rows = batch.end - batch.begin;
       dOut.fill(0, 0, rows * width);
@@ -178,8 +185,25 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
       const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
       const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
       kernels.step(
-        blockColumns(data.train, i), data.train.rowIndex, data.train.values, dOut.subarray(0, rows * width), w1, s1, s2, width, groupArray, lr, c1, c2, hyper,
-        blockColumns(next.split, next.block), next.split.rowIndex, next.split.values, nextRows, packedBias(pack, bias), z1,
+        blockColumns(data.train, i),
+        data.train.rowIndex,
+        data.train.values,
+        dOut.subarray(0, rows * width),
+        w1,
+        s1,
+        s2,
+        width,
+        groupArray,
+        lr,
+        c1,
+        c2,
+        hyper,
+        blockColumns(next.split, next.block),
+        next.split.rowIndex,
+        next.split.values,
+        nextRows,
+        packedBias(pack, bias),
+        z1,
       );
     }
     for (const m of pack) {

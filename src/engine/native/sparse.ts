@@ -17,7 +17,8 @@ export interface SparseBlocks {
   values: Float32Array;
 }
 
-const shared = <T extends Int32Array | Float32Array>(Kind: new (buffer: SharedArrayBuffer) => T, length: number): T => new Kind(new SharedArrayBuffer(4 * length));
+const shared = <T extends Int32Array | Float32Array>(Kind: new (buffer: SharedArrayBuffer) => T, length: number): T =>
+  new Kind(new SharedArrayBuffer(4 * length));
 
 /** Cuts rows x dim features into blocks of `blockRows` rows (the last may be smaller). */
 export function sparseBlocks(data: Float32Array, rows: number, dim: number, blockRows: number): SparseBlocks {

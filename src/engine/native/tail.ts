@@ -176,7 +176,14 @@ export function memberStep(m: TailMember, z1: Float32Array, width: number, rows:
 }
 
 /** Loss from logits, as tf.losses.sigmoidCrossEntropy / softmaxCrossEntropy (mean over rows), and its gradient. */
-function lossAndGradient(model: ConcreteModel, h: Float32Array, rows: number, cols: number, labels: Int32Array, grad: Float32Array): { loss: number; correct: number } {
+function lossAndGradient(
+  model: ConcreteModel,
+  h: Float32Array,
+  rows: number,
+  cols: number,
+  labels: Int32Array,
+  grad: Float32Array,
+): { loss: number; correct: number } {
   let loss = 0;
   let correct = 0;
   if (model.loss === 'binary_crossentropy') {

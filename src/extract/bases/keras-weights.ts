@@ -28,7 +28,11 @@ function readLayer(file: H5File, path: string, root: string, spec: LayerWeightSp
   const group = `${root}${spec.layer}`;
   const entity = file.get(group);
   if (entity == null) {
-    throw new InputError(path, `/${group}`, 'layer group is missing; expected the VGG19 no-top weights file (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)');
+    throw new InputError(
+      path,
+      `/${group}`,
+      'layer group is missing; expected the VGG19 no-top weights file (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)',
+    );
   }
   const names = weightNames(file, group);
   if (names.length !== spec.shapes.length) {

@@ -40,14 +40,26 @@ export function planOnnxModel(path: string, layer: string | undefined, layout: L
   const cut = cutModel(model, output);
   const feeds = feedInputs(model).filter((i) => cut.inputs.includes(i.name));
   if (feeds.length !== 1) {
-    throw new InputError(path, layer !== undefined ? `layer "${layer}"` : 'graph', `needs ${feeds.length} inputs (${feeds.map((i) => i.name).join(', ')}); tune feeds exactly one image batch`);
+    throw new InputError(
+      path,
+      layer !== undefined ? `layer "${layer}"` : 'graph',
+      `needs ${feeds.length} inputs (${feeds.map((i) => i.name).join(', ')}); tune feeds exactly one image batch`,
+    );
   }
   const input = feeds[0]!;
   const chosen = layout ?? detectLayout(input);
   const fixedBatch = checkInput(path, input, chosen, size);
   return {
     bytes: cut.bytes,
-    io: { name: path, ...(layer !== undefined ? { layer } : {}), input: input.name, output, layout: chosen, size, ...(fixedBatch !== undefined ? { fixedBatch } : {}) },
+    io: {
+      name: path,
+      ...(layer !== undefined ? { layer } : {}),
+      input: input.name,
+      output,
+      layout: chosen,
+      size,
+      ...(fixedBatch !== undefined ? { fixedBatch } : {}),
+    },
   };
 }
 
@@ -83,7 +95,11 @@ function checkInput(path: string, input: TensorInfo, layout: Layout, size: numbe
   const [batch, ...rest] = dims;
   const [c, h, w] = layout === 'nchw' ? rest : [rest[2], rest[0], rest[1]];
   if (typeof c === 'number' && c !== CHANNELS) {
-    throw new InputError(path, where, `takes ${c} channels (${layout} [${dims.join(', ')}]); tune feeds RGB images (pass --layout if the layout was guessed wrong)`);
+    throw new InputError(
+      path,
+      where,
+      `takes ${c} channels (${layout} [${dims.join(', ')}]); tune feeds RGB images (pass --layout if the layout was guessed wrong)`,
+    );
   }
   for (const side of [h, w]) {
     if (typeof side === 'number' && side !== size) {

@@ -58,7 +58,8 @@ export function weightFiles(path: string, manifest: ManifestGroup[]): string[] {
     group.paths.map((shard, i) => {
       const at = `weightsManifest[${g}].paths[${i}]`;
       const file = resolve(dir, shard);
-      if (isAbsolute(shard) || shard.includes('\0') || !inside(dir, file)) throw new InputError(path, at, `leaves the model's folder, got ${JSON.stringify(shard)}`);
+      if (isAbsolute(shard) || shard.includes('\0') || !inside(dir, file))
+        throw new InputError(path, at, `leaves the model's folder, got ${JSON.stringify(shard)}`);
       let st;
       try {
         st = statSync(file);
@@ -66,7 +67,8 @@ export function weightFiles(path: string, manifest: ManifestGroup[]): string[] {
         throw new InputError(path, at, `cannot be read (${reason(err)}), got ${JSON.stringify(shard)}`);
       }
       // A link is followed only while it stays in the folder: an archive can carry a link to /etc/passwd.
-      if (!inside(realDir, realOf(path, file))) throw new InputError(path, at, `leaves the model's folder through a symbolic link, got ${JSON.stringify(shard)}`);
+      if (!inside(realDir, realOf(path, file)))
+        throw new InputError(path, at, `leaves the model's folder through a symbolic link, got ${JSON.stringify(shard)}`);
       if (!st.isFile()) throw new InputError(path, at, `is not a regular file (${fileKind(st)}), got ${JSON.stringify(shard)}`);
       held += st.size;
       return file;

@@ -86,7 +86,12 @@ export function cutModel(model: ParsedModel, value: string): { bytes: Uint8Array
   graph.push(lengthDelimited(GRAPH.output, output));
   const fields = model.modelFields.filter((f) => f.field !== MODEL_GRAPH).map((f) => f.raw);
   fields.push(lengthDelimited(MODEL_GRAPH, concat(graph)));
-  return { bytes: concat(fields), inputs: feedInputs(model).filter((i) => needed.has(i.name)).map((i) => i.name) };
+  return {
+    bytes: concat(fields),
+    inputs: feedInputs(model)
+      .filter((i) => needed.has(i.name))
+      .map((i) => i.name),
+  };
 }
 
 function nodeInfo(f: WireField): NodeInfo {

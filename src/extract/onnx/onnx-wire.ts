@@ -43,7 +43,10 @@ export function splitFields(bytes: Uint8Array): WireField[] {
 
 /** One length-delimited field: its tag, its length, its payload. */
 export function lengthDelimited(field: number, payload: Uint8Array): Uint8Array {
-  return protobuf.Writer.create().uint32((field << 3) | LENGTH_DELIMITED).bytes(payload).finish();
+  return protobuf.Writer.create()
+    .uint32((field << 3) | LENGTH_DELIMITED)
+    .bytes(payload)
+    .finish();
 }
 
 /** Joins serialised fields (or whole messages) into one buffer. */
