@@ -252,7 +252,7 @@ static napi_value forward(napi_env env, napi_callback_info info) {
  *   kind 2 adam:     s1 = b1 s1 + (1 - b1) g; s2 = b2 s2 + (1 - b2) g^2;
  *                    w -= lr (s1 c1) / (sqrt(s2 c2) + eps), c = 1 / (1 - beta^t) per column
  *   kind 3 momentum: s1 = momentum s1 + g; w -= lr s1                             (tfjs' form)
- * backwardUpdate is step without a next block.
+ * Called without the next block's arguments, it only updates.
  */
 static napi_value step(napi_env env, napi_callback_info info) {
   size_t argc = 19;
@@ -318,10 +318,9 @@ static napi_value step(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"forward", NULL, forward, NULL, NULL, NULL, napi_default, NULL},
-      {"backwardUpdate", NULL, step, NULL, NULL, NULL, napi_default, NULL},
       {"step", NULL, step, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 2, props);
   return exports;
 }
 

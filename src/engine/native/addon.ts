@@ -14,22 +14,10 @@ export interface NativeKernels {
     out: Float32Array,
     width: number,
   ): void;
-  backwardUpdate(
-    colOffsets: Int32Array,
-    rowIndex: Int32Array,
-    values: Float32Array,
-    dOut: Float32Array,
-    w: Float32Array,
-    s1: Float32Array,
-    s2: Float32Array,
-    width: number,
-    groups: Int32Array,
-    lr: Float32Array,
-    c1: Float32Array,
-    c2: Float32Array,
-    hyper: Float64Array,
-  ): void;
-  /** backwardUpdate, then the next block's forward (as forward) with the rows just updated, in the same pass. */
+  /**
+   * The backward product fused with the optimizer step, then the next block's forward (as
+   * forward) with the rows just updated, in the same pass over the weights.
+   */
   step(
     colOffsets: Int32Array,
     rowIndex: Int32Array,
