@@ -1,5 +1,7 @@
 import { InputError } from '../../errors.js';
 import { openForRead, quietly, requireDataset, type H5File } from '../../data/h5.js';
+import { readRows } from '../../data/h5-rows.js';
+import { copyToFloat32, numericKind, typeName } from '../../data/numeric.js';
 
 export interface LayerWeightSpec {
   layer: string;
@@ -45,7 +47,12 @@ function readLayer(file: H5File, path: string, root: string, spec: LayerWeightSp
     if (shape.join(',') !== expected.join(',')) {
       throw new InputError(path, `/${group}/${name}`, `has shape [${shape.join(', ')}], expected [${expected.join(', ')}]`);
     }
-    return Float32Array.from(ds.value as ArrayLike<number>);
+    const kind = numericKind(ds);
+    if (!kind) throw new InputError(path, `/${group}/${name}`, `must hold numbers, got ${typeName(ds)}`);
+    // Through the checked reader: h5wasm's own `value` reads a damaged chunk as zeros.
+    const out = new Float32Array(expected.reduce((a, b) => a * b, 1));
+    readRows(ds, path, kind, 0, shape[0] ?? 1, (values) => copyToFloat32(values, out, 0));
+    return out;
   });
 }
 
