@@ -11,6 +11,11 @@ import { TUNE, tempDir, tune } from '../helpers/tune.js';
 /** `npm test` kills a few times; `npm run test:chaos` sets TUNE_CHAOS_KILLS=25 and a larger study. */
 const KILLS = Number(process.env['TUNE_CHAOS_KILLS'] ?? 3);
 const MAX_TRIALS = KILLS > 10 ? 150 : 8;
+/**
+ * Trials long enough that the whole study takes several times the longest kill delay: a study
+ * that ends before the kills do tests nothing (5 epochs ended it in 3.7 s on a quiet machine).
+ */
+const EPOCHS = 25;
 
 interface Snapshot {
   numbers: number[];
@@ -56,7 +61,7 @@ async function killAfter(dir: string, args: string[], ms: number): Promise<boole
 describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, () => {
   it(`ends with exactly ${MAX_TRIALS} complete trials, none lost or run twice, the database intact`, { timeout: 30 * 60_000 }, async () => {
     const dir = tempDir();
-    const space = writeSpace(dir, wideSpace(dir, { max_trials: MAX_TRIALS, epochs: 5, oracle: 'random' }));
+    const space = writeSpace(dir, wideSpace(dir, { max_trials: MAX_TRIALS, epochs: EPOCHS, oracle: 'random' }));
     const db = join(dir, 'trials.db');
     const rng = new Rng(Number(process.env['TUNE_CHAOS_SEED'] ?? 11));
     let kills = 0;
@@ -68,7 +73,7 @@ describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, (
       // the study before the kills do (what is tested here is the storage, not the engine).
       const args = exporting ? ['best', '--db', db, '--export', join(dir, 'model.json')] : ['run', space, '--workers', '2', '--no-tui', '--engine', 'tfjs'];
       // Anywhere from start-up through training to the final writes.
-      const killed = await killAfter(dir, args, 200 + rng.next() * (exporting ? 2500 : 5000));
+      const killed = await killAfter(dir, args, 200 + rng.next() * (exporting ? 2500 : 3000));
       if (killed) {
         if (exporting) exportKills++;
         else kills++;
