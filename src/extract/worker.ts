@@ -15,10 +15,13 @@ export interface ExtractTask {
   paths: string[];
 }
 
-/** Features of the batch, row-major, with the shape of one row's map; or the input error. */
-export type ExtractResult = { features: Float32Array; featureShape: number[] } | { error: InputErrorFields };
+/**
+ * Features of the batch, row-major, with the shape of one row's map, and when this worker's
+ * base was ready (ms since the epoch, comparable across threads); or the input error.
+ */
+export type ExtractResult = { features: Float32Array; featureShape: number[]; baseReadyAt: number } | { error: InputErrorFields };
 
-let cached: { key: string; base: Promise<ConvBase> } | undefined;
+let cached: { key: string; base: Promise<ConvBase>; readyAt: number } | undefined;
 
 /** Loads the base once per worker thread; a later task with another spec replaces it. */
 function baseFor(task: ExtractTask): Promise<ConvBase> {
@@ -28,9 +31,33 @@ function baseFor(task: ExtractTask): Promise<ConvBase> {
       (b) => b.dispose(),
       () => undefined,
     );
-    cached = { key, base: startRuntime(task.runtime).then(() => loadBase(task.base, task.size, task.runtime)) };
+    const entry = { key, readyAt: 0, base: Promise.resolve(undefined as unknown as ConvBase) };
+    entry.base = startRuntime(task.runtime)
+      .then(() => loadBase(task.base, task.size, task.runtime))
+      .then((base) => {
+        entry.readyAt = performance.timeOrigin + performance.now();
+        return oneRunAtATime(base);
+      });
+    cached = entry;
   }
   return cached.base;
+}
+
+/**
+ * The worker takes a second batch while the first runs (TASKS_PER_WORKER in extract.ts), so
+ * that the next batch's images are decoded while the base computes; the base itself runs one
+ * batch at a time, since two runs at once would only split its intra-op threads.
+ */
+function oneRunAtATime(base: ConvBase): ConvBase {
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    ...base,
+    run: (pixels, n) => {
+      const next = last.then(() => base.run(pixels, n));
+      last = next.catch(() => undefined);
+      return next;
+    },
+  };
 }
 
 /** Makes the task's tfjs backend current in this thread; ONNX Runtime needs no set-up. */
@@ -46,7 +73,7 @@ export default async function extractBatch(task: ExtractTask): Promise<ExtractRe
     const base = await baseFor(task);
     const { features, featureShape } = await featuresOf(base, task.paths, task.size, task.preprocess, task.pooling);
     // A batch is about 1 MB of features: cloning it back costs far less than the batch itself.
-    return { features, featureShape };
+    return { features, featureShape, baseReadyAt: cached!.readyAt };
   } catch (err) {
     if (err instanceof InputError) return { error: err.toJSON() };
     throw err;

@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import { readFeatures } from '../../src/data/read-features.js';
 import { MOBILENET_V2_BASE_LAYER, writeNsfwjsMobileNetV2 } from '../../scripts/nsfwjs-model.js';
 import { writeImageTree } from '../helpers/images.js';
+import { TINY_CHANNELS, writeTinyOnnxModel } from '../helpers/onnx-model.js';
 import { python } from '../helpers/python.js';
 import { tempDir, tune } from '../helpers/tune.js';
 
@@ -104,5 +105,39 @@ print(json.dumps({'data': [str(f['data'].dtype), list(f['data'].shape)], 'labels
     const summary = JSON.parse(run.stdout) as { rows: number; dim: number; backend: string };
     assert.deepEqual([summary.rows, summary.dim, summary.backend], [7, 2 * 2 * 1280, 'wasm']);
     assert.ok(readFileSync(out).length > 0);
+  });
+});
+
+describe('tune extract --base model.onnx --layer NODE', () => {
+  it('cuts the model at the node: "pool" is the 2x2 max of "relu", with the layer recorded', async () => {
+    const dir = tempDir();
+    const images = join(dir, 'images');
+    await writeImageTree(images, { a: 2, b: 2 }, { size: 24 });
+    const model = writeTinyOnnxModel(dir, 'tiny', { layout: 'nchw' }).path;
+    const cut = async (layer: string) => {
+      const out = join(dir, `${layer}.hdf5`);
+      const run = tune(['extract', images, out, '--base', model, '--layer', layer, '--size', '16', '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal((JSON.parse(run.stdout) as { runtime: string }).runtime, 'onnx');
+      return readFeatures(out);
+    };
+    const relu = await cut('relu');
+    const pool = await cut('pool');
+    assert.equal(relu.dim, 16 * 16 * TINY_CHANNELS);
+    assert.equal(pool.dim, 8 * 8 * TINY_CHANNELS);
+    assert.deepEqual(pool.paths, relu.paths);
+    assert.equal(pool.meta.layer, 'pool');
+    assert.equal(pool.meta.base, model);
+    for (let r = 0; r < relu.rows; r++) {
+      // Rows are flattened channels last: (y, x, c).
+      const at = (y: number, x: number, c: number) => relu.data[r * relu.dim + (y * 16 + x) * TINY_CHANNELS + c]!;
+      for (let y = 0; y < 8; y++)
+        for (let x = 0; x < 8; x++)
+          for (let c = 0; c < TINY_CHANNELS; c++) {
+            const expected = Math.max(at(2 * y, 2 * x, c), at(2 * y, 2 * x + 1, c), at(2 * y + 1, 2 * x, c), at(2 * y + 1, 2 * x + 1, c));
+            assert.equal(pool.data[r * pool.dim + (y * 8 + x) * TINY_CHANNELS + c], expected, `row ${r} (${y}, ${x}, ${c})`);
+          }
+    }
+    assert.ok(relu.data.some((v) => v > 0));
   });
 });

@@ -66,6 +66,32 @@ describe('VGG19 base', () => {
     }
   });
 
+  it('gives the same features on ONNX Runtime as on tfjs, within float rounding', () => {
+    // 48 px, so that every block has a map larger than 1x1 and pooling windows matter.
+    const size = '48';
+    const onnx = join(dir, 'onnx.hdf5');
+    const tfjs = join(dir, 'tfjs.hdf5');
+    for (const [runtime, out] of [
+      ['onnx', onnx],
+      ['tfjs', tfjs],
+    ] as const) {
+      const run = tune(['extract', images, out, '--weights', legacyFile, '--size', size, '--runtime', runtime, '--json']);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal((JSON.parse(run.stdout) as { runtime: string }).runtime, runtime);
+    }
+    const a = readWithH5py(onnx);
+    const b = readWithH5py(tfjs);
+    assert.deepEqual(a.paths, b.paths);
+    assert.equal(a.data[0]!.length, 512);
+    for (const [row, got] of a.data.entries()) {
+      const expected = b.data[row]!;
+      const scale = Math.max(1, ...expected.map(Math.abs));
+      const worst = Math.max(...got.map((v, i) => Math.abs(v - expected[i]!)));
+      assert.ok(worst <= 1e-5 * scale, `row ${row}: max difference ${worst} against scale ${scale}`);
+      assert.ok(expected.filter((v) => v > 0).length > 10, 'the features must not be (almost) all zero');
+    }
+  });
+
   it('reads a whole-model file (model_weights/, kernel:0 names) the same way', () => {
     const keras2 = writeKerasWeights(dir, 'vgg19-keras2', vgg19Specs(), weights, 'keras2');
     const a = join(dir, 'a.hdf5');
