@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <node_api.h>
+#include "kernels.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
@@ -23,23 +24,6 @@
       return NULL;                                                    \
     }                                                                 \
   } while (0)
-
-typedef struct {
-  void *data;
-  size_t length;
-} view;
-
-static int typed(napi_env env, napi_value value, napi_typedarray_type want, view *out) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  if (napi_get_typedarray_info(env, value, &type, &out->length, &out->data, &buffer, &offset) != napi_ok) return 0;
-  return type == want;
-}
-
-static int integer(napi_env env, napi_value value, int32_t *out) {
-  return napi_get_value_int32(env, value, out) == napi_ok;
-}
 
 
 /* Column offsets that only ever point inside the non-zero arrays, in order. */
@@ -217,15 +201,15 @@ static void forward_block(const int32_t *off, const int32_t *row, const float *v
  * out[r][:] = bias + sum over the non-zeros (r, x) of column d of x * w[d][:]. Walking the
  * weights row by row streams them once per block, while the block's outputs stay in cache.
  */
-static napi_value forward(napi_env env, napi_callback_info info) {
+napi_value tune_forward(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  view offsets, index, values, w, bias, out;
+  tune_view offsets, index, values, w, bias, out;
   int32_t rows, width;
-  if (argc != 8 || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
-      !typed(env, argv[2], napi_float32_array, &values) || !integer(env, argv[3], &rows) || !typed(env, argv[4], napi_float32_array, &w) ||
-      !typed(env, argv[5], napi_float32_array, &bias) || !typed(env, argv[6], napi_float32_array, &out) || !integer(env, argv[7], &width)) {
+  if (argc != 8 || !tune_typed(env, argv[0], napi_int32_array, &offsets) || !tune_typed(env, argv[1], napi_int32_array, &index) ||
+      !tune_typed(env, argv[2], napi_float32_array, &values) || !tune_integer(env, argv[3], &rows) || !tune_typed(env, argv[4], napi_float32_array, &w) ||
+      !tune_typed(env, argv[5], napi_float32_array, &bias) || !tune_typed(env, argv[6], napi_float32_array, &out) || !tune_integer(env, argv[7], &width)) {
     napi_throw_type_error(env, NULL, "forward: expected (Int32Array, Int32Array, Float32Array, int, Float32Array, Float32Array, Float32Array, int)");
     return NULL;
   }
@@ -254,22 +238,22 @@ static napi_value forward(napi_env env, napi_callback_info info) {
  *   kind 3 momentum: s1 = momentum s1 + g; w -= lr s1                             (tfjs' form)
  * Called without the next block's arguments, it only updates.
  */
-static napi_value step(napi_env env, napi_callback_info info) {
+napi_value tune_step(napi_env env, napi_callback_info info) {
   size_t argc = 19;
   napi_value argv[19];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  view offsets, index, values, dout, w, s1, s2, groups, lr, c1, c2, hyper, noff, nindex, nvalues, nbias, nout;
+  tune_view offsets, index, values, dout, w, s1, s2, groups, lr, c1, c2, hyper, noff, nindex, nvalues, nbias, nout;
   int32_t width, nrows = 0;
   const int next = argc == 19;
-  if ((argc != 13 && argc != 19) || !typed(env, argv[0], napi_int32_array, &offsets) || !typed(env, argv[1], napi_int32_array, &index) ||
-      !typed(env, argv[2], napi_float32_array, &values) || !typed(env, argv[3], napi_float32_array, &dout) ||
-      !typed(env, argv[4], napi_float32_array, &w) || !typed(env, argv[5], napi_float32_array, &s1) ||
-      !typed(env, argv[6], napi_float32_array, &s2) || !integer(env, argv[7], &width) || !typed(env, argv[8], napi_int32_array, &groups) ||
-      !typed(env, argv[9], napi_float32_array, &lr) || !typed(env, argv[10], napi_float32_array, &c1) ||
-      !typed(env, argv[11], napi_float32_array, &c2) || !typed(env, argv[12], napi_float64_array, &hyper) ||
-      (next && (!typed(env, argv[13], napi_int32_array, &noff) || !typed(env, argv[14], napi_int32_array, &nindex) ||
-                !typed(env, argv[15], napi_float32_array, &nvalues) || !integer(env, argv[16], &nrows) ||
-                !typed(env, argv[17], napi_float32_array, &nbias) || !typed(env, argv[18], napi_float32_array, &nout)))) {
+  if ((argc != 13 && argc != 19) || !tune_typed(env, argv[0], napi_int32_array, &offsets) || !tune_typed(env, argv[1], napi_int32_array, &index) ||
+      !tune_typed(env, argv[2], napi_float32_array, &values) || !tune_typed(env, argv[3], napi_float32_array, &dout) ||
+      !tune_typed(env, argv[4], napi_float32_array, &w) || !tune_typed(env, argv[5], napi_float32_array, &s1) ||
+      !tune_typed(env, argv[6], napi_float32_array, &s2) || !tune_integer(env, argv[7], &width) || !tune_typed(env, argv[8], napi_int32_array, &groups) ||
+      !tune_typed(env, argv[9], napi_float32_array, &lr) || !tune_typed(env, argv[10], napi_float32_array, &c1) ||
+      !tune_typed(env, argv[11], napi_float32_array, &c2) || !tune_typed(env, argv[12], napi_float64_array, &hyper) ||
+      (next && (!tune_typed(env, argv[13], napi_int32_array, &noff) || !tune_typed(env, argv[14], napi_int32_array, &nindex) ||
+                !tune_typed(env, argv[15], napi_float32_array, &nvalues) || !tune_integer(env, argv[16], &nrows) ||
+                !tune_typed(env, argv[17], napi_float32_array, &nbias) || !tune_typed(env, argv[18], napi_float32_array, &nout)))) {
     napi_throw_type_error(env, NULL, "step: bad arguments");
     return NULL;
   }
@@ -314,14 +298,3 @@ static napi_value step(napi_env env, napi_callback_info info) {
   }
   return NULL;
 }
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"forward", NULL, forward, NULL, NULL, NULL, napi_default, NULL},
-      {"step", NULL, step, NULL, NULL, NULL, napi_default, NULL},
-  };
-  napi_define_properties(env, exports, 2, props);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

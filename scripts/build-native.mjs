@@ -1,4 +1,4 @@
-// Compiles native/first_layer.c into build/Release/tune_native.node at `npm install`, with the
+// Compiles native/ (addon.c, first_layer.c, sparse.c) into build/Release/tune_native.node at `npm install`, with the
 // node-gyp that npm brings (as better-sqlite3 is built). When it cannot be built (no compiler),
 // tune trains with tfjs instead, so the install goes on.
 import { spawnSync } from 'node:child_process';

@@ -2,8 +2,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled kernels of native/first_layer.c (see that file for the exact formulas). */
+/** The compiled kernels of native/ (see first_layer.c and sparse.c for the exact formulas). */
 export interface NativeKernels {
+  /** Every block's column offsets (absolute), filled in place; returns the number of non-zeros. */
+  sparseCount(data: Float32Array, rows: number, dim: number, blockRows: number, colOffsets: Int32Array): number;
+  /** Each non-zero's row (relative to its block) and value, at the offsets sparseCount gave. */
+  sparseFill(data: Float32Array, rows: number, dim: number, blockRows: number, colOffsets: Int32Array, rowIndex: Int32Array, values: Float32Array): void;
   forward(
     colOffsets: Int32Array,
     rowIndex: Int32Array,

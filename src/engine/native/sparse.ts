@@ -1,3 +1,5 @@
+import { nativeKernels } from './addon.js';
+
 /**
  * A split's features in blocks of rows (the training batches, or the whole valid split), each
  * block stored by columns (CSC): for every input d, the block's non-zero rows and values. The
@@ -20,33 +22,20 @@ export interface SparseBlocks {
 const shared = <T extends Int32Array | Float32Array>(Kind: new (buffer: SharedArrayBuffer) => T, length: number): T =>
   new Kind(new SharedArrayBuffer(4 * length));
 
-/** Cuts rows x dim features into blocks of `blockRows` rows (the last may be smaller). */
+/**
+ * Cuts rows x dim features into blocks of `blockRows` rows (the last may be smaller), with the
+ * native kernels (which train on it, so they are there whenever this is called).
+ */
 export function sparseBlocks(data: Float32Array, rows: number, dim: number, blockRows: number): SparseBlocks {
-  let nonZeros = 0;
-  for (let i = 0; i < rows * dim; i++) if (data[i] !== 0) nonZeros++;
+  const { kernels, why } = nativeKernels();
+  if (!kernels) throw new Error(`the native engine is not available: ${why}`);
   const blocks: SparseBlocks['blocks'] = [];
   for (let begin = 0; begin < rows; begin += blockRows) blocks.push({ begin, end: Math.min(rows, begin + blockRows) });
   const colOffsets = shared(Int32Array, blocks.length * (dim + 1));
+  const nonZeros = kernels.sparseCount(data, rows, dim, blockRows, colOffsets);
   const rowIndex = shared(Int32Array, nonZeros);
   const values = shared(Float32Array, nonZeros);
-  let base = 0;
-  blocks.forEach(({ begin, end }, i) => {
-    const off = colOffsets.subarray(i * (dim + 1), (i + 1) * (dim + 1));
-    for (let r = begin; r < end; r++) for (let d = 0, at = r * dim; d < dim; d++, at++) if (data[at] !== 0) off[d + 1]!++;
-    off[0] = base;
-    for (let d = 0; d < dim; d++) off[d + 1]! += off[d]!;
-    const fill = off.slice(0, dim);
-    for (let r = begin; r < end; r++) {
-      for (let d = 0, at = r * dim; d < dim; d++, at++) {
-        const x = data[at]!;
-        if (x === 0) continue;
-        const k = fill[d]!++;
-        rowIndex[k] = r - begin;
-        values[k] = x;
-      }
-    }
-    base = off[dim]!;
-  });
+  kernels.sparseFill(data, rows, dim, blockRows, colOffsets, rowIndex, values);
   return { rows, dim, blocks, colOffsets, rowIndex, values };
 }
 
