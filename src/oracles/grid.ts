@@ -14,7 +14,9 @@ export const GRID_FLOAT_POINTS = 10;
  */
 export class GridOracle implements Oracle {
   readonly name = 'grid';
-  private order: Values[] | undefined;
+  /** The points handed out so far, in order: one that was never tried is offered again first. */
+  private readonly given: Values[] = [];
+  private points: Iterator<Values> | undefined;
 
   constructor(private readonly space: Space) {}
 
@@ -23,13 +25,29 @@ export class GridOracle implements Oracle {
   }
 
   private next(context: ProposalContext): Values | undefined {
-    this.order ??= [this.defaults(), ...this.combinations()];
-    return this.order.find((values) => !context.tried.has(this.space.key(values)));
+    const untried = (values: Values): boolean => !context.tried.has(this.space.key(values));
+    const again = this.given.find(untried);
+    if (again) return again;
+    this.points ??= this.order();
+    // The grid is walked lazily: a space of thousands of hyperparameters has more points than
+    // could ever be listed, and a study only needs the next untried one.
+    for (let p = this.points.next(); !p.done; p = this.points.next()) {
+      this.given.push(p.value);
+      if (untried(p.value)) return p.value;
+    }
+    return undefined;
   }
 
   /** The number of points of the grid (defaults excluded when they are also a combination). */
   size(): number {
-    return this.combinations().length;
+    let n = 0;
+    for (const _ of this.combinations()) n++;
+    return n;
+  }
+
+  private *order(): Generator<Values> {
+    yield this.defaults();
+    yield* this.combinations();
   }
 
   private defaults(): Values {
@@ -38,19 +56,50 @@ export class GridOracle implements Oracle {
     return values;
   }
 
-  private combinations(): Values[] {
-    const out: Values[] = [];
-    const walk = (i: number, values: Values): void => {
-      if (i === this.space.hyperparameters.length) {
-        out.push(values);
-        return;
+  /**
+   * Every combination in odometer order, inactive hyperparameters left out. An explicit
+   * odometer, not recursion: one level per hyperparameter would overflow the stack on large
+   * spaces. A hyperparameter's activity depends only on those before it, so turning a wheel
+   * re-decides the activity of every wheel after it.
+   */
+  private *combinations(): Generator<Values> {
+    const hps = this.space.hyperparameters;
+    const n = hps.length;
+    /** Each wheel's values (undefined: inactive), and the index it shows. */
+    const wheels: (Values[string][] | undefined)[] = new Array(n);
+    const at = new Int32Array(n);
+    const values: Values = {};
+    let i = 0;
+    for (;;) {
+      // Set every wheel from i on to its first value, deciding activity as it goes.
+      let dead = false;
+      for (; i < n; i++) {
+        const hp = hps[i]!;
+        if (!this.space.isActive(hp, values)) {
+          wheels[i] = undefined;
+          delete values[hp.name];
+          continue;
+        }
+        const options = gridValues(hp);
+        wheels[i] = options;
+        at[i] = 0;
+        if (options.length === 0) {
+          dead = true;
+          break;
+        }
+        values[hp.name] = options[0]!;
       }
-      const hp = this.space.hyperparameters[i]!;
-      if (!this.space.isActive(hp, values)) return walk(i + 1, values);
-      for (const v of gridValues(hp)) walk(i + 1, { ...values, [hp.name]: v });
-    };
-    walk(0, {});
-    return out;
+      if (!dead) yield { ...values };
+      // Turn the last wheel that has a value left; those after it start again.
+      for (i = dead ? i - 1 : n - 1; i >= 0; i--) {
+        const options = wheels[i];
+        if (options !== undefined && at[i]! + 1 < options.length) break;
+        delete values[hps[i]!.name];
+      }
+      if (i < 0) return;
+      values[hps[i]!.name] = wheels[i]![++at[i]!]!;
+      i++;
+    }
   }
 }
 

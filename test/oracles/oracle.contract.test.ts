@@ -140,3 +140,39 @@ describe('GridOracle', () => {
     assert.ok(Math.abs(float[1]! / float[0]! - float[9]! / float[8]!) < 1e-9, 'log spacing: a constant ratio');
   });
 });
+
+describe('GridOracle on large spaces', () => {
+  it('walks a grid of 10,000 hyperparameters lazily, without overflowing the stack', () => {
+    const wide = tinySpace('/data');
+    wide['hyperparameters'] = Array.from({ length: 10_000 }, (_, i) => ({ name: `h${i}`, type: 'choice', values: [2, 4, 8] }));
+    wide['model'] = [
+      { dense: '$h0', activation: 'relu' },
+      { dense: '$h9999', activation: 'relu' },
+      { dense: 1, activation: 'sigmoid' },
+    ];
+    const big = parseSpace(wide, 'wide.json').space;
+    const grid = new GridOracle(big);
+    const tried = new Set<string>();
+    const seen: Values[] = [];
+    for (let k = 0; k < 4; k++) {
+      const p = grid.propose({ completed: [], pending: [], tried, trials: [] });
+      assert.ok(p !== undefined);
+      tried.add(big.key(p.values));
+      seen.push(p.values);
+    }
+    const changed = (v: Values) => Object.entries(v).filter(([name, x]) => x !== 2 || !name.startsWith('h'));
+    // The defaults, then the odometer: the all-first combination equals them, so the last wheel turns.
+    assert.deepEqual(changed(seen[0]!), []);
+    assert.deepEqual(changed(seen[1]!), [['h9999', 4]]);
+    assert.deepEqual(changed(seen[2]!), [['h9999', 8]]);
+    assert.deepEqual(changed(seen[3]!), [['h9998', 4]]);
+  });
+
+  it('offers a point again when the one it gave was never tried', () => {
+    const grid = new GridOracle(space);
+    const tried = new Set<string>();
+    const first = grid.propose({ completed: [], pending: [], tried, trials: [] });
+    const again = grid.propose({ completed: [], pending: [], tried, trials: [] });
+    assert.deepEqual(again, first);
+  });
+});
