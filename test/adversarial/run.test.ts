@@ -10,8 +10,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PYTHON } from '../helpers/python.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { tune } from '../helpers/tune.js';
+import { ROOT, tune } from '../helpers/tune.js';
 import { runCases, type Case } from './harness.js';
+
+/**
+ * The real study loop run past the space check (test/fixtures/invalid-trials-run.ts): the check
+ * refuses every range that can build no model, so no space file reaches the invalid-trial loop.
+ */
+const INVALID_TRIALS_RUN = join(ROOT, 'dist', 'test', 'fixtures', 'invalid-trials-run.js');
 
 /** Units drawn as a continuous float: only the ends 1 and 8 are whole, so almost no draw builds a model. */
 function floatUnitsSpace(dir: string, tuner: Record<string, unknown>): string {
@@ -96,11 +102,11 @@ const sigintBig = { at: undefined as number | undefined };
 const cases: Case[] = [
   {
     name: 'a range that builds almost no model stops after max_consecutive_invalid_trials and names it',
-    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
+    script: INVALID_TRIALS_RUN,
     from: '11.4',
     quick: true,
     setup: (dir) => floatUnitsSpace(dir, {}),
-    args: ['run', 'space.json', '--no-tui', '--workers', '1'],
+    args: ['space.json'],
     exit: 2,
     stderr: /^tune: .*space\.json: hyperparameters\.units: .*100 consecutive trials.*cannot build a model/,
     changes: [/^trials\.db/],
@@ -110,11 +116,11 @@ const cases: Case[] = [
   },
   {
     name: 'SIGINT stops a run that makes invalid trials within 1 s',
-    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
+    script: INVALID_TRIALS_RUN,
     from: '11.4',
     quick: true,
     setup: (dir) => floatUnitsSpace(dir, { max_consecutive_invalid_trials: 1e9 }),
-    args: ['run', 'space.json', '--no-tui', '--workers', '1'],
+    args: ['space.json'],
     drive: signalAfter(/invalid/, 'SIGINT', sigint),
     exit: 130,
     stderr: /^tune: interrupted$/,
@@ -125,10 +131,10 @@ const cases: Case[] = [
   },
   {
     name: 'SIGTERM stops a run that makes invalid trials within 1 s',
-    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
+    script: INVALID_TRIALS_RUN,
     from: '11.4',
     setup: (dir) => floatUnitsSpace(dir, { max_consecutive_invalid_trials: 1e9 }),
-    args: ['run', 'space.json', '--no-tui', '--workers', '1'],
+    args: ['space.json'],
     drive: signalAfter(/invalid/, 'SIGTERM', sigterm),
     exit: 130,
     stderr: /^tune: interrupted$/,
