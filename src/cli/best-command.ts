@@ -20,7 +20,7 @@ export function registerBest(program: Command): void {
     .command('best')
     .description('the best trial: its values, score, and loss/accuracy on the test split; --export writes it as a tfjs model')
     .option('--export <model.json>', 'write the best classifier as a tfjs Layers model (model.json + weights beside it)')
-    .option('--data <dir>', "take the test split from DIR/test.hdf5 instead of the space file's data")
+    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked)')
     .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
@@ -35,6 +35,7 @@ export function registerBest(program: Command): void {
         { evaluate, splitTensors },
         { exportLayersModel },
         { dataPaths },
+        { checkRecorded, recordedPaths },
         { bestTrial },
         { chooseStudy, openExisting, studySpec },
       ] = await Promise.all([
@@ -44,6 +45,7 @@ export function registerBest(program: Command): void {
         import('../engine/train.js'),
         import('../export/tfjs-layers.js'),
         import('../study/load-data.js'),
+        import('../study/study-data.js'),
         import('../study/run-study.js'),
         import('./study-access.js'),
       ]);
@@ -56,7 +58,15 @@ export function registerBest(program: Command): void {
         if (!best) throw new InputError(flags.db, `study "${study.name}"`, 'has no complete trial yet');
         const weights = storage.loadWeights(best.id);
         if (!weights) throw new InputError(flags.db, `trial ${best.number}`, 'has no stored weights');
-        const paths = dataPaths(spec, flags.data);
+        // The files the study ran on, proved unchanged; a study of an earlier tune has no record,
+        // so it reads the space file's. --data is the user's own choice of other data, not checked.
+        const record = flags.data === undefined ? storage.studyData(study.id) : undefined;
+        const paths = record !== undefined ? recordedPaths(record) : dataPaths(spec, flags.data);
+        if (record !== undefined) {
+          const hint = 'pass --data DIR to test on other data';
+          // The train split lends an export its class names and feature metadata; a plain best reads only the test split.
+          await checkRecorded(record, flags.export !== undefined ? ['test', 'train'] : ['test'], study.name, { changed: hint, missing: hint });
+        }
         const test = await readFeatures(paths.test);
         const trainMeta = await readFeatureMeta(paths.train);
         if (test.dim !== weights.tensors[0]!.shape[0]) {

@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BACKENDS } from '../engine/backend.js';
 import { ENGINES } from '../pool/messages.js';
 import { InputError } from '../errors.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
+import type { Storage } from '../storage/storage.js';
 import type { StudyListener } from '../study/events.js';
 import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
@@ -52,26 +54,38 @@ export function registerRun(program: Command): void {
       const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
-      const [{ SqliteStorage }, { loadStudyData }, { runStudy }, inkReporter] = await Promise.all([
+      const [{ SqliteStorage }, { loadRunData, openRunStudy }, { runStudy }, inkReporter] = await Promise.all([
         import('../storage/sqlite.js'),
-        import('../study/load-data.js'),
+        import('../study/run-data.js'),
         import('../study/run-study.js'),
         ink ? import('../tui/ink-reporter.js') : undefined,
       ]);
-      const data = await loadStudyData(spec, spacePath, flags.data);
       // SQLite's errors name no file: a full disk or an I/O error is named by the database's path.
       // Trials whose mark could not be written stay running under a dead process, which the
       // next run's recovery takes over.
       const named = (err: unknown): unknown => databaseFault(err, flags.db) ?? err;
-      let storage: ReturnType<typeof SqliteStorage.open>;
-      try {
-        storage = SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
-      } catch (err) {
-        throw named(err);
-      }
+      const open = (): Storage => {
+        try {
+          return SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
+        } catch (err) {
+          throw named(err);
+        }
+      };
+      // An existing database may record the data that the study ran on; a new one is created
+      // only once the data has passed, so that refused data leaves no database behind.
+      let storage = existsSync(flags.db) ? open() : undefined;
       let failed = false;
       try {
-        const study = storage.openStudy(flags.study ?? spec.name, spec.source, spec.tuner.objective, spec.tuner.direction, flags.overwrite ?? false);
+        const options = {
+          name: flags.study ?? spec.name,
+          spec,
+          specPath: spacePath,
+          ...(flags.data !== undefined ? { dataDir: flags.data } : {}),
+          overwrite: flags.overwrite ?? false,
+        };
+        const run = await loadRunData(storage, options);
+        storage ??= open();
+        const study = openRunStudy(storage, run, options);
         const board = inkReporter?.startInkReporter();
         const listener: StudyListener = flags.json
           ? (event) => writeOut(`${JSON.stringify(event)}\n`)
@@ -80,7 +94,7 @@ export function registerRun(program: Command): void {
         const result = await runStudy({
           spec,
           study,
-          data,
+          data: run.data,
           storage,
           signal,
           listener,
@@ -93,23 +107,33 @@ export function registerRun(program: Command): void {
             .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
           writeOut(`${resultsSummary(trials, study.objective, study.direction)}\n`);
         }
-        // The signal's reason tells Ctrl-C (Interrupted) from a stdout whose reader went away (its Fault).
-        if (result.reason === 'interrupted') throw signal.reason instanceof Error ? signal.reason : new Interrupted();
-        if (result.reason === 'invalid' && result.invalid) throw invalidRange(spacePath, result.invalid);
-        if (result.reason === 'failures')
-          throw new StudyStopped(`the run stopped after ${spec.tuner.maxConsecutiveFailedTrials} consecutive failed trials; last error: ${result.lastError}`);
+        const end = endOfRun(result, signal, spacePath, spec.tuner.maxConsecutiveFailedTrials);
+        if (end !== undefined) throw end;
       } catch (err) {
         failed = true;
         throw named(err);
       } finally {
         try {
-          storage.close();
+          storage?.close();
         } catch (err) {
           // A close that fails after the run failed must not hide the run's own error.
           if (!failed) throw named(err);
         }
       }
     });
+}
+
+/**
+ * The error that the end of a run stands for, or undefined for a run that finished: Ctrl-C or
+ * a stdout whose reader went away (the signal's reason tells them apart), the invalid-trial
+ * limit (one line naming the range), or `maxFailed` consecutive failed trials. Called by
+ * `tune run`, and by the test driver that runs the study loop past the space check.
+ */
+export function endOfRun(result: RunResult, signal: AbortSignal, spacePath: string, maxFailed: number): Error | undefined {
+  if (result.reason === 'interrupted') return signal.reason instanceof Error ? signal.reason : new Interrupted();
+  if (result.reason === 'invalid' && result.invalid) return invalidRange(spacePath, result.invalid);
+  if (result.reason === 'failures') return new StudyStopped(`the run stopped after ${maxFailed} consecutive failed trials; last error: ${result.lastError}`);
+  return undefined;
 }
 
 /**

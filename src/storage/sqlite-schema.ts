@@ -1,5 +1,5 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { EpochMetrics, Schedule, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
+import type { DataRecord, EpochMetrics, Schedule, Split, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
 
 /*
  * SqliteStorage's tables, and how their rows become the frozen records Storage returns. Kept
@@ -27,8 +27,16 @@ CREATE TABLE checkpoints (
   iterations INTEGER NOT NULL, weight_count INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (trial_id, execution)) WITHOUT ROWID;`;
 
+/** Version 3: the files each study ran on, so that a resume and `tune best` read the same bytes. */
+const STUDY_DATA_TABLE = `
+CREATE TABLE study_data (
+  study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+  split TEXT NOT NULL CHECK (split IN ('train', 'valid', 'test')),
+  path TEXT NOT NULL, size INTEGER NOT NULL, sha256 TEXT NOT NULL,
+  PRIMARY KEY (study_id, split)) WITHOUT ROWID;`;
+
 /**
- * The tables of the current schema (version 2), created in one transaction on a new file.
+ * The tables of the current schema (version 3), created in one transaction on a new file.
  * AUTOINCREMENT so that an overwritten study's ids are never reused: a `tune show` holding an
  * old id must find nothing rather than another study's trials.
  */
@@ -48,6 +56,7 @@ CREATE TABLE weights (
   trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
 ${CHECKPOINTS_TABLE}
 ${ATTEMPTS_TABLE}
+${STUDY_DATA_TABLE}
 `;
 
 /**
@@ -69,6 +78,9 @@ ALTER TABLE trials_v2 RENAME TO trials;
 ${CHECKPOINTS_TABLE}
 ${ATTEMPTS_TABLE}
 `,
+  // 3: the data each study ran on. Studies of version 2 get no record: the commands read the
+  // space file's data for them, as before.
+  2: STUDY_DATA_TABLE,
 };
 
 export interface StudyRow {
@@ -78,6 +90,13 @@ export interface StudyRow {
   objective: string;
   direction: 'max' | 'min';
   created_at: string;
+}
+
+export interface StudyDataRow {
+  split: Split;
+  path: string;
+  size: number;
+  sha256: string;
 }
 
 export interface TrialRow {
@@ -104,19 +123,6 @@ export interface EpochRow {
   accuracy: number | null;
   val_loss: number | null;
   val_accuracy: number | null;
-}
-
-/** JSON with object keys sorted, so that two spaces compare equal whatever their key order. */
-export function canonical(value: unknown): string | undefined {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.keys(v)
-            .sort()
-            .map((k) => [k, (v as Record<string, unknown>)[k]]),
-        )
-      : v,
-  );
 }
 
 /** SQLite stores NaN as NULL; metrics are only ever NULL that way, so NULL reads back as NaN. */
@@ -158,4 +164,13 @@ export function toEpoch(row: EpochRow): { execution: number; epoch: number; metr
     epoch: row.epoch,
     metrics: Object.freeze({ loss: metric(row.loss), accuracy: metric(row.accuracy), val_loss: metric(row.val_loss), val_accuracy: metric(row.val_accuracy) }),
   });
+}
+
+/** The record of a study's data rows, or undefined when it has none (or only some, which no tune writes). */
+export function toDataRecord(rows: StudyDataRow[]): DataRecord | undefined {
+  const bySplit = new Map(rows.map((r) => [r.split, Object.freeze({ path: r.path, size: r.size, sha256: r.sha256 })]));
+  const train = bySplit.get('train');
+  const valid = bySplit.get('valid');
+  const test = bySplit.get('test');
+  return train && valid && test ? Object.freeze({ train, valid, test }) : undefined;
 }

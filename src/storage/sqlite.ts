@@ -4,14 +4,29 @@ import Database from 'better-sqlite3';
 import { InputError, reason } from '../errors.js';
 import { processAlive } from '../system/process-alive.js';
 import type { Values } from '../space/hyperparameter.js';
-import type { AttemptRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
-import { MIGRATIONS, SCHEMA, type EpochRow, type StudyRow, type TrialRow, canonical, now, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
-import type { Checkpoint, Storage, StoredWeights } from './storage.js';
+import { SPLITS, type AttemptRecord, type DataRecord, type EpochMetrics, type Schedule, type StudyRecord, type TrialRecord } from '../study/trial.js';
+import {
+  MIGRATIONS,
+  SCHEMA,
+  type EpochRow,
+  type StudyDataRow,
+  type StudyRow,
+  type TrialRow,
+  now,
+  toDataRecord,
+  toEpoch,
+  toStudy,
+  toTrial,
+} from './sqlite-schema.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 import { openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+
+/** The oldest schema that the read commands read as it is, where it cannot be migrated (a read-only mount). */
+const READ_AS_IS_VERSION = 2;
 
 /** How often a busy database is tried again (with jittered, growing waits) beyond busy_timeout. */
 const BUSY_RETRIES = 8;
@@ -30,6 +45,8 @@ export class SqliteStorage implements Storage {
     /** The database file, as given to open (InputErrors name it). */
     readonly path: string,
     private readonly db: Database.Database,
+    /** False for a version-2 file read as it is: it has no study_data table, so no study has a record. */
+    private readonly dataRecorded = true,
   ) {}
 
   /**
@@ -69,16 +86,21 @@ export class SqliteStorage implements Storage {
 
   /**
    * Opens a database this process may not write (a read-only file, folder or mount), for the
-   * read commands; `note` is told when it reads a copy that a writer could outdate. Its schema
-   * must be current: migrating needs write access. Throws InputError as `open` does.
+   * read commands; `note` is told when it reads a copy that a writer could outdate. Migrating
+   * needs write access, so its schema must be current, or version 2, which differs only by
+   * the data records it lacks (its studies then read as having none). Throws InputError as
+   * `open` does.
    */
   static openReadOnly(path: string, note?: (line: string) => void): SqliteStorage {
     let db: Database.Database | undefined;
     try {
       db = openReadOnly(path, note);
-      if (SqliteStorage.checkSchema(path, db, false))
+      if (!SqliteStorage.checkSchema(path, db, false)) return new SqliteStorage(path, db);
+      const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tune_meta'`).pluck().all();
+      const stored = tables.length > 0 ? (db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get() as string) : undefined;
+      if (Number(stored) !== READ_AS_IS_VERSION)
         throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
-      return new SqliteStorage(path, db);
+      return new SqliteStorage(path, db, false);
     } catch (err) {
       db?.close();
       if (err instanceof InputError) throw err;
@@ -148,7 +170,7 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       const old = this.findStudy(name);
       if (old !== undefined) {
-        if (canonical(old.space) === canonical(space)) return old;
+        if (sameSpace(old.space, space)) return old;
         if (!overwrite) {
           const count = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ?`).pluck().get(old.id) as number;
           throw new InputError(
@@ -176,6 +198,32 @@ export class SqliteStorage implements Storage {
   findStudy(name: string): StudyRecord | undefined {
     const row = this.sql(`SELECT * FROM studies WHERE name = ?`).get(name) as StudyRow | undefined;
     return row && toStudy(row);
+  }
+
+  /** Deletes a study and everything of it; a study already gone is no error. */
+  deleteStudy(studyId: number): void {
+    this.write(() => this.sql(`DELETE FROM studies WHERE id = ?`).run(studyId));
+  }
+
+  /** Records the files the study runs on, keeping an earlier record unless `replace`; returns the record in effect. */
+  recordData(studyId: number, data: DataRecord, replace: boolean): DataRecord {
+    return this.write(() => {
+      if (this.sql(`SELECT 1 FROM studies WHERE id = ?`).get(studyId) === undefined) throw new Error(`no study with id ${studyId}`);
+      const kept = this.studyData(studyId);
+      if (kept !== undefined && !replace) return kept;
+      this.sql(`DELETE FROM study_data WHERE study_id = ?`).run(studyId);
+      for (const split of SPLITS) {
+        const { path, size, sha256 } = data[split];
+        this.sql(`INSERT INTO study_data (study_id, split, path, size, sha256) VALUES (?, ?, ?, ?, ?)`).run(studyId, split, path, size, sha256);
+      }
+      return this.studyData(studyId)!;
+    });
+  }
+
+  /** The files the study ran on, or undefined when it has no record. */
+  studyData(studyId: number): DataRecord | undefined {
+    if (!this.dataRecorded) return undefined;
+    return toDataRecord(this.sql(`SELECT split, path, size, sha256 FROM study_data WHERE study_id = ?`).all(studyId) as StudyDataRow[]);
   }
 
   /** All studies, oldest first. */

@@ -1,5 +1,5 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { AttemptRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
+import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 
 /** A classifier's weights: each tensor's values and shape, in layer order (kernel, bias, ...). */
 export interface StoredWeights {
@@ -33,6 +33,24 @@ export interface Storage {
   openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): StudyRecord;
   /** The study `name`, or undefined. Called by best, list, show. */
   findStudy(name: string): StudyRecord | undefined;
+  /**
+   * Deletes a study and everything of it (trials, epochs, weights, checkpoints, its data
+   * record); a study already gone is no error. Called by `tune run --overwrite` when the data
+   * of a study with an equal space changed.
+   */
+  deleteStudy(studyId: number): void;
+  /**
+   * Records the files the study runs on (each split's absolute path, size and sha256). Without
+   * `replace`, a record the study already has is kept (another process created the study
+   * first); with it, the record is replaced (the same bytes moved elsewhere). Returns the
+   * record now in effect. Called by `tune run`. Throws Error for a study that does not exist.
+   */
+  recordData(studyId: number, data: DataRecord, replace: boolean): DataRecord;
+  /**
+   * The files the study ran on, or undefined when it has no record (a study created before
+   * schema version 3). Called by `tune run` on resume and by `tune best`.
+   */
+  studyData(studyId: number): DataRecord | undefined;
   /** All studies, oldest first. */
   listStudies(): StudyRecord[];
   /** Every trial of a study, by number. */
@@ -97,4 +115,22 @@ export interface Storage {
   /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
   keepCheckpoints(studyId: number, keep: readonly number[]): void;
   close(): void;
+}
+
+/** JSON with object keys sorted, so that two spaces compare equal whatever their key order. */
+function canonical(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, (v as Record<string, unknown>)[k]]),
+        )
+      : v,
+  );
+}
+
+/** Whether two spaces are equal as openStudy means it (deep-equal JSON, whatever the key order). */
+export function sameSpace(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
 }

@@ -19,11 +19,11 @@ export function dataPaths(spec: StudySpec, dataDir?: string): StudyData['paths']
 }
 
 /**
- * Loads and checks the study's splits: same width and classes everywhere, labels inside the
- * classes, and a model whose output fits them. Throws InputError naming the file at fault.
+ * Loads and checks the study's splits from `paths` (see dataPaths): same width and classes
+ * everywhere, labels inside the classes, and a model whose output fits them. Throws
+ * InputError naming the file at fault.
  */
-export async function loadStudyData(spec: StudySpec, specPath: string, dataDir?: string): Promise<StudyData> {
-  const paths = dataPaths(spec, dataDir);
+export async function loadStudyData(spec: StudySpec, specPath: string, paths: StudyData['paths']): Promise<StudyData> {
   const train = await readFeatures(paths.train);
   const valid = await readFeatures(paths.valid);
   const test = await readFeatures(paths.test);

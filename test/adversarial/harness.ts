@@ -37,7 +37,12 @@ export interface Case {
   quick?: boolean;
   /** Writes the case's files into `dir` (the command's working folder). May return extra state for `check`. */
   setup(dir: string): unknown | Promise<unknown>;
-  /** The `tune` arguments; a function sees the folder and what `setup` returned. */
+  /**
+   * A script that node runs in place of the built `tune` (a test driver, such as one that runs
+   * the study loop past the space check); absolute. Default: tune's own main.
+   */
+  script?: string;
+  /** The `tune` arguments (or the script's); a function sees the folder and what `setup` returned. */
   args: string[] | ((dir: string, state: unknown) => string[]);
   /** Extra environment for the command. */
   env?: NodeJS.ProcessEnv;
@@ -99,7 +104,7 @@ export function changed(before: Map<string, string>, after: Map<string, string>)
 function run(c: Case, dir: string, state: unknown): Promise<Outcome> {
   const args = typeof c.args === 'function' ? c.args(dir, state) : c.args;
   const t0 = performance.now();
-  const child = spawn(process.execPath, [TUNE, ...args], { cwd: dir, env: { ...process.env, ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [c.script ?? TUNE, ...args], { cwd: dir, env: { ...process.env, ...c.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8');

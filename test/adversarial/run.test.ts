@@ -5,13 +5,19 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PYTHON } from '../helpers/python.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { tune } from '../helpers/tune.js';
+import { ROOT, tune } from '../helpers/tune.js';
 import { runCases, type Case } from './harness.js';
+
+/**
+ * The real study loop run past the space check (test/fixtures/invalid-trials-run.ts): the check
+ * refuses every range that can build no model, so no space file reaches the invalid-trial loop.
+ */
+const INVALID_TRIALS_RUN = join(ROOT, 'dist', 'test', 'fixtures', 'invalid-trials-run.js');
 
 /** Units drawn as a continuous float: only the ends 1 and 8 are whole, so almost no draw builds a model. */
 function floatUnitsSpace(dir: string, tuner: Record<string, unknown>): string {
@@ -30,6 +36,16 @@ function finishedStudy(dir: string, tuner: Record<string, unknown> = { max_trial
   const run = tune(['run', file, '--no-tui', '--workers', '1', ...extra], dir);
   assert.equal(run.code, 0, run.stderr);
   return file;
+}
+
+/** The data files that the database's study recorded, sorted. */
+function recordedPaths(db: string): string[] {
+  const handle = new Database(db, { readonly: true });
+  try {
+    return handle.prepare(`SELECT path FROM study_data ORDER BY path`).pluck().all() as string[];
+  } finally {
+    handle.close();
+  }
 }
 
 function statuses(db: string): Record<string, number> {
@@ -86,11 +102,11 @@ const sigintBig = { at: undefined as number | undefined };
 const cases: Case[] = [
   {
     name: 'a range that builds almost no model stops after max_consecutive_invalid_trials and names it',
-    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
+    script: INVALID_TRIALS_RUN,
     from: '11.4',
     quick: true,
     setup: (dir) => floatUnitsSpace(dir, {}),
-    args: ['run', 'space.json', '--no-tui', '--workers', '1'],
+    args: ['space.json'],
     exit: 2,
     stderr: /^tune: .*space\.json: hyperparameters\.units: .*100 consecutive trials.*cannot build a model/,
     changes: [/^trials\.db/],
@@ -100,11 +116,11 @@ const cases: Case[] = [
   },
   {
     name: 'SIGINT stops a run that makes invalid trials within 1 s',
-    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
+    script: INVALID_TRIALS_RUN,
     from: '11.4',
     quick: true,
     setup: (dir) => floatUnitsSpace(dir, { max_consecutive_invalid_trials: 1e9 }),
-    args: ['run', 'space.json', '--no-tui', '--workers', '1'],
+    args: ['space.json'],
     drive: signalAfter(/invalid/, 'SIGINT', sigint),
     exit: 130,
     stderr: /^tune: interrupted$/,
@@ -115,10 +131,10 @@ const cases: Case[] = [
   },
   {
     name: 'SIGTERM stops a run that makes invalid trials within 1 s',
-    open: 'space check now refuses every range that can build no model, so a space file no longer reaches this loop; the case needs a study driven past the check',
+    script: INVALID_TRIALS_RUN,
     from: '11.4',
     setup: (dir) => floatUnitsSpace(dir, { max_consecutive_invalid_trials: 1e9 }),
-    args: ['run', 'space.json', '--no-tui', '--workers', '1'],
+    args: ['space.json'],
     drive: signalAfter(/invalid/, 'SIGTERM', sigterm),
     exit: 130,
     stderr: /^tune: interrupted$/,
@@ -301,7 +317,6 @@ c.execute('COMMIT')`,
   })),
   {
     name: "best tests on the data the study ran on with --data, not the space file's",
-    open: 'issue 11: not fixed yet',
     from: '11.7',
     quick: true,
     setup: (dir) => {
@@ -321,7 +336,6 @@ c.execute('COMMIT')`,
   },
   {
     name: 'best says in one line that the test split changed since the study ran',
-    open: 'issue 11: not fixed yet',
     from: '11.7',
     setup: (dir) => {
       finishedStudy(dir);
@@ -334,7 +348,6 @@ c.execute('COMMIT')`,
   },
   {
     name: 'run resumes a --data study on its recorded data, and refuses data that changed',
-    open: 'issue 11: not fixed yet',
     from: '11.7',
     setup: (dir) => {
       const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 2, epochs: 1 }));
@@ -347,6 +360,95 @@ c.execute('COMMIT')`,
     args: ['run', 'space.json', '--no-tui', '--max-trials', '3'],
     exit: 2,
     stderr: /^tune: .*other\/train\.hdf5: file: .*changed since study "tiny" ran on it/,
+  },
+  {
+    name: 'run refuses --data naming other bytes than the study ran on, in one line, and leaves the database as it was',
+    from: '11.new',
+    quick: true,
+    setup: (dir) => {
+      finishedStudy(dir);
+      mkdirSync(join(dir, 'other'));
+      writeTinyData(join(dir, 'other'), { rows: { train: 90, valid: 34, test: 34 } });
+    },
+    args: ['run', 'space.json', '--no-tui', '--workers', '1', '--max-trials', '3', '--data', 'other'],
+    exit: 2,
+    stderr:
+      /^tune: .*other\/train\.hdf5: file: is not the data that study "tiny" ran on \(.*\/train\.hdf5, sha256 [0-9a-f]{8} -> [0-9a-f]{8}\); pass --overwrite/,
+  },
+  {
+    name: 'run --overwrite starts a study over on the data it names when that differs from the record',
+    from: '11.new',
+    setup: (dir) => {
+      finishedStudy(dir);
+      mkdirSync(join(dir, 'other'));
+      writeTinyData(join(dir, 'other'), { dim: 24 });
+    },
+    args: ['run', 'space.json', '--no-tui', '--workers', '1', '--max-trials', '1', '--data', 'other', '--overwrite'],
+    exit: 0,
+    changes: [/^trials\.db/],
+    databases: ['trials.db'],
+    check: (dir) => {
+      assert.deepEqual(statuses(join(dir, 'trials.db')), { complete: 1 }, 'the old trials are gone');
+      assert.deepEqual(
+        recordedPaths(join(dir, 'trials.db')),
+        ['other/test.hdf5', 'other/train.hdf5', 'other/valid.hdf5'].map((p) => join(dir, p)),
+      );
+    },
+  },
+  {
+    name: 'run resumes on the same bytes moved to another folder with --data, and records where they are now',
+    from: '11.new',
+    setup: (dir) => {
+      mkdirSync(join(dir, 'a'));
+      const file = writeSpace(dir, tinySpace(writeTinyData(join(dir, 'a')), { max_trials: 2, epochs: 1 }));
+      assert.equal(tune(['run', file, '--no-tui', '--workers', '1'], dir).code, 0);
+      renameSync(join(dir, 'a'), join(dir, 'b'));
+    },
+    args: ['run', 'space.json', '--no-tui', '--workers', '1', '--max-trials', '3', '--data', 'b'],
+    exit: 0,
+    changes: [/^trials\.db/],
+    databases: ['trials.db'],
+    check: (dir, outcome) => {
+      assert.equal(outcome.stderr, '');
+      assert.deepEqual(statuses(join(dir, 'trials.db')), { complete: 3 });
+      assert.deepEqual(
+        recordedPaths(join(dir, 'trials.db')),
+        ['b/test.hdf5', 'b/train.hdf5', 'b/valid.hdf5'].map((p) => join(dir, p)),
+      );
+      // The next command finds the data where it is now, with no --data.
+      const best = tune(['best', '--json'], dir);
+      assert.equal(best.code, 0, best.stderr);
+    },
+  },
+  {
+    name: 'best refuses a recorded test split that no longer exists, in one line',
+    from: '11.new',
+    setup: (dir) => {
+      finishedStudy(dir);
+      rmSync(join(dir, 'test.hdf5'));
+    },
+    args: ['best'],
+    exit: 2,
+    stderr: /^tune: .*test\.hdf5: file: no longer exists; study "tiny" ran on it \(pass --data DIR/,
+  },
+  {
+    name: "best on a study from schema version 2 (no data record) tests on the space file's data and says nothing",
+    from: '11.new',
+    setup: (dir) => {
+      finishedStudy(dir);
+      const db = new Database(join(dir, 'trials.db'));
+      db.exec(`DROP TABLE study_data; UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
+      db.close();
+    },
+    args: ['best', '--json'],
+    exit: 0,
+    changes: [/^trials\.db/],
+    databases: ['trials.db'],
+    check: (dir, outcome) => {
+      assert.equal(outcome.stderr, '');
+      assert.equal((JSON.parse(outcome.stdout) as { test: { rows: number } }).test.rows, 34);
+      assert.deepEqual(recordedPaths(join(dir, 'trials.db')), [], 'migrated to version 3, without a record');
+    },
   },
 ];
 

@@ -210,7 +210,7 @@ describe('tune run, best, show and predict on bad input', () => {
     {
       name: 'a database of a newer tune',
       args: (d) => ['run', space(d), '--db', editedDb(d, done, (db) => db.exec(`UPDATE tune_meta SET value = '99' WHERE key = 'schema_version'`))],
-      stderr: /copy\.db: schema: was written by a newer tune \(schema version 99, this one reads up to 2\)$/,
+      stderr: /copy\.db: schema: was written by a newer tune \(schema version 99, this one reads up to 3\)$/,
     },
     {
       name: 'a database of another program',

@@ -48,6 +48,21 @@ CREATE TABLE epochs (
 CREATE TABLE weights (trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
 `;
 
+/** A database as schema version 2 left it: the current one without the data records. */
+function version2(path: string): void {
+  SqliteStorage.open(path).close();
+  raw(path, (db) => {
+    db.exec(`DROP TABLE study_data; UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
+    db.pragma('journal_mode = DELETE');
+  });
+}
+
+const RECORD = {
+  train: { path: '/d/train.hdf5', size: 10, sha256: 'a'.repeat(64) },
+  valid: { path: '/d/valid.hdf5', size: 10, sha256: 'b'.repeat(64) },
+  test: { path: '/d/test.hdf5', size: 10, sha256: 'c'.repeat(64) },
+};
+
 describe('SqliteStorage', () => {
   it(`creates a missing file with schema version ${SCHEMA_VERSION}, in WAL mode, with foreign keys`, () => {
     const path = join(tempDir(), 'new.db');
@@ -57,7 +72,7 @@ describe('SqliteStorage', () => {
       assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-      assert.deepEqual(tables, ['attempts', 'checkpoints', 'epochs', 'sqlite_sequence', 'studies', 'trials', 'tune_meta', 'weights']);
+      assert.deepEqual(tables, ['attempts', 'checkpoints', 'epochs', 'sqlite_sequence', 'studies', 'study_data', 'trials', 'tune_meta', 'weights']);
       const trialFks = db.prepare(`SELECT "table", on_delete FROM pragma_foreign_key_list('trials')`).all();
       assert.deepEqual(trialFks, [{ table: 'studies', on_delete: 'CASCADE' }]);
     });
@@ -136,6 +151,62 @@ describe('SqliteStorage', () => {
       assert.deepEqual(['trials', 'epochs', 'weights', 'checkpoints'].map(count), [0, 0, 0, 0], 'deleting the study cascades through the rebuilt table');
     });
     SqliteStorage.open(path).close();
+  });
+
+  it('migrates a version 2 database in place: its studies keep their trials and get no data record; new ones get one', () => {
+    const path = join(tempDir(), 'v2.db');
+    version2(path);
+    raw(path, (db) => {
+      db.exec(`
+        INSERT INTO studies VALUES (4, 'old', '{"a":1}', 'val_accuracy', 'max', '2026-01-01T00:00:00Z');
+        INSERT INTO trials (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds)
+          VALUES (3, 4, 1, 'complete', '{"u":4}', 0.8, 3, 't0', 't1', 2.5);
+        INSERT INTO weights VALUES (3, x'00');`);
+    });
+    const s = SqliteStorage.open(path);
+    const old = s.findStudy('old')!;
+    assert.equal(old.id, 4);
+    assert.equal(s.studyData(old.id), undefined, 'an old study has no record');
+    assert.deepEqual(
+      s.trials(old.id).map((t) => [t.id, t.number, t.status, t.score]),
+      [[3, 1, 'complete', 0.8]],
+    );
+    const fresh = s.openStudy('new', { a: 2 }, 'val_loss', 'min', false);
+    assert.ok(fresh.id > 4, `ids go on from the old ones (got ${fresh.id})`);
+    assert.deepEqual(s.recordData(fresh.id, RECORD, false), RECORD);
+    s.recordData(old.id, RECORD, false);
+    s.openStudy('old', { a: 3 }, 'val_accuracy', 'max', true);
+    s.close();
+    raw(path, (db) => {
+      assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+      assert.deepEqual(
+        db.prepare(`SELECT study_id, COUNT(*) AS n FROM study_data GROUP BY study_id`).all(),
+        [{ study_id: fresh.id, n: 3 }],
+        'replacing the old study drops its record with it',
+      );
+    });
+    SqliteStorage.open(path).close();
+  });
+
+  it('reads a version 2 database that it may not migrate as it is, its studies without a record; refuses version 1', () => {
+    const path = join(tempDir(), 'v2-read.db');
+    version2(path);
+    raw(path, (db) => db.exec(`INSERT INTO studies VALUES (1, 'old', '{}', 'val_loss', 'min', 't0')`));
+    const bytes = readFileSync(path);
+    const s = SqliteStorage.openReadOnly(path);
+    assert.equal(s.studyData(s.findStudy('old')!.id), undefined);
+    s.close();
+    assert.deepEqual(readFileSync(path), bytes, 'read as it is, not migrated');
+    const v1 = join(tempDir(), 'v1-read.db');
+    raw(v1, (db) => db.exec(VERSION_1));
+    throwsInput(
+      () => SqliteStorage.openReadOnly(v1),
+      v1,
+      'schema',
+      `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`,
+    );
   });
 
   it('refuses a database whose schema version is missing', () => {

@@ -4,10 +4,16 @@ import { afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import type { Storage, StoredWeights } from '../../src/storage/storage.js';
-import type { EpochMetrics, TrialRecord } from '../../src/study/trial.js';
+import type { DataRecord, EpochMetrics, TrialRecord } from '../../src/study/trial.js';
 import { tempDir } from '../helpers/tune.js';
 
 const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
+/** A data record whose digests are `tag` repeated: records with different tags hold different bytes. */
+const dataRecord = (folder: string, tag: string): DataRecord => ({
+  train: { path: `/${folder}/train.hdf5`, size: 100, sha256: tag.repeat(64 / tag.length) },
+  valid: { path: `/${folder}/valid.hdf5`, size: 50, sha256: tag.repeat(64 / tag.length).replace(/^./, 'v') },
+  test: { path: `/${folder}/test.hdf5`, size: 40, sha256: tag.repeat(64 / tag.length).replace(/^./, 't') },
+});
 const metrics = (loss: number): EpochMetrics => ({ loss, accuracy: 1 - loss, val_loss: loss + 0.1, val_accuracy: 0.9 - loss });
 
 /**
@@ -87,6 +93,52 @@ function storageContract(name: string, make: () => Storage, reopen: (storage: St
       assert.deepEqual(s.epochs(t.id), []);
       assert.equal(s.loadWeights(t.id), undefined);
       assert.equal(s.createTrial(replaced.id, {}).number, 1);
+    });
+
+    it('records the data a study runs on, keeps a first record unless told to replace it, and shows it to another handle', () => {
+      const s = fresh();
+      const a = s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
+      const b = s.openStudy('b', SPACE, 'val_accuracy', 'max', false);
+      assert.equal(s.studyData(a.id), undefined, 'a new study has no record');
+      assert.deepEqual(s.recordData(a.id, dataRecord('d', 'ab'), false), dataRecord('d', 'ab'));
+      assert.deepEqual(s.recordData(a.id, dataRecord('e', 'cd'), false), dataRecord('d', 'ab'), 'a first record is kept');
+      assert.equal(s.studyData(b.id), undefined, "one study's record is not another's");
+      assert.deepEqual(s.recordData(a.id, dataRecord('moved', 'ab'), true), dataRecord('moved', 'ab'));
+      const other = open(reopen(s));
+      assert.deepEqual(other.studyData(a.id), dataRecord('moved', 'ab'));
+      assert.ok(Object.isFrozen(other.studyData(a.id)) && Object.isFrozen(other.studyData(a.id)!.test));
+      assert.throws(
+        () => s.recordData(a.id + b.id + 1, dataRecord('d', 'ab'), false),
+        (err: unknown) => err instanceof Error && !(err instanceof InputError),
+      );
+    });
+
+    it('deletes a study with its trials, epochs, weights and data record, and finds it no more', () => {
+      const s = fresh();
+      const study = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const keep = s.openStudy('keep', SPACE, 'val_accuracy', 'max', false);
+      s.recordData(study.id, dataRecord('d', 'ab'), false);
+      s.recordData(keep.id, dataRecord('k', 'cd'), false);
+      const t = s.createTrial(study.id, { lr: 0.01 });
+      s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(1) }] });
+      s.deleteStudy(study.id);
+      assert.equal(s.findStudy('s'), undefined);
+      assert.deepEqual([s.trials(study.id), s.epochs(t.id), s.loadWeights(t.id), s.studyData(study.id)], [[], [], undefined, undefined]);
+      assert.deepEqual(s.studyData(keep.id), dataRecord('k', 'cd'));
+      s.deleteStudy(study.id);
+      const again = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      assert.notEqual(again.id, study.id);
+      assert.equal(s.studyData(again.id), undefined, 'a study made again starts without a record');
+    });
+
+    it('drops the data record of a study that overwrite replaces', () => {
+      const s = fresh();
+      const old = s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      s.recordData(old.id, dataRecord('d', 'ab'), false);
+      const replaced = s.openStudy('s', { ...SPACE, seed: 2 }, 'val_accuracy', 'max', true);
+      assert.equal(s.studyData(replaced.id), undefined);
+      assert.equal(s.studyData(old.id), undefined);
     });
 
     it('numbers trials 1, 2, 3 within each study, starting running with their values', () => {
