@@ -1,9 +1,10 @@
-import { discreteValues, rangeGrid, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
+import { discreteValues, gridIndex, gridPoint, gridSize, rangeGrid, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
 
 /**
  * KerasTuner's maps between a hyperparameter's values and a number p in [0, 1): what oracles
  * sample and model. A value of a finite grid (a choice, a stepped range, an int) sits at the
- * centre of its bucket; booleans at 0.25 / 0.75; fixed at 0.5; continuous ranges by formula:
+ * centre of its bucket (a grid too large to list, by arithmetic: see gridPoint); booleans at
+ * 0.25 / 0.75; fixed at 0.5; continuous ranges by formula:
  *   linear: min + p (max - min)
  *   log: min (max / min)^p
  *   reverse_log: max + min - min (max / min)^(1 - p)
@@ -23,6 +24,9 @@ export function fromUnit(hp: Hyperparameter, p: number): Value {
       }
       const grid = rangeGrid(hp);
       if (grid) return grid[bucket(u, grid.length)]!;
+      // A grid too large to list is still a grid: an int stays whole, a step stays on its points.
+      const n = gridSize(hp);
+      if (n !== undefined) return gridPoint(hp, bucket(u, n), n);
       return scale(hp, u);
     }
   }
@@ -42,6 +46,8 @@ export function toUnit(hp: Hyperparameter, value: Value): number {
       if (hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear') return unscale(hp, v);
       const grid = rangeGrid(hp);
       if (grid) return centre(nearest(grid, v), grid.length);
+      const n = gridSize(hp);
+      if (n !== undefined) return centre(gridIndex(hp, v, n), n);
       return unscale(hp, v);
     }
   }
@@ -80,5 +86,14 @@ function unscale(hp: RangeHp, v: number): number {
 export function isValueOf(hp: Hyperparameter, value: Value): boolean {
   const options = discreteValues(hp);
   if (options) return options.some((o) => o === value);
-  return typeof value === 'number' && value >= (hp as RangeHp).min && value <= (hp as RangeHp).max;
+  const range = hp as RangeHp;
+  if (typeof value !== 'number' || !(value >= range.min && value <= range.max)) return false;
+  const n = gridSize(range);
+  if (n === undefined) return true;
+  // A grid too large to list: the value must be one of its points (a whole number for an int).
+  if (range.type === 'int' && !Number.isInteger(value)) return false;
+  const point = gridPoint(range, gridIndex(range, value, n), n);
+  const linear = range.step === undefined || range.sampling === 'linear';
+  const tolerance = linear ? 1e-9 * (range.step ?? 1) + 1e-11 * Math.abs(value) : 1e-9 * Math.abs(value);
+  return Math.abs(point - value) <= tolerance;
 }

@@ -63,7 +63,10 @@ export function defaultValue(hp: Hyperparameter): Value {
   }
 }
 
-/** More grid points than this are not listed (the hyperparameter counts as continuous). */
+/**
+ * More grid points than this are not listed: the hyperparameter counts as continuous for the
+ * checks and counts that need a list, and is sampled on its grid by arithmetic (gridPoint).
+ */
 const MAX_GRID = 100_000;
 
 /**
@@ -76,12 +79,50 @@ export function rangeGrid(hp: RangeHp): number[] | undefined {
   const values: number[] = [];
   if (hp.step !== undefined && hp.sampling !== 'linear') {
     // A log kind with a step: the step multiplies; reverse_log mirrors the grid toward max.
+    if (gridSize(hp)! > MAX_GRID + 1) return undefined;
     for (let v = hp.min; v <= hp.max * (1 + 1e-12) && values.length <= MAX_GRID; v *= step) values.push(tidy(v, hp));
     return values.length > MAX_GRID ? undefined : hp.sampling === 'log' ? values : values.map((v) => tidy(hp.max + hp.min - v, hp)).reverse();
   }
   const count = Math.floor((hp.max - hp.min) / step + 1e-9) + 1;
   if (count > MAX_GRID) return undefined;
   return Array.from({ length: count }, (_, k) => tidy(hp.min + k * step, hp));
+}
+
+/**
+ * The number of points of a range's grid (rangeGrid's length, listed or not), by arithmetic;
+ * undefined for a continuous float. Lets a grid too large to list still be sampled on it.
+ */
+export function gridSize(hp: RangeHp): number | undefined {
+  const step = hp.step ?? (hp.type === 'int' ? 1 : undefined);
+  if (step === undefined) return undefined;
+  if (hp.step !== undefined && hp.sampling !== 'linear') {
+    let n = Math.floor(Math.log(hp.max / hp.min) / Math.log(step) + 1e-9) + 1;
+    // The logarithms can overshoot by one point where max sits on the grid's edge.
+    while (n > 1 && hp.min * Math.pow(step, n - 1) > hp.max * (1 + 1e-12)) n--;
+    return n;
+  }
+  return Math.floor((hp.max - hp.min) / step + 1e-9) + 1;
+}
+
+/**
+ * Point `k` (0-based, ascending) of a range's grid of `n` points (gridSize), computed instead
+ * of listed: min + k step, min step^k for log, mirrored toward max for reverse_log.
+ */
+export function gridPoint(hp: RangeHp, k: number, n: number): number {
+  const step = hp.step ?? 1;
+  if (hp.step === undefined || hp.sampling === 'linear') return tidy(hp.min + k * step, hp);
+  if (hp.sampling === 'log') return tidy(hp.min * Math.pow(step, k), hp);
+  return tidy(hp.max + hp.min - tidy(hp.min * Math.pow(step, n - 1 - k), hp), hp);
+}
+
+/** The index of the grid point nearest `value`, the inverse of gridPoint. */
+export function gridIndex(hp: RangeHp, value: number, n: number): number {
+  const step = hp.step ?? 1;
+  let k: number;
+  if (hp.step === undefined || hp.sampling === 'linear') k = Math.round((value - hp.min) / step);
+  else if (hp.sampling === 'log') k = Math.round(Math.log(value / hp.min) / Math.log(step));
+  else k = n - 1 - Math.round(Math.log((hp.max + hp.min - value) / hp.min) / Math.log(step));
+  return Number.isFinite(k) ? Math.min(n - 1, Math.max(0, k)) : 0;
 }
 
 /** The finite list of values a hyperparameter can take, or undefined when it is continuous. */

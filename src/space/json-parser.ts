@@ -62,7 +62,7 @@ export class JsonParser {
    * `check`. A range too long to list is checked at its min, its max and, for a float, at a
    * fraction inside (the rules are intervals, some of whole numbers only), so a range that
    * leaves the rule anywhere is refused at the bound that does. Names with `{i}` (in repeated
-   * layers) are checked per repetition, later.
+   * layers) wait for the repetition count: see repetitions.
    */
   param<T extends number | string>(v: unknown, where: string, space: Space, check: (x: unknown, where: string) => T): Param<T> {
     if (typeof v === 'string' && v.startsWith('$')) {
@@ -70,11 +70,30 @@ export class JsonParser {
       if (ref.includes('{i}')) return { ref };
       const hp = space.byName.get(ref);
       if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(v)}`);
-      for (const [value, label] of probes(hp)) check(value, `${where} (${label} of ${show(ref)})`);
+      checkValues(hp, ref, where, check);
       return { ref };
     }
     return check(v, where);
   }
+
+  /**
+   * Checks an indexed `"$name_{i}"` of a layer built `times` times as param checks a plain
+   * `$name`, at every repetition: name_0, name_1, ... A repetition whose name is no
+   * hyperparameter is left to checkLayerConditions, which names the repetition.
+   */
+  repetitions<T extends number | string>(p: Param<T>, where: string, space: Space, times: number, check: (x: unknown, where: string) => T): void {
+    if (typeof p !== 'object' || p === null || !p.ref.includes('{i}')) return;
+    for (let i = 0; i < times; i++) {
+      const name = p.ref.replaceAll('{i}', String(i));
+      const hp = space.byName.get(name);
+      if (hp) checkValues(hp, name, where, check);
+    }
+  }
+}
+
+/** Runs `check` on every probe of `hp`, each placed as `where (min of "name")`. */
+function checkValues(hp: Hyperparameter, name: string, where: string, check: (x: unknown, where: string) => unknown): void {
+  for (const [value, label] of probes(hp)) check(value, `${where} (${label} of ${show(name)})`);
 }
 
 /** The values of a hyperparameter that a rule is checked at, each with how a message names it. */

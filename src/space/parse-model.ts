@@ -18,20 +18,38 @@ export class ModelParser extends JsonParser {
     const cond = l['if'] === undefined ? {} : { if: this.ifName(l['if'], `${where}.if`, space) };
     if ('dense' in l) {
       this.only(l, where, ['dense', 'activation', 'if', 'repeat']);
-      const units = this.param(l['dense'], `${where}.dense`, space, (x, w) => this.int(x, w, 1));
-      const activation = this.param(l['activation'] ?? 'linear', `${where}.activation`, space, (x, w) => this.oneOf(x, w, ACTIVATIONS));
-      return { kind: 'dense', units, activation: activation as Param<Activation>, ...cond, ...this.repeat(l['repeat'], `${where}.repeat`, space) };
+      const units = this.param(l['dense'], `${where}.dense`, space, this.units);
+      const activation = this.param(l['activation'] ?? 'linear', `${where}.activation`, space, this.activation);
+      const repeat = this.repeat(l['repeat'], `${where}.repeat`, space);
+      const times = this.times(repeat.repeat, space);
+      this.repetitions(units, `${where}.dense`, space, times, this.units);
+      this.repetitions(activation, `${where}.activation`, space, times, this.activation);
+      return { kind: 'dense', units, activation: activation as Param<Activation>, ...cond, ...repeat };
     }
     if ('dropout' in l) {
       this.only(l, where, ['dropout', 'if', 'repeat']);
-      const rate = this.param(l['dropout'], `${where}.dropout`, space, (x, w) => {
-        const r = this.number(x, w);
-        if (r < 0 || r >= 1) this.fail(w, `must be a rate in [0, 1), got ${r}`);
-        return r;
-      });
-      return { kind: 'dropout', rate, ...cond, ...this.repeat(l['repeat'], `${where}.repeat`, space) };
+      const rate = this.param(l['dropout'], `${where}.dropout`, space, this.rate);
+      const repeat = this.repeat(l['repeat'], `${where}.repeat`, space);
+      this.repetitions(rate, `${where}.dropout`, space, this.times(repeat.repeat, space), this.rate);
+      return { kind: 'dropout', rate, ...cond, ...repeat };
     }
     return this.fail(where, `must be a dense or dropout layer ({"dense": units} or {"dropout": rate}), got ${show(v)}`);
+  }
+
+  // The rules of a layer's values, for a literal, a `$name` and each repetition's `$name_{i}`.
+  private readonly units = (x: unknown, w: string): number => this.int(x, w, 1);
+  private readonly activation = (x: unknown, w: string): Activation => this.oneOf(x, w, ACTIVATIONS);
+  private readonly rate = (x: unknown, w: string): number => {
+    const r = this.number(x, w);
+    if (r < 0 || r >= 1) this.fail(w, `must be a rate in [0, 1), got ${r}`);
+    return r;
+  };
+
+  /** The most times a layer is built: its repeat, or the largest value of the repeat's hyperparameter. */
+  private times(repeat: Param<number> | undefined, space: Space): number {
+    if (repeat === undefined) return 0;
+    if (typeof repeat === 'number') return repeat;
+    return (discreteValues(space.byName.get(repeat.ref)!) as number[]).reduce((a, b) => Math.max(a, b), 0);
   }
 
   ifName(v: unknown, where: string, space: Space): string {

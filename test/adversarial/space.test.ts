@@ -140,6 +140,90 @@ runCases('space files', [
     stderr: /^tune: s\.json: model\[1\]\.dropout \(max of "dropout_rate"\): must be a rate in \[0, 1\), got 5000$/,
   },
   {
+    name: 'a repeated layer\'s "$units_{i}" from a continuous float is refused at its repetition, like a plain $name',
+    from: '11.4',
+    quick: true,
+    setup: (dir) => {
+      const s = seed();
+      s['hyperparameters'].push({ name: 'units_0', type: 'float', min: 1, max: 8 });
+      s['model'].splice(0, 0, { dense: '$units_{i}', activation: 'relu', repeat: 1 });
+      write(dir, s);
+    },
+    args: ['space', 'check', 's.json'],
+    exit: 2,
+    stderr: /^tune: s\.json: model\[0\]\.dense \(value 1\.5 of "units_0"\): must be a whole number >= 1, got 1\.5$/,
+  },
+  {
+    name: 'tune run refuses the same "$units_{i}" before it reads any data',
+    from: '11.4',
+    quick: true,
+    setup: (dir) => {
+      const s = seed();
+      s['hyperparameters'].push({ name: 'units_0', type: 'float', min: 1, max: 8 });
+      s['model'].splice(0, 0, { dense: '$units_{i}', activation: 'relu', repeat: 1 });
+      s['data'] = { train: 'none/train.hdf5', valid: 'none/valid.hdf5', test: 'none/test.hdf5' };
+      write(dir, s);
+    },
+    args: ['run', 's.json', '--no-tui'],
+    exit: 2,
+    stderr: /^tune: s\.json: model\[0\]\.dense \(value 1\.5 of "units_0"\): must be a whole number >= 1, got 1\.5$/,
+  },
+  {
+    name: 'a "$rate_{i}" dropout whose second repetition reaches 5 is refused at that maximum',
+    from: '11.4',
+    setup: (dir) => {
+      const s = seed();
+      s['hyperparameters'].push(
+        { name: 'drops', type: 'int', min: 1, max: 2 },
+        { name: 'rate_0', type: 'float', min: 0.1, max: 0.5 },
+        { name: 'rate_1', type: 'float', min: 0.5, max: 5 },
+      );
+      s['model'][1] = { dropout: '$rate_{i}', repeat: '$drops' };
+      write(dir, s);
+    },
+    args: ['space', 'check', 's.json'],
+    exit: 2,
+    stderr: /^tune: s\.json: model\[1\]\.dropout \(max of "rate_1"\): must be a rate in \[0, 1\), got 5$/,
+  },
+  {
+    name: 'an int from 1 to 200,000 (too many points to list) samples whole numbers only',
+    from: '11.4',
+    quick: true,
+    setup: (dir) => {
+      const s = seed();
+      s['hyperparameters'][0] = { name: 'first_dense', type: 'int', min: 1, max: 200_000 };
+      s['hyperparameters'][2]['when'] = { dropout_rate: [0.5] };
+      s['hyperparameters'].push({ name: 'fine', type: 'float', min: 0, max: 0.9, step: 0.000001 });
+      write(dir, s);
+    },
+    args: ['space', 'sample', 's.json', '--n', '200', '--seed', '3'],
+    exit: 0,
+    check: (_dir, outcome) => {
+      const rows = outcome.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, number>);
+      assert.equal(rows.length, 200);
+      for (const row of rows) {
+        assert.ok(Number.isInteger(row['first_dense']) && row['first_dense']! >= 1 && row['first_dense']! <= 200_000, `first_dense ${row['first_dense']}`);
+        const k = row['fine']! / 0.000001;
+        assert.ok(Math.abs(k - Math.round(k)) < 1e-6 && row['fine']! <= 0.9, `fine ${row['fine']} is not on its step`);
+      }
+    },
+  },
+  {
+    name: 'a default of 2.5 for an int too large to list is refused: it is no value of the int',
+    from: '11.4',
+    setup: (dir) => {
+      const s = seed();
+      s['hyperparameters'].push({ name: 'wide', type: 'int', min: 1, max: 200_000, default: 2.5 });
+      write(dir, s);
+    },
+    args: ['space', 'check', 's.json'],
+    exit: 2,
+    stderr: /^tune: s\.json: hyperparameters\[4\]\.default: must be one of the hyperparameter's values, got 2\.5$/,
+  },
+  {
     name: "the seed's space plus 12 five-value choices is checked and counted at once",
     from: '11.5',
     timeoutMs: SPEED_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fromUnit, toUnit } from '../../src/space/encoding.js';
-import { discreteValues, type Hyperparameter, type RangeHp } from '../../src/space/hyperparameter.js';
+import { fromUnit, isValueOf, toUnit } from '../../src/space/encoding.js';
+import { discreteValues, gridPoint, gridSize, rangeGrid, type Hyperparameter, type RangeHp } from '../../src/space/hyperparameter.js';
 import { InputError } from '../../src/errors.js';
 import { parseSpace } from '../../src/space/parse-space.js';
 import { Rng } from '../../src/random/rng.js';
@@ -63,6 +63,78 @@ describe("KerasTuner's value <-> [0, 1) maps", () => {
   });
 });
 
+describe('grids too large to list (more than 100,000 points)', () => {
+  it('computes the same points as the listed grid, so the arithmetic can stand in for the list', () => {
+    const hps = [
+      range({ type: 'int', min: -3, max: 99_990 }),
+      range({ type: 'float', min: 0.3, max: 999.8, step: 0.01 }),
+      range({ type: 'int', min: 5, max: 99_999, step: 7 }),
+      range({ type: 'float', min: 1e-4, max: 1e-1, step: 1.0001, sampling: 'log' }),
+      range({ type: 'float', min: 0.9, max: 0.999, step: 1.00001, sampling: 'reverse_log' }),
+      range({ type: 'int', min: 1, max: 9, step: 2, sampling: 'reverse_log' }),
+    ];
+    for (const hp of hps) {
+      const grid = rangeGrid(hp)!;
+      assert.ok(grid, `${JSON.stringify(hp)} is listed`);
+      const n = gridSize(hp)!;
+      assert.equal(n, grid.length, JSON.stringify(hp));
+      // A linear grid is the same arithmetic exactly; a log one lists by repeated products.
+      const tolerance = hp.step === undefined || hp.sampling === 'linear' ? 0 : 1e-9;
+      const off = grid.findIndex((v, k) => Math.abs(gridPoint(hp, k, n) - v) > tolerance * Math.abs(v));
+      assert.equal(off, -1, `${JSON.stringify(hp)}: point ${off} is ${gridPoint(hp, off, n)}, listed ${grid[off]}`);
+    }
+  });
+
+  it('samples an int from 1 to 200,000 as whole numbers across the whole range, and inverts', () => {
+    const hp = range({ type: 'int', min: 1, max: 200_000 });
+    assert.equal(rangeGrid(hp), undefined, 'too large to list');
+    const rng = new Rng(7);
+    let low = Infinity;
+    let high = -Infinity;
+    for (let i = 0; i < 5000; i++) {
+      const v = fromUnit(hp, rng.next()) as number;
+      assert.ok(Number.isInteger(v) && v >= 1 && v <= 200_000, `got ${v}`);
+      [low, high] = [Math.min(low, v), Math.max(high, v)];
+      assert.equal(fromUnit(hp, toUnit(hp, v)), v);
+    }
+    assert.ok(low < 1000 && high > 199_000, `${low}..${high}`);
+    assert.deepEqual([fromUnit(hp, 0), fromUnit(hp, 1)], [1, 200_000]);
+    assert.equal(fromUnit(hp, 0.25), 50_001);
+  });
+
+  it('lands a stepped float with a million points on min + k step, within the range', () => {
+    const hp = range({ type: 'float', min: 0.5, max: 10_000.5, step: 0.01 });
+    assert.equal(rangeGrid(hp), undefined, 'too large to list');
+    const rng = new Rng(8);
+    for (let i = 0; i < 5000; i++) {
+      const v = fromUnit(hp, rng.next()) as number;
+      const k = (v - 0.5) / 0.01;
+      assert.ok(Math.abs(k - Math.round(k)) < 1e-6 && v >= 0.5 && v <= 10_000.5, `got ${v}`);
+      assert.equal(fromUnit(hp, toUnit(hp, v)), v);
+    }
+    assert.equal(fromUnit(hp, 1), 10_000.5);
+    const steps = range({ type: 'float', min: 0, max: 1_000_000, step: 1 });
+    for (const p of [0, 0.123456789, 0.5, 0.999]) assert.ok(Number.isInteger(fromUnit(steps, p)), `p ${p}`);
+  });
+
+  it('keeps a log step multiplying past the listing limit', () => {
+    const hp = range({ type: 'float', min: 1, max: 1e6, step: 1.0001, sampling: 'log' });
+    assert.equal(rangeGrid(hp), undefined, 'too large to list');
+    for (const p of [0, 0.25, 0.5, 0.75, 0.999999]) {
+      const v = fromUnit(hp, p) as number;
+      const k = Math.log(v) / Math.log(1.0001);
+      assert.ok(Math.abs(k - Math.round(k)) < 1e-6 && v >= 1 && v <= 1e6, `p ${p}: got ${v}`);
+    }
+  });
+
+  it('takes as values only the grid points: whole numbers for an int', () => {
+    const int = range({ type: 'int', min: 1, max: 200_000 });
+    assert.deepEqual([isValueOf(int, 53286), isValueOf(int, 53286.575), isValueOf(int, 0), isValueOf(int, 200_001)], [true, false, false, false]);
+    const stepped = range({ type: 'float', min: 0, max: 5000, step: 0.01 });
+    assert.deepEqual([isValueOf(stepped, 0.35), isValueOf(stepped, 4999.99), isValueOf(stepped, 0.355)], [true, true, false]);
+  });
+});
+
 describe('range validation', () => {
   const space = (hp: Record<string, unknown>): unknown => ({
     name: 's',
@@ -80,6 +152,7 @@ describe('range validation', () => {
     [{ type: 'fixed' }, 'hyperparameters[0].value', /must be a number, string or boolean, got undefined/],
     [{ type: 'choice', values: ['a', 'b'], ordered: true }, 'hyperparameters[0].ordered', /numbers only/],
     [{ type: 'float', min: 0, max: 1, default: 2 }, 'hyperparameters[0].default', /got 2/],
+    [{ type: 'int', min: 1, max: 200_000, default: 2.5 }, 'hyperparameters[0].default', /got 2\.5/],
   ];
   for (const [hp, where, what] of cases) {
     it(`refuses ${JSON.stringify(hp)}`, () => {

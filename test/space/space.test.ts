@@ -98,6 +98,46 @@ describe('space file validation', () => {
     },
     { name: 'an unknown loss', edit: (s) => (s['compile'].loss = 'hinge'), where: 'compile.loss', what: /must be one of binary_crossentropy/ },
     { name: 'a dropout rate of 1', edit: (s) => (s['model'][1].dropout = 1), where: 'model[1].dropout', what: /rate in \[0, 1\), got 1/ },
+    {
+      name: 'a repeated "$units_{i}" from a continuous float',
+      edit: (s) => {
+        s['hyperparameters'].push({ name: 'units_0', type: 'float', min: 1, max: 8 });
+        s['model'].splice(0, 0, { dense: '$units_{i}', repeat: 1 });
+      },
+      where: 'model[0].dense (value 1.5 of "units_0")',
+      what: /^must be a whole number >= 1, got 1\.5$/,
+    },
+    {
+      name: 'a "$units_{i}" below 1 at its third repetition',
+      edit: (s) => {
+        for (const [i, min] of [2, 2, 0].entries()) s['hyperparameters'].push({ name: `units_${i}`, type: 'int', min, max: 8 });
+        s['model'].splice(0, 0, { dense: '$units_{i}', activation: 'relu', repeat: 3 });
+      },
+      where: 'model[0].dense (value 0 of "units_2")',
+      what: /^must be a whole number >= 1, got 0$/,
+    },
+    {
+      name: 'a "$act_{i}" choice with an unknown activation',
+      edit: (s) => {
+        s['hyperparameters'].push({ name: 'act_0', type: 'choice', values: ['relu', 'rleu'] });
+        s['model'].splice(0, 0, { dense: 4, activation: '$act_{i}', repeat: 1 });
+      },
+      where: 'model[0].activation (value "rleu" of "act_0")',
+      what: /^must be one of relu, .*, got "rleu"$/,
+    },
+    {
+      name: 'a "$rate_{i}" dropout reaching 5 at a repetition a count hyperparameter allows',
+      edit: (s) => {
+        s['hyperparameters'].push(
+          { name: 'drops', type: 'choice', values: [1, 2] },
+          { name: 'rate_0', type: 'float', min: 0.1, max: 0.5 },
+          { name: 'rate_1', type: 'float', min: 0.5, max: 5 },
+        );
+        s['model'][1] = { dropout: '$rate_{i}', repeat: '$drops' };
+      },
+      where: 'model[1].dropout (max of "rate_1")',
+      what: /^must be a rate in \[0, 1\), got 5$/,
+    },
     { name: 'zero max_trials', edit: (s) => (s['tuner'].max_trials = 0), where: 'tuner.max_trials', what: /whole number >= 1, got 0/ },
     {
       name: 'an unknown oracle',
