@@ -10,12 +10,14 @@ import { TUNE, tempDir, tune } from '../helpers/tune.js';
 
 /** `npm test` kills a few times; `npm run test:chaos` sets TUNE_CHAOS_KILLS=25 and a larger study. */
 const KILLS = Number(process.env['TUNE_CHAOS_KILLS'] ?? 3);
-const MAX_TRIALS = KILLS > 10 ? 150 : 8;
 /**
- * Trials long enough that the whole study takes several times the longest kill delay: a study
- * that ends before the kills do tests nothing (5 epochs ended it in 3.7 s on a quiet machine).
+ * Short trials (5 epochs; a run's first trial ends about 2 s after its start, later ones every
+ * 0.8 s or so on 2 workers) so that kills late in their window find complete trials to keep,
+ * and a study that outlasts the kills (24 trials, about 20 s on tfjs): an 8-trial one ended
+ * before the third kill.
  */
-const EPOCHS = 25;
+const MAX_TRIALS = KILLS > 10 ? 150 : 24;
+const EPOCHS = 5;
 
 interface Snapshot {
   numbers: number[];
@@ -72,8 +74,8 @@ describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, (
       // tfjs trains slowly enough that every kill lands mid-study; the native engine would end
       // the study before the kills do (what is tested here is the storage, not the engine).
       const args = exporting ? ['best', '--db', db, '--export', join(dir, 'model.json')] : ['run', space, '--workers', '2', '--no-tui', '--engine', 'tfjs'];
-      // Anywhere from start-up through training to the final writes.
-      const killed = await killAfter(dir, args, 200 + rng.next() * (exporting ? 2500 : 3000));
+      // Anywhere from start-up through training to the final writes (an export takes about 0.9 s).
+      const killed = await killAfter(dir, args, exporting ? 100 + rng.next() * 1000 : 200 + rng.next() * 3800);
       if (killed) {
         if (exporting) exportKills++;
         else kills++;
@@ -86,6 +88,7 @@ describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, (
       if (existsSync(join(dir, 'model.json'))) JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
     }
     assert.equal(kills, KILLS, `${KILLS} runs were killed mid-flight`);
+    const keptThroughKills = before?.complete.size ?? 0;
 
     const final = tune(['run', space, '--workers', '2', '--no-tui', '--engine', 'tfjs'], dir);
     assert.equal(final.code, 0, final.stderr);
@@ -101,6 +104,8 @@ describe(`chaos: kill -9 at random moments, ${KILLS} times, during one study`, (
       [],
       'a finished export leaves no temporary file',
     );
-    process.stdout.write(`# chaos: ${kills} runs and ${exportKills} exports killed; ${end.numbers.length} trials\n`);
+    process.stdout.write(
+      `# chaos: ${kills} runs and ${exportKills} exports killed; ${keptThroughKills} trials complete before the last run; ${end.numbers.length} trials\n`,
+    );
   });
 });
