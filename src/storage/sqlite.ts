@@ -95,10 +95,9 @@ export class SqliteStorage implements Storage {
     let db: Database.Database | undefined;
     try {
       db = openReadOnly(path, note);
-      if (!SqliteStorage.checkSchema(path, db, false)) return new SqliteStorage(path, db);
-      const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'tune_meta'`).pluck().all();
-      const stored = tables.length > 0 ? (db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get() as string) : undefined;
-      if (Number(stored) !== READ_AS_IS_VERSION)
+      const version = SqliteStorage.storedVersion(path, db);
+      if (version === SCHEMA_VERSION) return new SqliteStorage(path, db);
+      if (version !== READ_AS_IS_VERSION)
         throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
       return new SqliteStorage(path, db, false);
     } catch (err) {
@@ -112,17 +111,15 @@ export class SqliteStorage implements Storage {
   }
 
   /**
-   * Checks the schema; returns true when it must be created or migrated, which `apply` (inside
-   * an immediate transaction) then does. Throws InputError for a database that is not ours.
+   * The schema version the file records, or undefined for a database with no tables yet.
+   * Throws InputError for a database that is not ours, one with no valid version, and one
+   * from a newer tune.
    */
-  private static checkSchema(path: string, db: Database.Database, apply: boolean): boolean {
+  private static storedVersion(path: string, db: Database.Database): number | undefined {
     const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`).pluck().all() as string[];
     if (!tables.includes('tune_meta')) {
       if (tables.length > 0) throw new InputError(path, 'file', "is an SQLite database but not one of tune's");
-      if (!apply) return true;
-      db.exec(SCHEMA);
-      db.prepare(`INSERT INTO tune_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-      return true;
+      return undefined;
     }
     const stored = db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get() as string | undefined;
     const version = Number(stored);
@@ -132,8 +129,22 @@ export class SqliteStorage implements Storage {
     if (version > SCHEMA_VERSION) {
       throw new InputError(path, 'schema', `was written by a newer tune (schema version ${version}, this one reads up to ${SCHEMA_VERSION})`);
     }
+    return version;
+  }
+
+  /**
+   * Checks the schema; returns true when it must be created or migrated, which `apply` (inside
+   * an immediate transaction) then does. Throws InputError as storedVersion does.
+   */
+  private static checkSchema(path: string, db: Database.Database, apply: boolean): boolean {
+    const version = SqliteStorage.storedVersion(path, db);
     if (version === SCHEMA_VERSION) return false;
     if (!apply) return true;
+    if (version === undefined) {
+      db.exec(SCHEMA);
+      db.prepare(`INSERT INTO tune_meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+      return true;
+    }
     for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
     const broken = db.pragma('foreign_key_check') as unknown[];
     if (broken.length > 0) throw new InputError(path, 'schema', `cannot be migrated from version ${version}: ${broken.length} rows point at missing rows`);
