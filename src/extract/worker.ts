@@ -21,26 +21,28 @@ export interface ExtractTask {
  */
 export type ExtractResult = { features: Float32Array; featureShape: number[]; baseReadyAt: number } | { error: InputErrorFields };
 
-let cached: { key: string; base: Promise<ConvBase>; readyAt: number } | undefined;
+/** A loaded base, and when it was ready (ms since the epoch, comparable across threads). */
+interface Loaded {
+  base: ConvBase;
+  readyAt: number;
+}
+
+let cached: { key: string; loaded: Promise<Loaded> } | undefined;
 
 /** Loads the base once per worker thread; a later task with another spec replaces it. */
-function baseFor(task: ExtractTask): Promise<ConvBase> {
+function baseFor(task: ExtractTask): Promise<Loaded> {
   const key = JSON.stringify([task.base, task.size, task.runtime]);
   if (cached?.key !== key) {
-    void cached?.base.then(
-      (b) => b.dispose(),
+    void cached?.loaded.then(
+      ({ base }) => base.dispose(),
       () => undefined,
     );
-    const entry = { key, readyAt: 0, base: Promise.resolve(undefined as unknown as ConvBase) };
-    entry.base = startRuntime(task.runtime)
+    const loaded = startRuntime(task.runtime)
       .then(() => loadBase(task.base, task.size, task.runtime))
-      .then((base) => {
-        entry.readyAt = performance.timeOrigin + performance.now();
-        return oneRunAtATime(base);
-      });
-    cached = entry;
+      .then((base) => ({ base: oneRunAtATime(base), readyAt: performance.timeOrigin + performance.now() }));
+    cached = { key, loaded };
   }
-  return cached.base;
+  return cached.loaded;
 }
 
 /**
@@ -70,10 +72,10 @@ async function startRuntime(runtime: RuntimeChoice): Promise<void> {
 /** Piscina's entry point: decode, preprocess and run one batch through the base. */
 export default async function extractBatch(task: ExtractTask): Promise<ExtractResult> {
   try {
-    const base = await baseFor(task);
+    const { base, readyAt } = await baseFor(task);
     const { features, featureShape } = await featuresOf(base, task.paths, task.size, task.preprocess, task.pooling);
     // A batch is about 1 MB of features: cloning it back costs far less than the batch itself.
-    return { features, featureShape, baseReadyAt: cached!.readyAt };
+    return { features, featureShape, baseReadyAt: readyAt };
   } catch (err) {
     if (err instanceof InputError) return { error: err.toJSON() };
     throw err;
