@@ -1,4 +1,7 @@
-/* The tune_native addon: the first layer's kernels (first_layer.c) and the sparse layout they read (sparse.c). */
+/*
+ * The tune_native addon: the first layer's kernels (first_layer.c), the sparse layout they read
+ * (sparse.c), and the checked copy of a feature file's rows (copy.c).
+ */
 #include "kernels.h"
 
 int tune_typed(napi_env env, napi_value value, napi_typedarray_type want, tune_view *out) {
@@ -19,6 +22,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"step", NULL, tune_step, NULL, NULL, NULL, napi_default, NULL},
       {"sparseCount", NULL, tune_sparse_count, NULL, NULL, NULL, napi_default, NULL},
       {"sparseFill", NULL, tune_sparse_fill, NULL, NULL, NULL, napi_default, NULL},
+      {"copyFinite", NULL, tune_copy_finite, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -21,4 +21,6 @@ napi_value tune_step(napi_env env, napi_callback_info info);
 /* sparse.c */
 napi_value tune_sparse_count(napi_env env, napi_callback_info info);
 napi_value tune_sparse_fill(napi_env env, napi_callback_info info);
+/* copy.c */
+napi_value tune_copy_finite(napi_env env, napi_callback_info info);
 #endif

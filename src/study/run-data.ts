@@ -59,8 +59,11 @@ export async function loadRunData(storage: Storage | undefined, o: RunDataOption
     }
   }
   const paths = prior !== undefined && o.dataDir === undefined ? recordedPaths(prior.record) : dataPaths(o.spec, o.dataDir);
+  // Hashed on another thread while the features are read; a read that fails is reported first.
+  const digesting = digests === undefined ? digestSplits(paths) : undefined;
+  digesting?.catch(() => {});
   const data = await loadStudyData(o.spec, o.specPath, paths);
-  digests ??= await digestSplits(paths);
+  digests ??= await digesting!;
   if (prior !== undefined && o.dataDir !== undefined) {
     const split = differingSplit(prior.record, digests);
     if (split !== undefined && !o.overwrite) throw otherData(digests, prior.record, split, o.name);

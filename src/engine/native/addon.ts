@@ -4,6 +4,11 @@ import { fileURLToPath } from 'node:url';
 
 /** The compiled kernels of native/ (see first_layer.c and sparse.c for the exact formulas). */
 export interface NativeKernels {
+  /**
+   * Copies float32 values into `out` at `at` and checks them in the same pass; returns the
+   * index (in `values`) of the first NaN or infinity, or -1. Stops copying at that value's span.
+   */
+  copyFinite(values: Float32Array, out: Float32Array, at: number): number;
   /** Every block's column offsets (absolute), filled in place; returns the number of non-zeros. */
   sparseCount(data: Float32Array, rows: number, dim: number, blockRows: number, colOffsets: Int32Array): number;
   /** Each non-zero's row (relative to its block) and value, at the offsets sparseCount gave. */
