@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { connectError, pgCode } from './errors.js';
 
 /*
  * PostgresStorage's connections: one pg Pool per handle, queries that return plain rows, and
@@ -22,11 +23,6 @@ const MAX_RETRY_WAIT_MS = 1000;
 /** serialization_failure and deadlock_detected: the transaction did nothing and may run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
-/** The SQLSTATE (or Node's errno code) of a thrown value; '' for none. */
-export function pgCode(err: unknown): string {
-  return String((err as { code?: unknown } | null)?.code ?? '');
-}
-
 // Counts come back as int8 and sizes are bigint: numbers here (files and counts stay far below
 // 2^53). Times become ISO strings, as the records carry them.
 const parseTime = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
@@ -48,7 +44,7 @@ export interface Queries {
   run(text: string, params?: readonly unknown[]): Promise<number>;
 }
 
-/** Queries on `client`; `again` runs each one (a statement of its own) again after a conflict. */
+/** Queries on `client`; `again` runs each one (a statement of its own) and says what failed. */
 function queries(client: pg.Pool | pg.PoolClient, again: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()): Queries {
   const result = (text: string, params: readonly unknown[]) => again(() => client.query({ text, values: [...params] }));
   const rows = async <R>(text: string, params: readonly unknown[] = []) => (await result(text, params)).rows as R[];
@@ -77,7 +73,12 @@ export class Database {
   /** Queries outside a transaction: each statement commits on its own. */
   readonly single: Queries;
 
-  constructor(url: string, poolSize = POOL_SIZE) {
+  /** `shown`: the URL as messages show it; a server that cannot be used throws InputError naming it. */
+  constructor(
+    url: string,
+    private readonly shown: string,
+    poolSize = POOL_SIZE,
+  ) {
     this.pool = new pg.Pool({
       connectionString: url,
       max: poolSize,
@@ -89,7 +90,7 @@ export class Database {
     // An idle connection that the server closes (a restart, an administrator) must not end the
     // process: the pool drops it and the next query opens another, or fails with the reason.
     this.pool.on('error', () => {});
-    this.single = queries(this.pool, retrying);
+    this.single = queries(this.pool, (fn) => this.explained(() => retrying(fn)));
   }
 
   /**
@@ -98,26 +99,37 @@ export class Database {
    * and runs it again, up to CONFLICT_RETRIES times; any other error rolls back and is thrown.
    */
   transaction<T>(body: (q: Queries) => Promise<T>): Promise<T> {
-    return retrying(async () => {
-      const client = await this.pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN');
-        const result = await body(queries(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
+    return this.explained(() =>
+      retrying(async () => {
+        const client = await this.pool.connect();
+        let broken: Error | undefined;
         try {
-          await client.query('ROLLBACK');
-        } catch (rollback) {
-          // The connection itself failed: the pool must not hand it out again.
-          broken = rollback as Error;
+          await client.query('BEGIN');
+          const result = await body(queries(client));
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          try {
+            await client.query('ROLLBACK');
+          } catch (rollback) {
+            // The connection itself failed: the pool must not hand it out again.
+            broken = rollback as Error;
+          }
+          throw err;
+        } finally {
+          client.release(broken);
         }
-        throw err;
-      } finally {
-        client.release(broken);
-      }
-    });
+      }),
+    );
+  }
+
+  /** Runs `fn`; an error that says the server cannot be used becomes an InputError (connectError). */
+  private async explained<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw connectError(this.shown, err) ?? err;
+    }
   }
 
   /** Closes every connection; a second call waits for the first. */

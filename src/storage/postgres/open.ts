@@ -3,8 +3,8 @@
  * message), the server reached, and the schema created or migrated under an advisory lock, so
  * that processes starting at once take turns and none sees half a schema.
  */
-import { InputError, reason } from '../../errors.js';
-import { pgCode, type Database, type Queries } from './database.js';
+import { InputError } from '../../errors.js';
+import type { Database, Queries } from './database.js';
 import { MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 const SCHEMES = ['postgres:', 'postgresql:'];
@@ -26,21 +26,6 @@ export function shownUrl(url: string): string {
   if (parsed.password === '') return url;
   parsed.password = '***';
   return parsed.toString();
-}
-
-/**
- * The InputError for a server that cannot be used (unreachable, login refused, no such
- * database), or undefined for an error that is a bug or a fault of the server's own.
- */
-export function connectError(url: string, err: unknown): InputError | undefined {
-  const code = pgCode(err);
-  if (['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(code))
-    return new InputError(url, 'server', `cannot be reached (${reason(err)})`);
-  if (/timeout/i.test(reason(err)) && code === '') return new InputError(url, 'server', `does not answer (${reason(err)})`);
-  if (code === '28P01' || code === '28000') return new InputError(url, 'login', `is refused (${reason(err)})`);
-  if (code === '3D000') return new InputError(url, 'database', `does not exist (${reason(err)}); create it first, e.g. createdb`);
-  if (code === '42501') return new InputError(url, 'database', `may not be written by this user (${reason(err)}); tune run needs to create its tables`);
-  return undefined;
 }
 
 /**
@@ -68,23 +53,19 @@ async function storedVersion(url: string, q: Queries): Promise<number | undefine
 /**
  * Brings the database to SCHEMA_VERSION: creates the tables in an empty one, runs the
  * migrations an older one lacks, all in one transaction under the migration lock. A database
- * already current is only read. Throws InputError as storedVersion does, and for a server
- * that cannot be used (connectError).
+ * already current is only read. Throws InputError as storedVersion does, and (through `db`)
+ * for a server that cannot be used.
  */
 export async function migrate(url: string, db: Database): Promise<void> {
-  try {
-    if ((await storedVersion(url, db.single)) === SCHEMA_VERSION) return;
-    await db.transaction(async (q) => {
-      await q.run(`SELECT pg_advisory_xact_lock($1)`, [MIGRATION_LOCK]);
-      // Read again under the lock: another process may have migrated while this one waited.
-      const version = (await storedVersion(url, q)) ?? 0;
-      if (version === SCHEMA_VERSION) return;
-      for (let v = version; v < SCHEMA_VERSION; v++) await q.run(MIGRATIONS[v]!);
-      await q.run(`INSERT INTO tune_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
-        String(SCHEMA_VERSION),
-      ]);
-    });
-  } catch (err) {
-    throw connectError(url, err) ?? err;
-  }
+  if ((await storedVersion(url, db.single)) === SCHEMA_VERSION) return;
+  await db.transaction(async (q) => {
+    await q.run(`SELECT pg_advisory_xact_lock($1)`, [MIGRATION_LOCK]);
+    // Read again under the lock: another process may have migrated while this one waited.
+    const version = (await storedVersion(url, q)) ?? 0;
+    if (version === SCHEMA_VERSION) return;
+    for (let v = version; v < SCHEMA_VERSION; v++) await q.run(MIGRATIONS[v]!);
+    await q.run(`INSERT INTO tune_meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [
+      String(SCHEMA_VERSION),
+    ]);
+  });
 }

@@ -7,7 +7,7 @@ import { SPLITS, type AttemptRecord, type DataRecord, type EpochMetrics, type Sc
 import { sameSpace, type Checkpoint, type Storage, type StoredWeights } from '../storage.js';
 import { decodeWeights, encodeWeights } from '../weights-codec.js';
 import { Database, POOL_SIZE, type Queries } from './database.js';
-import { connectError, migrate, shownUrl } from './open.js';
+import { migrate, shownUrl } from './open.js';
 import {
   STUDY_COLUMNS,
   TRIAL_COLUMNS,
@@ -59,7 +59,7 @@ export class PostgresStorage implements AsyncStorage {
    */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStorage> {
     const shown = shownUrl(url);
-    const db = new Database(url, options.poolSize ?? POOL_SIZE);
+    const db = new Database(url, shown, options.poolSize ?? POOL_SIZE);
     try {
       await migrate(shown, db);
     } catch (err) {
@@ -74,9 +74,7 @@ export class PostgresStorage implements AsyncStorage {
   }
 
   private write<T>(body: (q: Queries) => Promise<T>): Promise<T> {
-    return this.db.transaction(body).catch((err: unknown) => {
-      throw connectError(this.url, err) ?? err;
-    });
+    return this.db.transaction(body);
   }
 
   async openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): Promise<StudyRecord> {
