@@ -159,6 +159,42 @@ describe('PostgresStorage: claims under concurrency', () => {
     );
   });
 
+  it('3 processes running whole trial lifecycles on one study at once complete exactly 30, with no lock error', async () => {
+    const url = await freshDatabase();
+    const here = await open(url);
+    const study = await here.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+    const procs = [1, 2, 3].map(() => child(url, ['cycle', String(study.id), '30', '60']));
+    for (const p of procs) assert.equal(await p.line(), 'ready');
+    for (const p of procs) p.proc.stdin.write('go\n');
+    // A lock or serialization error escaping a process ends it without its line (and exit 1).
+    const results = await Promise.all(procs.map(async (p) => JSON.parse(await p.line()) as { completed: number }));
+    await Promise.all(procs.map((p) => (p.proc.exitCode === null ? once(p.proc, 'exit') : undefined)));
+    assert.deepEqual(
+      procs.map((p) => p.proc.exitCode),
+      [0, 0, 0],
+    );
+    const trials = await here.trials(study.id);
+    assert.deepEqual(
+      trials.map((t) => [t.number, t.status]),
+      Array.from({ length: 30 }, (_, i) => [i + 1, 'complete']),
+    );
+    assert.equal(new Set(trials.map((t) => t.values.x)).size, 30, 'no values twice');
+    assert.equal(
+      results.reduce((sum, r) => sum + r.completed, 0),
+      30,
+    );
+    const interrupted = trials.filter((t) => t.attempt > 1);
+    for (const t of interrupted)
+      assert.deepEqual(
+        (await here.attempts(t.id)).map((a) => a.outcome),
+        ['interrupted'],
+      );
+    // Another process's prune may drop a running trial's weights (the contract keeps only the best
+    // complete trials'), so some of the best 3 may have none; no other trial keeps any.
+    const best = [...trials].sort((x, y) => y.score! - x.score! || x.number - y.number).slice(0, 3);
+    for (const t of trials) if (!best.includes(t)) assert.equal(await here.loadWeights(t.id), undefined, `trial ${t.number} is not among the best 3`);
+  });
+
   it('8 handles of one process creating within a limit of 30 at once make exactly 30, no values twice', async () => {
     const url = await freshDatabase();
     const handles = await Promise.all(Array.from({ length: 8 }, () => open(url)));
