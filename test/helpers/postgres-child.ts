@@ -7,6 +7,8 @@
  *     trial lifecycles (claim or create, epochs, heartbeat, weights, checkpoint, and a quarter of
  *     them interrupted once, as by Ctrl-C, then claimed again) until none is left to run; prints
  *     {"completed": N}
+ *   node postgres-child.js URL open                          opens the database (creating or
+ *     migrating its schema), prints "opened" and ends
  *   node postgres-child.js URL hold STUDY_ID                 creates one running trial and
  *     heartbeats it; prints {"trialId", "owner"}, then lives until stdin closes
  * TUNE_TEST_CLOCK_SKEW_MS shifts this process's clock (Date) by that many ms: a host whose
@@ -36,7 +38,9 @@ const lines = createInterface({ input: process.stdin });
 const nextLine = () => new Promise<void>((resolve) => lines.once('line', () => resolve()));
 const storage = await PostgresStorage.open(url!);
 
-if (mode === 'claim') {
+if (mode === 'open') {
+  console.log('opened');
+} else if (mode === 'claim') {
   const [limit, spread] = rest.map(Number) as [number, number];
   const order = Array.from({ length: spread }, (_, i) => i).sort(() => Math.random() - 0.5);
   console.log('ready');

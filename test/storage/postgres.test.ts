@@ -3,11 +3,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import pg from 'pg';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres.js';
-import { SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
+import { MIGRATION_LOCK, SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
 import type { TrialRecord } from '../../src/study/trial.js';
 import { dropTestDatabases, freshDatabase, onServer, testServer, withDatabase } from '../helpers/postgres.js';
 
@@ -86,6 +87,42 @@ describe('PostgresStorage: migrations', () => {
     assert.equal(await version(url), String(SCHEMA_VERSION));
   });
 
+  it('lets 3 processes that start on one empty database at once take turns on the migration lock, and all open it', async () => {
+    const url = await freshDatabase();
+    // Holding the lock first makes all 3 wait on it together, however fast each one starts.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query(`SELECT pg_advisory_lock($1)`, [MIGRATION_LOCK]);
+      const procs = [1, 2, 3].map(() => child(url, ['open']));
+      const waiting = async () =>
+        (await holder.query<{ n: number }>(`SELECT COUNT(*)::integer AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0]!.n;
+      for (const start = Date.now(); (await waiting()) < 3;) {
+        assert.ok(Date.now() - start < 60_000, `only ${await waiting()} processes wait for the migration lock after 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await holder.query(`SELECT pg_advisory_unlock($1)`, [MIGRATION_LOCK]);
+      for (const p of procs) assert.equal(await p.line(), 'opened');
+      await Promise.all(procs.map((p) => (p.proc.exitCode === null ? once(p.proc, 'exit') : undefined)));
+      assert.deepEqual(
+        procs.map((p) => p.proc.exitCode),
+        [0, 0, 0],
+      );
+    } finally {
+      await holder.end();
+    }
+    assert.equal(await version(url), String(SCHEMA_VERSION));
+  });
+
+  it('creates its whole schema or nothing: a migration that fails midway leaves the database as it was', async () => {
+    const url = await freshDatabase();
+    // A type is no relation, so the database reads as empty; the table of its name fails.
+    await onServer(`CREATE TYPE weights AS ENUM ('heavy')`, [], url);
+    await assert.rejects(PostgresStorage.open(url), /type "weights" already exists/);
+    const relations = await onServer(`SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace`, [], url);
+    assert.deepEqual(relations, [], 'no table of the migration stays');
+  });
+
   it('refuses a database from a newer tune, naming both versions, and changes nothing', async () => {
     const url = await freshDatabase();
     await (await open(url)).close();
@@ -108,7 +145,7 @@ describe('PostgresStorage: migrations', () => {
   it('refuses a database that is not tune’s and creates nothing in it', async () => {
     const url = await freshDatabase();
     await onServer(`CREATE TABLE inventory (item text); INSERT INTO inventory VALUES ('lamp')`, [], url);
-    await rejectsInput(PostgresStorage.open(url), 'database', /not one of tune's \(it has tables such as inventory\)/);
+    await rejectsInput(PostgresStorage.open(url), 'database', /not one of tune's \(it already holds inventory\)/);
     const tables = await onServer<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'`, [], url);
     assert.deepEqual(
       tables.map((r) => r.t),

@@ -34,9 +34,14 @@ export function shownUrl(url: string): string {
  * with no valid version, and one from a newer tune.
  */
 async function storedVersion(url: string, q: Queries): Promise<number | undefined> {
-  const tables = (await q.rows<{ name: string }>(`SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()`)).map((r) => r.name);
-  if (!tables.includes('tune_meta')) {
-    if (tables.length > 0) throw new InputError(url, 'database', `is a PostgreSQL database but not one of tune's (it has tables such as ${tables[0]})`);
+  // Tables, views and sequences alike: tune creates its schema only where there is nothing.
+  const relations = (
+    await q.rows<{ name: string }>(
+      `SELECT relname AS name FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f') ORDER BY relname`,
+    )
+  ).map((r) => r.name);
+  if (!relations.includes('tune_meta')) {
+    if (relations.length > 0) throw new InputError(url, 'database', `is a PostgreSQL database but not one of tune's (it already holds ${relations[0]})`);
     return undefined;
   }
   const stored = (await q.row<{ value: string }>(`SELECT value FROM tune_meta WHERE key = 'schema_version'`))?.value;
