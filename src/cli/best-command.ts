@@ -49,18 +49,18 @@ export function registerBest(program: Command): void {
         import('../study/run-study.js'),
         import('./study-access.js'),
       ]);
-      const storage = openExisting(flags.db);
+      const storage = await openExisting(flags.db);
       try {
-        const study = chooseStudy(storage, flags.db, flags.study);
+        const study = await chooseStudy(storage, flags.db, flags.study);
         const spec = studySpec(study, flags.db);
-        const trials = storage.trials(study.id);
+        const trials = await storage.trials(study.id);
         const best = bestTrial(trials, study.direction);
         if (!best) throw new InputError(flags.db, `study "${study.name}"`, 'has no complete trial yet');
-        const weights = storage.loadWeights(best.id);
+        const weights = await storage.loadWeights(best.id);
         if (!weights) throw new InputError(flags.db, `trial ${best.number}`, 'has no stored weights');
         // The files the study ran on, proved unchanged; a study of an earlier tune has no record,
         // so it reads the space file's. --data is the user's own choice of other data, not checked.
-        const record = flags.data === undefined ? storage.studyData(study.id) : undefined;
+        const record = flags.data === undefined ? await storage.studyData(study.id) : undefined;
         const paths = record !== undefined ? recordedPaths(record) : dataPaths(spec, flags.data);
         if (record !== undefined) {
           const hint = 'pass --data DIR to test on other data';
@@ -119,7 +119,7 @@ export function registerBest(program: Command): void {
         );
         if (flags.export !== undefined) process.stdout.write(`Exported trial ${best.number} to ${flags.export}\n`);
       } finally {
-        storage.close();
+        await storage.close();
       }
     });
 }

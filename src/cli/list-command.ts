@@ -20,10 +20,10 @@ export function registerList(program: Command): void {
     .option('--json', 'print one JSON object per trial')
     .action(async (flags: ReadFlags) => {
       const { chooseStudy, openExisting } = await import('./study-access.js');
-      const storage = openExisting(flags.db);
+      const storage = await openExisting(flags.db);
       try {
-        const study = chooseStudy(storage, flags.db, flags.study);
-        const trials = storage.trials(study.id);
+        const study = await chooseStudy(storage, flags.db, flags.study);
+        const trials = await storage.trials(study.id);
         if (flags.json) {
           for (const t of trials) process.stdout.write(`${JSON.stringify(t)}\n`);
           return;
@@ -48,7 +48,7 @@ export function registerList(program: Command): void {
           );
         }
       } finally {
-        storage.close();
+        await storage.close();
       }
     });
 
@@ -61,13 +61,17 @@ export function registerList(program: Command): void {
     .option('--json', 'print the trial and its epochs as one JSON object')
     .action(async (number: number, flags: ReadFlags) => {
       const { chooseStudy, openExisting } = await import('./study-access.js');
-      const storage = openExisting(flags.db);
+      const storage = await openExisting(flags.db);
       try {
-        const study = chooseStudy(storage, flags.db, flags.study);
-        const trial = storage.trial(study.id, number);
+        const study = await chooseStudy(storage, flags.db, flags.study);
+        const trial = await storage.trial(study.id, number);
         if (!trial)
-          throw new InputError(flags.db, `trial ${number}`, `does not exist in study "${study.name}" (it has ${storage.trials(study.id).length} trials)`);
-        const epochs = storage.epochs(trial.id);
+          throw new InputError(
+            flags.db,
+            `trial ${number}`,
+            `does not exist in study "${study.name}" (it has ${(await storage.trials(study.id)).length} trials)`,
+          );
+        const epochs = await storage.epochs(trial.id);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ ...trial, epochs })}\n`);
           return;
@@ -88,7 +92,7 @@ export function registerList(program: Command): void {
           );
         }
       } finally {
-        storage.close();
+        await storage.close();
       }
     });
 }

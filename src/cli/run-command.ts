@@ -64,16 +64,16 @@ export function registerRun(program: Command): void {
       // Trials whose mark could not be written stay running under a dead process, which the
       // next run's recovery takes over.
       const named = (err: unknown): unknown => databaseFault(err, flags.db) ?? err;
-      const open = (): Storage => {
+      const open = async (): Promise<Storage> => {
         try {
-          return SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
+          return await SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
         } catch (err) {
           throw named(err);
         }
       };
       // An existing database may record the data that the study ran on; a new one is created
       // only once the data has passed, so that refused data leaves no database behind.
-      let storage = existsSync(flags.db) ? open() : undefined;
+      let storage = existsSync(flags.db) ? await open() : undefined;
       let failed = false;
       try {
         const options = {
@@ -84,8 +84,8 @@ export function registerRun(program: Command): void {
           overwrite: flags.overwrite ?? false,
         };
         const run = await loadRunData(storage, options);
-        storage ??= open();
-        const study = openRunStudy(storage, run, options);
+        storage ??= await open();
+        const study = await openRunStudy(storage, run, options);
         const board = inkReporter?.startInkReporter();
         const listener: StudyListener = flags.json
           ? (event) => writeOut(`${JSON.stringify(event)}\n`)
@@ -101,8 +101,7 @@ export function registerRun(program: Command): void {
           overrides: pickDefined(flags),
         }).finally(() => board?.stop());
         if (!flags.json) {
-          const trials = storage
-            .trials(study.id)
+          const trials = (await storage.trials(study.id))
             .filter((t) => t.status === 'complete')
             .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
           writeOut(`${resultsSummary(trials, study.objective, study.direction)}\n`);
@@ -114,7 +113,7 @@ export function registerRun(program: Command): void {
         throw named(err);
       } finally {
         try {
-          storage?.close();
+          await storage?.close();
         } catch (err) {
           // A close that fails after the run failed must not hide the run's own error.
           if (!failed) throw named(err);

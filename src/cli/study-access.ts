@@ -16,29 +16,29 @@ export { DEFAULT_DB, studyFlag } from './parse.js';
  * Opens an existing database for the read commands; a missing file is bad input, not a new db.
  * Reading needs no write access: a database on a read-only mount, or that this process may not
  * write, is still listed, shown and exported (a note on stderr says when what it reads is a
- * copy that a writer elsewhere could outdate). Throws InputError as SqliteStorage.open does.
+ * copy that a writer elsewhere could outdate). Rejects with InputError as SqliteStorage.open does.
  */
-export function openExisting(db: string): Storage {
+export async function openExisting(db: string): Promise<Storage> {
   if (!existsSync(db)) throw new InputError(db, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db)');
-  if (writeError(db) || writeError(dirname(db))) return SqliteStorage.openReadOnly(db, (line) => process.stderr.write(`tune: ${line}\n`));
-  return SqliteStorage.open(db);
+  if (writeError(db) || writeError(dirname(db))) return await SqliteStorage.openReadOnly(db, (line) => process.stderr.write(`tune: ${line}\n`));
+  return await SqliteStorage.open(db);
 }
 
 /**
  * The study a read command means: `--study NAME`, or the only study of the database.
- * Throws InputError for an unknown name, an empty database, or several studies and no name.
+ * Rejects with InputError for an unknown name, an empty database, or several studies and no name.
  */
-export function chooseStudy(storage: Storage, db: string, name?: string): StudyRecord {
+export async function chooseStudy(storage: Storage, db: string, name?: string): Promise<StudyRecord> {
   if (name !== undefined) {
     studyFlag(name);
-    const study = storage.findStudy(name);
+    const study = await storage.findStudy(name);
     if (!study) {
-      const names = storage.listStudies().map((s) => s.name);
+      const names = (await storage.listStudies()).map((s) => s.name);
       throw new InputError(db, `study "${name}"`, `does not exist (studies: ${names.length ? names.join(', ') : 'none'})`);
     }
     return study;
   }
-  const studies = storage.listStudies();
+  const studies = await storage.listStudies();
   if (studies.length === 0) throw new InputError(db, 'studies', 'the database has no study yet; run `tune run SPACE.json` first');
   if (studies.length > 1) throw new InputError(db, 'studies', `has ${studies.length} studies (${studies.map((s) => s.name).join(', ')}); pass --study NAME`);
   return studies[0]!;

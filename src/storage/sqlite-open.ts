@@ -8,8 +8,17 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError, reason } from '../errors.js';
 
-/** busy_timeout of every statement; `patiently` in sqlite.ts retries beyond it. */
-export const BUSY_TIMEOUT_MS = 5000;
+/**
+ * busy_timeout while a connection opens (quick_check, the schema), before anything else runs:
+ * SQLite's busy handler waits by sleeping on the thread.
+ */
+export const OPEN_BUSY_MS = 5000;
+
+/**
+ * busy_timeout of every statement once the storage is open: short, so that SQLite sleeps on
+ * the thread only briefly; `patiently` in sqlite.ts awaits a timer and tries again beyond it.
+ */
+export const BUSY_TIMEOUT_MS = 100;
 
 /**
  * How long `tune run` waits for other processes (a backup, an sqlite3 shell) to let go of a
@@ -63,7 +72,7 @@ export function openWritable(path: string, options: WritableOptions = {}): Datab
     throw new InputError(path, 'file', 'is read-only (attempt to write a readonly database); tune run needs to write it');
   const folder = existsSync(dirname(path)) ? writeError(dirname(path)) : undefined;
   if (folder) throw new InputError(path, 'file', `is in a folder this process cannot write (${folder}); tune run needs to keep its -wal file beside it`);
-  const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(path, { timeout: OPEN_BUSY_MS });
   try {
     quickCheck(path, db);
     const waitMs = options.walWaitMs ?? WAL_SWITCH_WAIT_MS;
@@ -75,7 +84,7 @@ export function openWritable(path: string, options: WritableOptions = {}): Datab
       if (!sqliteCode(err).startsWith('SQLITE_BUSY')) throw err;
       throw new InputError(path, 'file', `is held by another process for more than ${waitMs / 1000} s (${reason(err)}); tune run must put it in WAL mode`);
     }
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma(`busy_timeout = ${OPEN_BUSY_MS}`);
     if (mode !== 'wal')
       options.note?.(`${path}: file: stays in ${String(mode)} journal mode, as SQLite cannot put it in WAL mode here; readers will hold up tune run's writes`);
     db.pragma('synchronous = NORMAL');
@@ -94,7 +103,7 @@ export function openWritable(path: string, options: WritableOptions = {}): Datab
  * InputError, a -wal file with committed pages that only a -shm would let it read.
  */
 export function openReadOnly(path: string, note?: (line: string) => void): Database.Database {
-  let db = new Database(path, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  let db = new Database(path, { readonly: true, fileMustExist: true, timeout: OPEN_BUSY_MS });
   try {
     quickCheck(path, db);
     return db;

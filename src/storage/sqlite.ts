@@ -1,26 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { InputError, reason } from '../errors.js';
-import { processAlive } from '../system/process-alive.js';
 import type { Values } from '../space/hyperparameter.js';
-import { SPLITS, type AttemptRecord, type DataRecord, type EpochMetrics, type Schedule, type StudyRecord, type TrialRecord } from '../study/trial.js';
-import {
-  MIGRATIONS,
-  SCHEMA,
-  type EpochRow,
-  type StudyDataRow,
-  type StudyRow,
-  type TrialRow,
-  now,
-  toDataRecord,
-  toEpoch,
-  toStudy,
-  toTrial,
-} from './sqlite-schema.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights } from './storage.js';
-import { decodeWeights, encodeWeights } from './weights-codec.js';
-import { openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
+import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
+import { MIGRATIONS, SCHEMA } from './sqlite-schema.js';
+import { SqliteTables } from './sqlite-tables.js';
+import type { Checkpoint, Storage, StoredWeights } from './storage.js';
+import { BUSY_TIMEOUT_MS, openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
 export const SCHEMA_VERSION = 3;
@@ -28,8 +15,11 @@ export const SCHEMA_VERSION = 3;
 /** The oldest schema that the read commands read as it is, where it cannot be migrated (a read-only mount). */
 const READ_AS_IS_VERSION = 2;
 
-/** How often a busy database is tried again (with jittered, growing waits) beyond busy_timeout. */
-const BUSY_RETRIES = 8;
+/** How long in all a busy database is tried again (with jittered, growing waits) beyond busy_timeout. */
+export const BUSY_PATIENCE_MS = 60_000;
+/** The longest and the first of the waits between two tries (each drawn from 0 to its bound). */
+const BUSY_WAIT_MAX_MS = 500;
+const BUSY_WAIT_FIRST_MS = 10;
 
 /**
  * Storage in one SQLite file, in WAL mode so that `tune show` can read while `tune run` writes,
@@ -37,25 +27,31 @@ const BUSY_RETRIES = 8;
  * written on the trials it runs, and a heartbeat on them that tells a live run from a dead one.
  */
 export class SqliteStorage implements Storage {
-  private readonly statements = new Map<string, Database.Statement>();
   /** host:pid:tag of this handle; the tag tells apart two handles of one process. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  private readonly tables: SqliteTables;
+  /** Calls not yet settled, which close() waits for (a retry must not meet a closed database). */
+  private readonly underway = new Set<Promise<void>>();
+  private closing = false;
 
   private constructor(
     /** The database file, as given to open (InputErrors name it). */
     readonly path: string,
     private readonly db: Database.Database,
     /** False for a version-2 file read as it is: it has no study_data table, so no study has a record. */
-    private readonly dataRecorded = true,
-  ) {}
+    dataRecorded = true,
+  ) {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    this.tables = new SqliteTables(path, db, this.owner, dataRecorded);
+  }
 
   /**
    * Opens the database at `path` for `tune run`, creating it and its schema when missing, and
    * puts it in WAL mode (waiting for other processes' locks; `options.note` is told when it
-   * cannot). Throws InputError for a file that is not SQLite, fails quick_check, is not tune's,
-   * has a newer schema, or may not be written (nor its folder).
+   * cannot). Rejects with InputError for a file that is not SQLite, fails quick_check, is not
+   * tune's, has a newer schema, or may not be written (nor its folder).
    */
-  static open(path: string, options: WritableOptions = {}): SqliteStorage {
+  static async open(path: string, options: WritableOptions = {}): Promise<SqliteStorage> {
     let db: Database.Database;
     try {
       db = openWritable(path, options);
@@ -72,7 +68,7 @@ export class SqliteStorage implements Storage {
       // Immediate, so that two tunes opening a new file at once cannot both create the schema.
       // Foreign keys go on only after a migration, whose table rebuilds must not cascade. A
       // database that needs nothing is only read, so that readers never queue behind writers.
-      if (SqliteStorage.checkSchema(path, db, false)) patiently(() => db.transaction(() => SqliteStorage.checkSchema(path, db, true)).immediate());
+      if (SqliteStorage.checkSchema(path, db, false)) await patiently(() => db.transaction(() => SqliteStorage.checkSchema(path, db, true)).immediate());
       db.pragma('foreign_keys = ON');
     } catch (err) {
       db.close();
@@ -88,10 +84,10 @@ export class SqliteStorage implements Storage {
    * Opens a database this process may not write (a read-only file, folder or mount), for the
    * read commands; `note` is told when it reads a copy that a writer could outdate. Migrating
    * needs write access, so its schema must be current, or version 2, which differs only by
-   * the data records it lacks (its studies then read as having none). Throws InputError as
-   * `open` does.
+   * the data records it lacks (its studies then read as having none). Rejects with InputError
+   * as `open` does.
    */
-  static openReadOnly(path: string, note?: (line: string) => void): SqliteStorage {
+  static async openReadOnly(path: string, note?: (line: string) => void): Promise<SqliteStorage> {
     let db: Database.Database | undefined;
     try {
       db = openReadOnly(path, note);
@@ -152,379 +148,160 @@ export class SqliteStorage implements Storage {
     return true;
   }
 
-  private sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (statement === undefined) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
-  }
-
-  // Immediate, so that a read-then-write never fails to upgrade its lock against another writer.
-  private write<T>(fn: () => T): T {
-    return patiently(() => this.db.transaction(fn).immediate());
-  }
-
-  private trialById(trialId: number): TrialRecord {
-    const row = this.sql(`SELECT * FROM trials WHERE id = ?`).get(trialId) as TrialRow | undefined;
-    if (row === undefined) throw new Error(`no trial with id ${trialId}`);
-    return toTrial(row);
-  }
-
   /**
-   * Creates the study `name`, or returns it when it exists with an equal space (deep-equal
-   * JSON). With a different space it throws InputError, unless `overwrite`, which deletes the
-   * old study and everything of it first. Called by `tune run` at start.
+   * Runs one statement or transaction of `tables`, again while another process holds the lock
+   * (see patiently); close() waits for the calls still under way.
    */
-  openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): StudyRecord {
-    return this.write(() => {
-      const old = this.findStudy(name);
-      if (old !== undefined) {
-        if (sameSpace(old.space, space)) return old;
-        if (!overwrite) {
-          const count = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ?`).pluck().get(old.id) as number;
-          throw new InputError(
-            this.path,
-            `study "${name}"`,
-            `exists with a different search space; pass --overwrite to replace it (this deletes its ${count} trials)`,
-          );
-        }
-        this.sql(`DELETE FROM studies WHERE id = ?`).run(old.id);
-      }
-      const spaceJson = JSON.stringify(space);
-      if (spaceJson === undefined) throw new Error(`study "${name}": the space is not JSON`);
-      this.sql(`INSERT INTO studies (name, space_json, objective, direction, created_at) VALUES (?, ?, ?, ?, ?)`).run(
-        name,
-        spaceJson,
-        objective,
-        direction,
-        now(),
-      );
-      return this.findStudy(name)!;
-    });
-  }
-
-  /** The study `name`, or undefined. Called by best, list, show. */
-  findStudy(name: string): StudyRecord | undefined {
-    const row = this.sql(`SELECT * FROM studies WHERE name = ?`).get(name) as StudyRow | undefined;
-    return row && toStudy(row);
-  }
-
-  /** Deletes a study and everything of it; a study already gone is no error. */
-  deleteStudy(studyId: number): void {
-    this.write(() => this.sql(`DELETE FROM studies WHERE id = ?`).run(studyId));
-  }
-
-  /** Records the files the study runs on, keeping an earlier record unless `replace`; returns the record in effect. */
-  recordData(studyId: number, data: DataRecord, replace: boolean): DataRecord {
-    return this.write(() => {
-      if (this.sql(`SELECT 1 FROM studies WHERE id = ?`).get(studyId) === undefined) throw new Error(`no study with id ${studyId}`);
-      const kept = this.studyData(studyId);
-      if (kept !== undefined && !replace) return kept;
-      this.sql(`DELETE FROM study_data WHERE study_id = ?`).run(studyId);
-      for (const split of SPLITS) {
-        const { path, size, sha256 } = data[split];
-        this.sql(`INSERT INTO study_data (study_id, split, path, size, sha256) VALUES (?, ?, ?, ?, ?)`).run(studyId, split, path, size, sha256);
-      }
-      return this.studyData(studyId)!;
-    });
-  }
-
-  /** The files the study ran on, or undefined when it has no record. */
-  studyData(studyId: number): DataRecord | undefined {
-    if (!this.dataRecorded) return undefined;
-    return toDataRecord(this.sql(`SELECT split, path, size, sha256 FROM study_data WHERE study_id = ?`).all(studyId) as StudyDataRow[]);
-  }
-
-  /** All studies, oldest first. */
-  listStudies(): StudyRecord[] {
-    return (this.sql(`SELECT * FROM studies ORDER BY id`).all() as StudyRow[]).map(toStudy);
-  }
-
-  /** Every trial of a study, by number. */
-  trials(studyId: number): TrialRecord[] {
-    return (this.sql(`SELECT * FROM trials WHERE study_id = ? ORDER BY number`).all(studyId) as TrialRow[]).map(toTrial);
-  }
-
-  /** One trial by number, or undefined. */
-  trial(studyId: number, number: number): TrialRecord | undefined {
-    const row = this.sql(`SELECT * FROM trials WHERE study_id = ? AND number = ?`).get(studyId, number) as TrialRow | undefined;
-    return row && toTrial(row);
-  }
-
-  /** A new running trial with the next free number (and its Hyperband schedule, if any). */
-  createTrial(studyId: number, values: Values, schedule?: Schedule): TrialRecord {
-    return this.write(() => {
-      const { lastInsertRowid } = this.sql(
-        `INSERT INTO trials (study_id, number, status, values_json, schedule_json, started_at, owner, heartbeat_at)
-         SELECT ?, COALESCE(MAX(number), 0) + 1, 'running', ?, ?, ?, ?, ? FROM trials WHERE study_id = ?`,
-      ).run(studyId, JSON.stringify(values), schedule === undefined ? null : JSON.stringify(schedule), now(), this.owner, Date.now(), studyId);
-      return this.trialById(Number(lastInsertRowid));
-    });
-  }
-
-  /**
-   * Like createTrial, but only while fewer than `limit` trials of the study are complete, running
-   * or waiting to run again, in every process ('limit'), and only when no other process took the
-   * same values (or promoted the same Hyperband parent) first ('taken'). The checks and the
-   * insert are one transaction, so processes sharing a study stop at max_trials in total.
-   */
-  createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): TrialRecord | 'limit' | 'taken' {
-    return this.write(() => {
-      const active = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ? AND status IN ('complete', 'running', 'interrupted', 'stopped')`)
-        .pluck()
-        .get(studyId) as number;
-      if (active >= limit) return 'limit';
-      const taken =
-        schedule?.parent !== undefined
-          ? this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND json_extract(schedule_json, '$.parent') = ?`).get(studyId, schedule.parent)
-          : this.sql(`SELECT 1 FROM trials WHERE study_id = ? AND values_json = ? AND json_extract(schedule_json, '$.parent') IS NULL`).get(
-              studyId,
-              JSON.stringify(values),
-            );
-      return taken !== undefined ? 'taken' : this.createTrial(studyId, values, schedule);
-    });
-  }
-
-  /** Claims the lowest-numbered interrupted or stopped trial of the study for this handle. */
-  claimInterrupted(studyId: number): TrialRecord | undefined {
-    return this.write(() => {
-      const id = this.sql(`SELECT id FROM trials WHERE study_id = ? AND status IN ('interrupted', 'stopped') ORDER BY number LIMIT 1`).pluck().get(studyId) as
-        number | undefined;
-      return id === undefined ? undefined : this.restartTrial(id);
-    });
-  }
-
-  /** Sets an interrupted or stopped trial running again (same number and values); returns it. */
-  restartTrial(trialId: number): TrialRecord {
-    return this.write(() => {
-      const { status } = this.trialById(trialId);
-      if (status !== 'interrupted' && status !== 'stopped') throw new Error(`trial ${trialId} is ${status}; only an interrupted or stopped trial restarts`);
-      this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
-      this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
-      this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
-      this.sql(
-        `UPDATE trials SET status = 'running', started_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL,
-         seconds = NULL, error = NULL, attempt = attempt + 1, owner = ?, heartbeat_at = ? WHERE id = ?`,
-      ).run(now(), this.owner, Date.now(), trialId);
-      return this.trialById(trialId);
-    });
-  }
-
-  retryTrial(trialId: number, error?: string): TrialRecord {
-    return this.write(() => {
-      const { status } = this.trialById(trialId);
-      if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial is retried`);
-      this.endAttempts(`id = ?`, [trialId], 'retried', error ?? null);
-      this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
-      this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
-      this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
-      this.sql(`UPDATE trials SET started_at = ?, attempt = attempt + 1, owner = ?, heartbeat_at = ? WHERE id = ?`).run(now(), this.owner, Date.now(), trialId);
-      return this.trialById(trialId);
-    });
-  }
-
-  /** Keeps the history of the running trials that `where` picks: one attempts row each. */
-  private endAttempts(where: string, params: unknown[], outcome: AttemptRecord['outcome'], error: string | null): void {
-    this.sql(
-      `INSERT INTO attempts (trial_id, attempt, outcome, started_at, ended_at, owner, error)
-       SELECT id, attempt, ?, started_at, ?, owner, ? FROM trials WHERE status = 'running' AND ${where}`,
-    ).run(outcome, now(), error, ...params);
-  }
-
-  /** The attempts of a trial that ended without finishing it, oldest first. */
-  attempts(trialId: number): AttemptRecord[] {
-    const rows = this.sql(`SELECT attempt, outcome, started_at, ended_at, owner, error FROM attempts WHERE trial_id = ? ORDER BY attempt`).all(trialId) as {
-      attempt: number;
-      outcome: AttemptRecord['outcome'];
-      started_at: string;
-      ended_at: string;
-      owner: string | null;
-      error: string | null;
-    }[];
-    return rows.map((r) =>
-      Object.freeze({ attempt: r.attempt, outcome: r.outcome, startedAt: r.started_at, endedAt: r.ended_at, owner: r.owner, error: r.error }),
+  private call<T>(fn: () => T): Promise<T> {
+    if (this.closing) return Promise.reject(new Error(`${this.path}: the storage is closed`));
+    const done = patiently(fn);
+    const tracked = done.then(
+      () => undefined,
+      () => undefined,
     );
+    this.underway.add(tracked);
+    void tracked.finally(() => this.underway.delete(tracked));
+    return done;
   }
 
-  /** Tells the other processes that this handle's running trials are alive. */
-  heartbeat(): void {
-    this.write(() => this.sql(`UPDATE trials SET heartbeat_at = ? WHERE owner = ? AND status = 'running'`).run(Date.now(), this.owner));
+  openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): Promise<StudyRecord> {
+    return this.call(() => this.tables.openStudy(name, space, objective, direction, overwrite));
   }
 
-  /**
-   * Marks interrupted the running trials of the study whose process is gone: another handle's
-   * trials whose heartbeat is older than `staleMs`, or whose process on this host has died
-   * (kill -9 leaves no other trace). Their epochs are dropped; the attempt stays as history.
-   */
-  recoverStale(studyId: number, staleMs: number): number {
-    return this.write(() => {
-      const rows = this.sql(`SELECT id, owner, heartbeat_at FROM trials WHERE study_id = ? AND status = 'running' AND (owner IS NULL OR owner != ?)`).all(
-        studyId,
-        this.owner,
-      ) as {
-        id: number;
-        owner: string | null;
-        heartbeat_at: number | null;
-      }[];
-      const stale = rows.filter((r) => r.owner === null || r.heartbeat_at === null || Date.now() - r.heartbeat_at > staleMs || !ownerAlive(r.owner));
-      for (const { id } of stale) this.interruptWhere(`id = ?`, [id], 'crashed', 'its process stopped answering');
-      return stale.length;
-    });
+  findStudy(name: string): Promise<StudyRecord | undefined> {
+    return this.call(() => this.tables.findStudy(name));
   }
 
-  /** Marks the running trials `where` picks interrupted, keeping their attempt as history. */
-  private interruptWhere(where: string, params: unknown[], outcome: AttemptRecord['outcome'], error: string | null): number {
-    this.endAttempts(where, params, outcome, error);
-    const running = `SELECT id FROM trials WHERE status = 'running' AND ${where}`;
-    this.sql(`DELETE FROM epochs WHERE trial_id IN (${running})`).run(...params);
-    // Weights of a run cut short are not a result; restart trains the trial from scratch.
-    this.sql(`DELETE FROM weights WHERE trial_id IN (${running})`).run(...params);
-    this.sql(`DELETE FROM checkpoints WHERE trial_id IN (${running})`).run(...params);
-    return this.sql(`UPDATE trials SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND ${where}`).run(now(), ...params).changes;
+  deleteStudy(studyId: number): Promise<void> {
+    return this.call(() => this.tables.deleteStudy(studyId));
   }
 
-  /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
-  recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void {
-    patiently(() =>
-      this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
-        trialId,
-        execution,
-        epoch,
-        metrics.loss,
-        metrics.accuracy,
-        metrics.val_loss,
-        metrics.val_accuracy,
-      ),
-    );
+  recordData(studyId: number, data: DataRecord, replace: boolean): Promise<DataRecord> {
+    return this.call(() => this.tables.recordData(studyId, data, replace));
   }
 
-  /** The epochs of a trial, ordered by execution then epoch. */
-  epochs(trialId: number): { execution: number; epoch: number; metrics: EpochMetrics }[] {
-    return (this.sql(`SELECT * FROM epochs WHERE trial_id = ? ORDER BY execution, epoch`).all(trialId) as EpochRow[]).map(toEpoch);
+  studyData(studyId: number): Promise<DataRecord | undefined> {
+    return this.call(() => this.tables.studyData(studyId));
   }
 
-  /** Marks a running trial complete with its score. */
-  completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): TrialRecord {
-    // NaN would be stored as NULL and read back as "no score": the caller should fail the trial.
-    if (Number.isNaN(score)) throw new Error(`trial ${trialId}: a complete trial needs a score, got NaN`);
-    return this.finish(trialId, `status = 'complete', score = ?, best_epoch = ?, seconds = ?`, [score, bestEpoch, seconds]);
+  listStudies(): Promise<StudyRecord[]> {
+    return this.call(() => this.tables.listStudies());
   }
 
-  /** Marks a running trial failed with its error message. */
-  failTrial(trialId: number, error: string, seconds: number): TrialRecord {
-    return this.finish(trialId, `status = 'failed', error = ?, seconds = ?`, [error, seconds]);
+  trials(studyId: number): Promise<TrialRecord[]> {
+    return this.call(() => this.tables.trials(studyId));
   }
 
-  /** Marks a running trial invalid: its values build no model, `error` says why. */
-  invalidTrial(trialId: number, error: string): TrialRecord {
-    return this.finish(trialId, `status = 'invalid', error = ?, seconds = 0`, [error]);
+  trial(studyId: number, number: number): Promise<TrialRecord | undefined> {
+    return this.call(() => this.tables.trial(studyId, number));
   }
 
-  /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
-  stopTrial(trialId: number, why: string, seconds: number): TrialRecord {
-    return this.write(() => {
-      this.endAttempts(`id = ?`, [trialId], 'stopped', why);
-      return this.finish(trialId, `status = 'stopped', error = ?, seconds = ?`, [why, seconds]);
-    });
+  createTrial(studyId: number, values: Values, schedule?: Schedule): Promise<TrialRecord> {
+    return this.call(() => this.tables.createTrial(studyId, values, schedule));
   }
 
-  private finish(trialId: number, set: string, params: unknown[]): TrialRecord {
-    return this.write(() => {
-      const { status } = this.trialById(trialId);
-      if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial finishes`);
-      this.sql(`UPDATE trials SET ${set}, finished_at = ? WHERE id = ?`).run(...params, now(), trialId);
-      return this.trialById(trialId);
-    });
+  createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): Promise<TrialRecord | 'limit' | 'taken'> {
+    return this.call(() => this.tables.createTrialWithin(studyId, values, limit, schedule));
   }
 
-  /** Marks this handle's running trials of the study interrupted (epochs dropped); returns how many. */
-  interruptRunning(studyId: number): number {
-    return this.write(() => this.interruptWhere(`study_id = ? AND owner = ?`, [studyId, this.owner], 'interrupted', null));
+  restartTrial(trialId: number): Promise<TrialRecord> {
+    return this.call(() => this.tables.restartTrial(trialId));
   }
 
-  /** Stores a trial's weights, replacing earlier ones. */
-  saveWeights(trialId: number, weights: StoredWeights): void {
-    const blob = encodeWeights(weights);
-    patiently(() =>
-      this.sql(`INSERT INTO weights (trial_id, data) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET data = excluded.data`).run(trialId, blob),
-    );
+  claimInterrupted(studyId: number): Promise<TrialRecord | undefined> {
+    return this.call(() => this.tables.claimInterrupted(studyId));
   }
 
-  /** A trial's weights, or undefined when none are kept. */
-  loadWeights(trialId: number): StoredWeights | undefined {
-    const data = this.sql(`SELECT data FROM weights WHERE trial_id = ?`).pluck().get(trialId) as Buffer | undefined;
-    return data && decodeWeights(data);
+  retryTrial(trialId: number, error?: string): Promise<TrialRecord> {
+    return this.call(() => this.tables.retryTrial(trialId, error));
   }
 
-  /** Keeps weights only for the `keep` best complete trials of the study (by its direction). */
-  pruneWeights(studyId: number, keep: number): void {
-    this.write(() => {
-      const direction = this.sql(`SELECT direction FROM studies WHERE id = ?`).pluck().get(studyId) as 'max' | 'min' | undefined;
-      if (direction === undefined) throw new Error(`no study with id ${studyId}`);
-      // Ties go to the earlier trial, so that which weights survive never depends on row order.
-      const order = direction === 'max' ? 'DESC' : 'ASC';
-      this.sql(
-        `DELETE FROM weights WHERE trial_id IN (SELECT id FROM trials WHERE study_id = ?) AND trial_id NOT IN (
-           SELECT id FROM trials WHERE study_id = ? AND status = 'complete' ORDER BY score ${order}, number LIMIT ?)`,
-      ).run(studyId, studyId, Math.max(0, keep));
-    });
+  attempts(trialId: number): Promise<AttemptRecord[]> {
+    return this.call(() => this.tables.attempts(trialId));
   }
 
-  /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
-  saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void {
-    const data = encodeWeights({ tensors: [...checkpoint.weights.tensors, ...checkpoint.slots.tensors] });
-    patiently(() =>
-      this.sql(
-        `INSERT INTO checkpoints (trial_id, execution, iterations, weight_count, data) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (trial_id, execution) DO UPDATE SET iterations = excluded.iterations, weight_count = excluded.weight_count, data = excluded.data`,
-      ).run(trialId, execution, checkpoint.iterations, checkpoint.weights.tensors.length, data),
-    );
+  heartbeat(): Promise<void> {
+    return this.call(() => this.tables.heartbeat());
   }
 
-  /** One execution's checkpoint, or undefined when none is kept. */
-  loadCheckpoint(trialId: number, execution: number): Checkpoint | undefined {
-    const row = this.sql(`SELECT iterations, weight_count, data FROM checkpoints WHERE trial_id = ? AND execution = ?`).get(trialId, execution) as
-      { iterations: number; weight_count: number; data: Buffer } | undefined;
-    if (row === undefined) return undefined;
-    const { tensors } = decodeWeights(row.data);
-    return { weights: { tensors: tensors.slice(0, row.weight_count) }, iterations: row.iterations, slots: { tensors: tensors.slice(row.weight_count) } };
+  recoverStale(studyId: number, staleMs: number): Promise<number> {
+    return this.call(() => this.tables.recoverStale(studyId, staleMs));
   }
 
-  /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
-  keepCheckpoints(studyId: number, keep: readonly number[]): void {
-    patiently(() =>
-      this.sql(
-        `DELETE FROM checkpoints WHERE trial_id IN (
-         SELECT id FROM trials WHERE study_id = ? AND number NOT IN (SELECT value FROM json_each(?)))`,
-      ).run(studyId, JSON.stringify(keep)),
-    );
+  recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): Promise<void> {
+    return this.call(() => this.tables.recordEpoch(trialId, execution, epoch, metrics));
   }
 
-  close(): void {
+  epochs(trialId: number): Promise<{ execution: number; epoch: number; metrics: EpochMetrics }[]> {
+    return this.call(() => this.tables.epochs(trialId));
+  }
+
+  completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord> {
+    return this.call(() => this.tables.completeTrial(trialId, score, bestEpoch, seconds));
+  }
+
+  failTrial(trialId: number, error: string, seconds: number): Promise<TrialRecord> {
+    return this.call(() => this.tables.failTrial(trialId, error, seconds));
+  }
+
+  invalidTrial(trialId: number, error: string): Promise<TrialRecord> {
+    return this.call(() => this.tables.invalidTrial(trialId, error));
+  }
+
+  interruptRunning(studyId: number): Promise<number> {
+    return this.call(() => this.tables.interruptRunning(studyId));
+  }
+
+  stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord> {
+    return this.call(() => this.tables.stopTrial(trialId, why, seconds));
+  }
+
+  saveWeights(trialId: number, weights: StoredWeights): Promise<void> {
+    return this.call(() => this.tables.saveWeights(trialId, weights));
+  }
+
+  loadWeights(trialId: number): Promise<StoredWeights | undefined> {
+    return this.call(() => this.tables.loadWeights(trialId));
+  }
+
+  pruneWeights(studyId: number, keep: number): Promise<void> {
+    return this.call(() => this.tables.pruneWeights(studyId, keep));
+  }
+
+  saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): Promise<void> {
+    return this.call(() => this.tables.saveCheckpoint(trialId, execution, checkpoint));
+  }
+
+  loadCheckpoint(trialId: number, execution: number): Promise<Checkpoint | undefined> {
+    return this.call(() => this.tables.loadCheckpoint(trialId, execution));
+  }
+
+  keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void> {
+    return this.call(() => this.tables.keepCheckpoints(studyId, keep));
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.underway]);
     this.db.close();
   }
 }
 
 /**
  * Runs `fn` again while SQLite says busy (another process holds the write lock longer than
- * busy_timeout): waits grow and are jittered so that processes queued together spread out.
+ * the short busy_timeout), awaiting a timer between tries so that the event loop serves the
+ * worker ports and Ink meanwhile. Waits grow and are jittered so that processes queued
+ * together spread out; after BUSY_PATIENCE_MS in all, the busy error is thrown.
  */
-function patiently<T>(fn: () => T): T {
+async function patiently<T>(fn: () => T): Promise<T> {
+  const deadline = performance.now() + BUSY_PATIENCE_MS;
   for (let attempt = 0; ; attempt++) {
     try {
       return fn();
     } catch (err) {
       const code = sqliteCode(err);
-      if (!(code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') || attempt >= BUSY_RETRIES) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.random() * Math.min(2000, 50 * 2 ** attempt));
+      if (!(code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED') || performance.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(BUSY_WAIT_MAX_MS, BUSY_WAIT_FIRST_MS * 2 ** attempt)));
     }
   }
-}
-
-/** False when `owner` names a process of this host that no longer exists. */
-function ownerAlive(owner: string): boolean {
-  const [host, pid] = owner.split(':');
-  return host !== hostname() || !pid || processAlive(Number(pid));
 }

@@ -20,9 +20,14 @@ export interface Checkpoint {
 
 /**
  * Where studies, trials, per-epoch metrics and the best trials' weights live. Only the main
- * thread holds a Storage (workers never open it). Every method is synchronous and each write
- * is its own short transaction. Implementations: SqliteStorage (src/storage/sqlite.ts).
- * Methods throw InputError for a file that is not a database of ours, and Error for bugs.
+ * thread holds a Storage (workers never open it). Every method returns a promise, so that a
+ * store behind a network (PostgreSQL) or one that must wait for another process's lock never
+ * blocks the event loop, which also serves the worker ports and Ink. Each write is its own
+ * short transaction, applied in full or not at all. Calls of one handle may settle out of
+ * order (a write waiting for a lock settles after a later read): a caller that needs an order,
+ * such as one trial's epochs before its end, awaits each write before making the next.
+ * Implementations: SqliteStorage (src/storage/sqlite.ts), MemoryStorage (src/storage/memory.ts).
+ * Methods reject with InputError for a store that is not one of ours, and Error for bugs.
  */
 export interface Storage {
   /**
@@ -30,91 +35,92 @@ export interface Storage {
    * JSON). With a different space it throws InputError, unless `overwrite`, which deletes the
    * old study and everything of it first. Called by `tune run` at start.
    */
-  openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): StudyRecord;
+  openStudy(name: string, space: unknown, objective: string, direction: 'max' | 'min', overwrite: boolean): Promise<StudyRecord>;
   /** The study `name`, or undefined. Called by best, list, show. */
-  findStudy(name: string): StudyRecord | undefined;
+  findStudy(name: string): Promise<StudyRecord | undefined>;
   /**
    * Deletes a study and everything of it (trials, epochs, weights, checkpoints, its data
    * record); a study already gone is no error. Called by `tune run --overwrite` when the data
    * of a study with an equal space changed.
    */
-  deleteStudy(studyId: number): void;
+  deleteStudy(studyId: number): Promise<void>;
   /**
    * Records the files the study runs on (each split's absolute path, size and sha256). Without
    * `replace`, a record the study already has is kept (another process created the study
    * first); with it, the record is replaced (the same bytes moved elsewhere). Returns the
    * record now in effect. Called by `tune run`. Throws Error for a study that does not exist.
    */
-  recordData(studyId: number, data: DataRecord, replace: boolean): DataRecord;
+  recordData(studyId: number, data: DataRecord, replace: boolean): Promise<DataRecord>;
   /**
    * The files the study ran on, or undefined when it has no record (a study created before
    * schema version 3). Called by `tune run` on resume and by `tune best`.
    */
-  studyData(studyId: number): DataRecord | undefined;
+  studyData(studyId: number): Promise<DataRecord | undefined>;
   /** All studies, oldest first. */
-  listStudies(): StudyRecord[];
+  listStudies(): Promise<StudyRecord[]>;
   /** Every trial of a study, by number. */
-  trials(studyId: number): TrialRecord[];
+  trials(studyId: number): Promise<TrialRecord[]>;
   /** One trial by number, or undefined. */
-  trial(studyId: number, number: number): TrialRecord | undefined;
+  trial(studyId: number, number: number): Promise<TrialRecord | undefined>;
   /** A new running trial with the next free number (and its Hyperband schedule, if any). */
-  createTrial(studyId: number, values: Values, schedule?: Schedule): TrialRecord;
+  createTrial(studyId: number, values: Values, schedule?: Schedule): Promise<TrialRecord>;
   /**
    * Like createTrial, but only while fewer than `limit` trials of the study are complete,
    * running, interrupted or stopped, in every process sharing the store ('limit' otherwise),
    * and only when no trial has these values yet, or for a Hyperband promotion no trial has
    * promoted this parent yet ('taken' otherwise).
    */
-  createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): TrialRecord | 'limit' | 'taken';
+  createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): Promise<TrialRecord | 'limit' | 'taken'>;
   /**
    * Sets an interrupted or stopped trial running again for this handle (same number and
    * values, next attempt); returns it.
    */
-  restartTrial(trialId: number): TrialRecord;
+  restartTrial(trialId: number): Promise<TrialRecord>;
   /** Restarts the lowest-numbered interrupted or stopped trial of the study; undefined if none. */
-  claimInterrupted(studyId: number): TrialRecord | undefined;
+  claimInterrupted(studyId: number): Promise<TrialRecord | undefined>;
   /**
    * Starts a running trial over after its attempt crashed (max_retries_per_trial): its epochs
    * and weights are dropped, its start time is now, the failed attempt stays as history.
    * Throws Error for a trial not running.
    */
-  retryTrial(trialId: number, error?: string): TrialRecord;
+  retryTrial(trialId: number, error?: string): Promise<TrialRecord>;
   /** The attempts of a trial that ended without finishing it, oldest first. */
-  attempts(trialId: number): AttemptRecord[];
+  attempts(trialId: number): Promise<AttemptRecord[]>;
   /** Marks this handle's running trials alive (call it every few seconds while they run). */
-  heartbeat(): void;
+  heartbeat(): Promise<void>;
   /**
    * Interrupts the running trials of other handles whose process is gone (no heartbeat for
    * `staleMs`, or a dead process on this host), so that they run again; returns how many.
    */
-  recoverStale(studyId: number, staleMs: number): number;
+  recoverStale(studyId: number, staleMs: number): Promise<number>;
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
-  recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void;
+  recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): Promise<void>;
   /** The epochs of a trial, ordered by execution then epoch. */
-  epochs(trialId: number): { execution: number; epoch: number; metrics: EpochMetrics }[];
+  epochs(trialId: number): Promise<{ execution: number; epoch: number; metrics: EpochMetrics }[]>;
   /** Marks a running trial complete with its score. */
-  completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): TrialRecord;
+  completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord>;
   /** Marks a running trial failed with its error message. */
-  failTrial(trialId: number, error: string, seconds: number): TrialRecord;
+  failTrial(trialId: number, error: string, seconds: number): Promise<TrialRecord>;
   /** Marks a running trial invalid: its values build no model, `error` says why. */
-  invalidTrial(trialId: number, error: string): TrialRecord;
+  invalidTrial(trialId: number, error: string): Promise<TrialRecord>;
   /** Marks this handle's running trials of the study interrupted (epochs dropped); returns how many. */
-  interruptRunning(studyId: number): number;
+  interruptRunning(studyId: number): Promise<number>;
   /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
-  stopTrial(trialId: number, why: string, seconds: number): TrialRecord;
+  stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord>;
   /** Stores a trial's weights, replacing earlier ones. */
-  saveWeights(trialId: number, weights: StoredWeights): void;
+  saveWeights(trialId: number, weights: StoredWeights): Promise<void>;
   /** A trial's weights, or undefined when none are kept. */
-  loadWeights(trialId: number): StoredWeights | undefined;
+  loadWeights(trialId: number): Promise<StoredWeights | undefined>;
   /** Keeps weights only for the `keep` best complete trials of the study (by its direction). */
-  pruneWeights(studyId: number, keep: number): void;
+  pruneWeights(studyId: number, keep: number): Promise<void>;
   /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
-  saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void;
+  saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): Promise<void>;
   /** One execution's checkpoint, or undefined when none is kept. */
-  loadCheckpoint(trialId: number, execution: number): Checkpoint | undefined;
+  loadCheckpoint(trialId: number, execution: number): Promise<Checkpoint | undefined>;
   /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
-  keepCheckpoints(studyId: number, keep: readonly number[]): void;
-  close(): void;
+  keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void>;
+  /** Ends this handle once its calls under way have settled; called last by every command. */
+  close(): Promise<void>;
 }
 
 /** JSON with object keys sorted, so that two spaces compare equal whatever their key order. */

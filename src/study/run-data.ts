@@ -42,9 +42,9 @@ const OVER = 'pass --overwrite to start the study over on it';
  * loadStudyData refuses.
  */
 export async function loadRunData(storage: Storage | undefined, o: RunDataOptions): Promise<RunData> {
-  const study = storage?.findStudy(o.name);
+  const study = await storage?.findStudy(o.name);
   // A study whose space differs is replaced or refused by openStudy; its record is not this run's.
-  const record = study !== undefined && sameSpace(study.space, o.spec.source) ? storage!.studyData(study.id) : undefined;
+  const record = study !== undefined && sameSpace(study.space, o.spec.source) ? await storage!.studyData(study.id) : undefined;
   const prior = record !== undefined ? { study: study!, record } : undefined;
   let restart = false;
   let digests: DataRecord | undefined;
@@ -77,17 +77,17 @@ export async function loadRunData(storage: Storage | undefined, o: RunDataOption
  * Returns the study. Throws InputError as openStudy does, and when another process created
  * the study first, on other data.
  */
-export function openRunStudy(storage: Storage, run: RunData, o: RunDataOptions): StudyRecord {
-  if (run.restart) storage.deleteStudy(run.prior!.study.id);
+export async function openRunStudy(storage: Storage, run: RunData, o: RunDataOptions): Promise<StudyRecord> {
+  if (run.restart) await storage.deleteStudy(run.prior!.study.id);
   const { tuner } = o.spec;
-  const study = storage.openStudy(o.name, o.spec.source, tuner.objective, tuner.direction, o.overwrite);
+  const study = await storage.openStudy(o.name, o.spec.source, tuner.objective, tuner.direction, o.overwrite);
   const prior = run.prior;
   if (prior !== undefined && !run.restart && prior.study.id === study.id) {
-    if (SPLITS.some((s) => prior.record[s].path !== run.digests[s].path)) storage.recordData(study.id, run.digests, true);
+    if (SPLITS.some((s) => prior.record[s].path !== run.digests[s].path)) await storage.recordData(study.id, run.digests, true);
     return study;
   }
-  if (storage.studyData(study.id) === undefined && storage.trials(study.id).length > 0) return study;
-  const kept = storage.recordData(study.id, run.digests, false);
+  if ((await storage.studyData(study.id)) === undefined && (await storage.trials(study.id)).length > 0) return study;
+  const kept = await storage.recordData(study.id, run.digests, false);
   const split = differingSplit(kept, run.digests);
   if (split !== undefined) throw otherData(run.digests, kept, split, o.name);
   return study;

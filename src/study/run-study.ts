@@ -81,8 +81,8 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const workers = overrides.workers ?? (backend === 'node-gpu' ? 1 : availableParallelism());
   const started = performance.now();
   // Trials a dead process left running run again; those of live processes are theirs.
-  storage.recoverStale(study.id, STALE_MS);
-  const before = storage.trials(study.id);
+  await storage.recoverStale(study.id, STALE_MS);
+  const before = await storage.trials(study.id);
   const oracle = makeOracle(tuner, spec.space, tuner.seed + before.length);
 
   const pool = new Piscina<PackTask, void>({ filename: new URL('../pool/trial-worker.js', import.meta.url).href, minThreads: workers, maxThreads: workers });
@@ -128,8 +128,17 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     stop.abort();
   };
 
-  /** Trains the trials as one pack on one worker, each recorded as it ends; failed ones may run again alone. */
+  /**
+   * Trains the trials as one pack on one worker, each recorded as it ends; failed ones may run
+   * again alone. The pack counts as under way from the call, before its storage reads settle.
+   */
   const launch = (trials: { trial: TrialRecord; attempt: number }[]): void => {
+    const done = trainPack(trials);
+    const tracked = done.finally(() => packs.delete(tracked));
+    packs.add(tracked);
+  };
+
+  const trainPack = async (trials: { trial: TrialRecord; attempt: number }[]): Promise<void> => {
     const t0 = performance.now();
     const task: PackTask = {
       dataKey,
@@ -150,7 +159,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     for (const { trial, attempt } of trials) {
       const schedule = trial.schedule;
       try {
-        const resume = schedule?.parent !== undefined ? parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial) : undefined;
+        const resume = schedule?.parent !== undefined ? await parentCheckpoints(storage, study.id, schedule.parent, tuner.executionsPerTrial) : undefined;
         const ch = channel(trial);
         task.trials.push({
           values: trial.values as Values,
@@ -166,12 +175,12 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         });
         ready.push({ trial, attempt, ch });
       } catch (err) {
-        ended(trial, attempt, { error: err instanceof Error ? err.message : String(err) }, t0);
+        await ended(trial, attempt, { error: err instanceof Error ? err.message : String(err) }, t0);
       }
     }
     const ports = task.trials.map((t) => t.port);
     const run = ready.length === 0 ? Promise.resolve() : pool.run(task, { transferList: ports, signal: trialSignal });
-    const done: Promise<void> = Promise.all(
+    await Promise.all(
       ready.map(async ({ trial, attempt, ch }) => {
         // The trial's own end, or the pack's: a worker that died or was aborted sends none.
         const first = await Promise.race([
@@ -184,11 +193,11 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         if (first === undefined || 'thrown' in first) await ch.settle();
         const end = ch.received ?? first ?? { error: "the worker ended without this trial's result" };
         ch.port1.close();
-        ended(trial, attempt, end, t0);
+        // Its epochs are in storage before its end is: a retry drops them, a complete trial shows them.
+        await ch.written;
+        await ended(trial, attempt, end, t0);
       }),
-    ).then(() => undefined);
-    const tracked = done.finally(() => packs.delete(tracked));
-    packs.add(tracked);
+    );
   };
 
   /** The main thread's end of a trial's port: epochs recorded as they come, then its end. */
@@ -198,6 +207,8 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       port1,
       port2,
       received: undefined as TrialEnd | undefined,
+      /** The trial's epoch writes, chained so that they land in order; never rejects (a failed write faults the run). */
+      written: Promise.resolve(),
       end: undefined as unknown as Promise<TrialEnd>,
       drained: undefined as unknown as Promise<void>,
       // Epochs still in flight must land before the trial's record changes; a worker that died
@@ -210,13 +221,16 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       port1.on('message', (m: EpochMessage | TrialEnd | null) => {
         if (m === null) return resolve();
         if ('execution' in m) {
-          try {
-            storage.recordEpoch(trial.id, m.execution, m.epoch, m.metrics);
-          } catch (err) {
-            // Thrown here, it would be uncaught and end the process with no trial marked.
-            return faulted(err);
-          }
-          listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
+          ch.written = ch.written.then(async () => {
+            if (fault !== undefined) return;
+            try {
+              await storage.recordEpoch(trial.id, m.execution, m.epoch, m.metrics);
+            } catch (err) {
+              // Thrown here, it would be unhandled and end the process with no trial marked.
+              return faulted(err);
+            }
+            listener({ type: 'epoch', number: trial.number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
+          });
         } else {
           ch.received = m;
           endOf(m);
@@ -227,15 +241,15 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   };
 
   /** Records how a trial ended: complete, stopped, run again, or failed. */
-  const ended = (trial: TrialRecord, attempt: number, end: TrialEnd, t0: number): void => {
+  const ended = async (trial: TrialRecord, attempt: number, end: TrialEnd, t0: number): Promise<void> => {
     const seconds = (performance.now() - t0) / 1000;
     if ('outcome' in end) {
       const { outcome } = end;
-      storage.saveWeights(trial.id, outcome.weights);
-      outcome.checkpoints?.forEach((checkpoint, i) => storage.saveCheckpoint(trial.id, i + 1, checkpoint));
-      storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
-      storage.pruneWeights(study.id, WEIGHTS_KEPT);
-      if (oracle.checkpointsNeeded) storage.keepCheckpoints(study.id, oracle.checkpointsNeeded(storage.trials(study.id).map(pastTrial)));
+      await storage.saveWeights(trial.id, outcome.weights);
+      for (const [i, checkpoint] of (outcome.checkpoints ?? []).entries()) await storage.saveCheckpoint(trial.id, i + 1, checkpoint);
+      await storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
+      await storage.pruneWeights(study.id, WEIGHTS_KEPT);
+      if (oracle.checkpointsNeeded) await storage.keepCheckpoints(study.id, oracle.checkpointsNeeded((await storage.trials(study.id)).map(pastTrial)));
       consecutiveFailures = 0;
       running.delete(trial.id);
       listener({ type: 'trial-complete', number: trial.number, values: trial.values, score: outcome.score, bestEpoch: outcome.bestEpoch, seconds });
@@ -245,31 +259,37 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     // Left running, the finally below marks it interrupted, so that the next run resumes it.
     if (signal.aborted || fault !== undefined) return;
     if (stop.signal.aborted) {
-      storage.stopTrial(trial.id, stopWhy(), seconds);
+      await storage.stopTrial(trial.id, stopWhy(), seconds);
       listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: stopWhy(), status: 'stopped' });
       return;
     }
     lastError = end.error;
     if (attempt <= tuner.maxRetriesPerTrial) {
-      const again = storage.retryTrial(trial.id, lastError);
+      const again = await storage.retryTrial(trial.id, lastError);
       listener({ type: 'trial-started', number: again.number, values: again.values, resumed: true, ...(again.schedule ? { schedule: again.schedule } : {}) });
       running.set(again.id, { trial: again });
       launch([{ trial: again, attempt: attempt + 1 }]);
       return;
     }
-    storage.failTrial(trial.id, lastError, seconds);
+    await storage.failTrial(trial.id, lastError, seconds);
     consecutiveFailures++;
     listener({ type: 'trial-failed', number: trial.number, values: trial.values, error: lastError, status: 'failed' });
     if (consecutiveFailures >= tuner.maxConsecutiveFailedTrials) stop.abort();
   };
 
+  /** The beat under way, if any: a slow store must not stack beats up. */
+  let beating: Promise<void> | undefined;
   const beat = setInterval(() => {
-    try {
-      storage.heartbeat();
-      storage.recoverStale(study.id, STALE_MS);
-    } catch {
-      // A busy or closing database: the next beat tries again, well within STALE_MS.
-    }
+    beating ??= (async () => {
+      try {
+        await storage.heartbeat();
+        await storage.recoverStale(study.id, STALE_MS);
+      } catch {
+        // A busy or closing database: the next beat tries again, well within STALE_MS.
+      } finally {
+        beating = undefined;
+      }
+    })();
   }, HEARTBEAT_MS);
   beat.unref();
   try {
@@ -283,7 +303,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
         // pending when it proposes the next.
         const pack: TrialRecord[] = [];
         while (pack.length < size) {
-          last = nextTrial(running, spec, oracle, storage, study.id, tuner.maxTrials);
+          last = await nextTrial(running, spec, oracle, storage, study.id, tuner.maxTrials);
           if (typeof last === 'string' || last === undefined) break;
           const { record } = last;
           listener({
@@ -295,7 +315,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
           });
           const invalid = whyInvalid(spec, record.values as Values, ctx.data.train.dim);
           if (invalid !== undefined) {
-            storage.invalidTrial(record.id, invalid);
+            await storage.invalidTrial(record.id, invalid);
             listener({ type: 'trial-failed', number: record.number, values: record.values as Values, error: invalid, status: 'invalid' });
             lastInvalid = { values: record.values as Values, error: invalid };
             if (++consecutiveInvalid >= tuner.maxConsecutiveInvalidTrials) reason = 'invalid';
@@ -316,7 +336,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       if (running.size === 0) {
         // Other processes may still run trials of this study: wait for them, taking over any
         // whose process dies, so that the study is whole when the last run ends.
-        const elsewhere = storage.trials(study.id).some((t) => t.status === 'running');
+        const elsewhere = (await storage.trials(study.id)).some((t) => t.status === 'running');
         if (!elsewhere && last !== 'wait') {
           reason = last === 'full' ? 'max-trials' : tuner.oracle === 'hyperband' ? 'search-complete' : 'space-exhausted';
           break;
@@ -330,17 +350,18 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     while (packs.size > 0) await Promise.allSettled([...packs]);
   } finally {
     clearInterval(beat);
+    await beating;
     if (signal.aborted) reason = 'interrupted';
     // Whatever ended the loop, no trial runs on after it: the next run starts them again.
     try {
-      storage.interruptRunning(study.id);
+      await storage.interruptRunning(study.id);
     } catch {
       // The storage itself failed; its error is already on its way out.
     }
     await pool.destroy();
   }
   if (fault !== undefined) throw fault.error;
-  const best = bestTrial(storage.trials(study.id), tuner.direction);
+  const best = bestTrial(await storage.trials(study.id), tuner.direction);
   listener({
     type: 'study-finished',
     reason: reason ?? 'interrupted',
@@ -365,25 +386,25 @@ type NextTrial = { record: TrialRecord; resumed: boolean } | 'wait' | 'full' | u
 /** Proposals lost to another process (it took the same values first) before giving up a turn. */
 const RACES = 5;
 
-function nextTrial(
+async function nextTrial(
   running: Map<number, { trial: TrialRecord }>,
   spec: StudySpec,
   oracle: Oracle,
   storage: Storage,
   studyId: number,
   maxTrials: number,
-): NextTrial {
-  const again = storage.claimInterrupted(studyId);
+): Promise<NextTrial> {
+  const again = await storage.claimInterrupted(studyId);
   if (again) return { record: again, resumed: true };
   for (let race = 0; race < RACES; race++) {
-    const trials = storage.trials(studyId);
+    const trials = await storage.trials(studyId);
     if (trials.filter((t) => COUNTED.has(t.status)).length >= maxTrials) return 'full';
     const completed = trials.filter((t) => t.status === 'complete').map((t) => ({ values: t.values as Values, score: t.score! }));
     const pending = [...running.values()].map((r) => r.trial.values as Values);
     const tried = new Set(trials.map((t) => spec.space.key(t.values as Values)));
     const proposal = oracle.propose({ completed, pending, tried, trials: trials.map(pastTrial) });
     if (proposal === undefined || proposal === 'wait') return proposal;
-    const record = storage.createTrialWithin(studyId, proposal.values, maxTrials, proposal.schedule);
+    const record = await storage.createTrialWithin(studyId, proposal.values, maxTrials, proposal.schedule);
     if (record === 'limit') return 'full';
     if (record !== 'taken') return { record, resumed: false };
   }
@@ -422,13 +443,15 @@ function whyInvalid(spec: StudySpec, values: Values, inputDim: number): string |
 }
 
 /** Every execution's checkpoint of the trial a promoted trial continues from. */
-function parentCheckpoints(storage: Storage, studyId: number, parent: number, executions: number): Checkpoint[] {
-  const record = storage.trial(studyId, parent);
-  return Array.from({ length: executions }, (_, i) => {
-    const checkpoint = record && storage.loadCheckpoint(record.id, i + 1);
+async function parentCheckpoints(storage: Storage, studyId: number, parent: number, executions: number): Promise<Checkpoint[]> {
+  const record = await storage.trial(studyId, parent);
+  const checkpoints: Checkpoint[] = [];
+  for (let i = 0; i < executions; i++) {
+    const checkpoint = record && (await storage.loadCheckpoint(record.id, i + 1));
     if (!checkpoint) throw new Error(`trial ${parent}, whose training this trial continues, has no checkpoint for execution ${i + 1}`);
-    return checkpoint;
-  });
+    checkpoints.push(checkpoint);
+  }
+  return checkpoints;
 }
 
 /** The best complete trial by the study's direction, or undefined. */

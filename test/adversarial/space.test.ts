@@ -302,10 +302,10 @@ runCases('space files', [
     name: 'tune list --study "" is refused by the name rule before the database is read',
     from: '11.7',
     quick: true,
-    setup: (dir) => {
-      const storage = SqliteStorage.open(join(dir, 'trials.db'));
-      storage.openStudy('gender', seed(), 'val_accuracy', 'max', false);
-      storage.close();
+    setup: async (dir) => {
+      const storage = await SqliteStorage.open(join(dir, 'trials.db'));
+      await storage.openStudy('gender', seed(), 'val_accuracy', 'max', false);
+      await storage.close();
     },
     args: ['list', '--study', ''],
     exit: 2,
@@ -323,10 +323,10 @@ runCases('space files', [
   {
     name: 'tune best --study __proto__ is refused by the same rule',
     from: '11.7',
-    setup: (dir) => {
-      const storage = SqliteStorage.open(join(dir, 'trials.db'));
-      storage.openStudy('gender', seed(), 'val_accuracy', 'max', false);
-      storage.close();
+    setup: async (dir) => {
+      const storage = await SqliteStorage.open(join(dir, 'trials.db'));
+      await storage.openStudy('gender', seed(), 'val_accuracy', 'max', false);
+      await storage.close();
     },
     args: ['best', '--study', '__proto__'],
     exit: 2,

@@ -84,11 +84,11 @@ describe('tune best --export and tune predict', () => {
     const test = await readFeatures(join(dir, 'test.hdf5'));
     const got = (model.predict(tf.tensor2d(test.data, [test.rows, test.dim])) as tf.Tensor).dataSync();
     // The same classifier computed in plain loops from the weights stored in trials.db.
-    const storage = SqliteStorage.open(join(dir, 'trials.db'));
-    const study = storage.findStudy('tiny')!;
-    const trial = storage.trial(study.id, result.trial)!;
-    const weights = storage.loadWeights(trial.id)!;
-    storage.close();
+    const storage = await SqliteStorage.open(join(dir, 'trials.db'));
+    const study = (await storage.findStudy('tiny'))!;
+    const trial = (await storage.trial(study.id, result.trial))!;
+    const weights = (await storage.loadWeights(trial.id))!;
+    await storage.close();
     const expected = Array.from({ length: test.rows }, (_, r) => forward(test.data.subarray(r * test.dim, (r + 1) * test.dim), weights.tensors));
     expected.forEach((p, r) => assert.ok(Math.abs(p - got[r]!) < 1e-5, `row ${r}: ${got[r]} vs ${p}`));
     const correct = expected.filter((p, r) => (p >= 0.5 ? 1 : 0) === test.labels[r]).length;

@@ -9,8 +9,8 @@ import { decodeWeights, encodeWeights } from '../../src/storage/weights-codec.js
 import { tempDir } from '../helpers/tune.js';
 
 /** Asserts that `fn` throws an InputError naming `file`, `where`, and exactly `what` (or a match). */
-function throwsInput(fn: () => unknown, file: string, where: string, what: string | RegExp): void {
-  assert.throws(fn, (err: unknown) => {
+async function throwsInput(fn: () => Promise<unknown>, file: string, where: string, what: string | RegExp): Promise<void> {
+  await assert.rejects(fn, (err: unknown) => {
     assert.ok(err instanceof InputError, `expected an InputError, got ${String(err)}`);
     assert.equal(err.file, file);
     assert.equal(err.where, where);
@@ -49,8 +49,8 @@ CREATE TABLE weights (trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELE
 `;
 
 /** A database as schema version 2 left it: the current one without the data records. */
-function version2(path: string): void {
-  SqliteStorage.open(path).close();
+async function version2(path: string): Promise<void> {
+  await (await SqliteStorage.open(path)).close();
   raw(path, (db) => {
     db.exec(`DROP TABLE study_data; UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
     db.pragma('journal_mode = DELETE');
@@ -64,9 +64,9 @@ const RECORD = {
 };
 
 describe('SqliteStorage', () => {
-  it(`creates a missing file with schema version ${SCHEMA_VERSION}, in WAL mode, with foreign keys`, () => {
+  it(`creates a missing file with schema version ${SCHEMA_VERSION}, in WAL mode, with foreign keys`, async () => {
     const path = join(tempDir(), 'new.db');
-    SqliteStorage.open(path).close();
+    await (await SqliteStorage.open(path)).close();
     assert.ok(existsSync(path));
     raw(path, (db) => {
       assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
@@ -77,45 +77,45 @@ describe('SqliteStorage', () => {
       assert.deepEqual(trialFks, [{ table: 'studies', on_delete: 'CASCADE' }]);
     });
     // Reopening an existing database of ours must not try to create the schema again.
-    SqliteStorage.open(path).close();
+    await (await SqliteStorage.open(path)).close();
   });
 
-  it('treats an empty file as a new database', () => {
+  it('treats an empty file as a new database', async () => {
     const path = join(tempDir(), 'empty.db');
     writeFileSync(path, '');
-    const s = SqliteStorage.open(path);
-    assert.deepEqual(s.listStudies(), []);
-    s.close();
+    const s = await SqliteStorage.open(path);
+    assert.deepEqual(await s.listStudies(), []);
+    await s.close();
   });
 
-  it('refuses a text file as not an SQLite database, and leaves it as it was', () => {
+  it('refuses a text file as not an SQLite database, and leaves it as it was', async () => {
     const path = join(tempDir(), 'notes.db');
     const text = 'name,score\ntrial 1,0.5\n'.repeat(20);
     writeFileSync(path, text);
-    throwsInput(() => SqliteStorage.open(path), path, 'file', 'is not an SQLite database (file is not a database)');
+    await throwsInput(async () => await SqliteStorage.open(path), path, 'file', 'is not an SQLite database (file is not a database)');
     assert.equal(readFileSync(path, 'utf8'), text);
   });
 
-  it("refuses an SQLite database of another program as not one of tune's", () => {
+  it("refuses an SQLite database of another program as not one of tune's", async () => {
     const path = join(tempDir(), 'other.db');
     raw(path, (db) => db.exec(`CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)`));
-    throwsInput(() => SqliteStorage.open(path), path, 'file', "is an SQLite database but not one of tune's");
+    await throwsInput(async () => await SqliteStorage.open(path), path, 'file', "is an SQLite database but not one of tune's");
     raw(path, (db) => assert.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'studies'`).pluck().get(), 0));
   });
 
-  it('refuses a database written by a newer tune, naming both schema versions', () => {
+  it('refuses a database written by a newer tune, naming both schema versions', async () => {
     const path = join(tempDir(), 'newer.db');
-    SqliteStorage.open(path).close();
+    await (await SqliteStorage.open(path)).close();
     raw(path, (db) => db.prepare(`UPDATE tune_meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION + 1)));
-    throwsInput(
-      () => SqliteStorage.open(path),
+    await throwsInput(
+      async () => await SqliteStorage.open(path),
       path,
       'schema',
       `was written by a newer tune (schema version ${SCHEMA_VERSION + 1}, this one reads up to ${SCHEMA_VERSION})`,
     );
   });
 
-  it('migrates a version 1 database in place: rows, links and ids kept, new statuses and checkpoints usable', () => {
+  it('migrates a version 1 database in place: rows, links and ids kept, new statuses and checkpoints usable', async () => {
     const path = join(tempDir(), 'v1.db');
     raw(path, (db) => {
       db.exec(VERSION_1);
@@ -128,34 +128,34 @@ describe('SqliteStorage', () => {
         INSERT INTO epochs VALUES (1, 1, 1, 0.5, 0.7, 0.6, 0.8);
         INSERT INTO weights VALUES (1, x'00');`);
     });
-    const s = SqliteStorage.open(path);
-    const study = s.findStudy('old')!;
+    const s = await SqliteStorage.open(path);
+    const study = (await s.findStudy('old'))!;
     assert.deepEqual(
-      s.trials(study.id).map((t) => [t.id, t.number, t.status, t.score, t.schedule]),
+      (await s.trials(study.id)).map((t) => [t.id, t.number, t.status, t.score, t.schedule]),
       [
         [1, 1, 'complete', 0.8, null],
         [7, 2, 'interrupted', null, null],
       ],
     );
-    assert.equal(s.epochs(1).length, 1);
-    const next = s.createTrial(study.id, { u: 16 }, { iteration: 0, bracket: 1, round: 0, initialEpoch: 0, epochs: 4 });
+    assert.equal((await s.epochs(1)).length, 1);
+    const next = await s.createTrial(study.id, { u: 16 }, { iteration: 0, bracket: 1, round: 0, initialEpoch: 0, epochs: 4 });
     assert.ok(next.id > 9, `the deleted trial's id 9 is not reused (got ${next.id})`);
-    s.invalidTrial(next.id, 'no model');
-    s.saveCheckpoint(1, 1, { weights: { tensors: [] }, iterations: 1, slots: { tensors: [] } });
-    s.openStudy('old', { a: 2 }, 'val_accuracy', 'max', true);
-    s.close();
+    await s.invalidTrial(next.id, 'no model');
+    await s.saveCheckpoint(1, 1, { weights: { tensors: [] }, iterations: 1, slots: { tensors: [] } });
+    await s.openStudy('old', { a: 2 }, 'val_accuracy', 'max', true);
+    await s.close();
     raw(path, (db) => {
       assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
       const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get();
       assert.deepEqual(['trials', 'epochs', 'weights', 'checkpoints'].map(count), [0, 0, 0, 0], 'deleting the study cascades through the rebuilt table');
     });
-    SqliteStorage.open(path).close();
+    await (await SqliteStorage.open(path)).close();
   });
 
-  it('migrates a version 2 database in place: its studies keep their trials and get no data record; new ones get one', () => {
+  it('migrates a version 2 database in place: its studies keep their trials and get no data record; new ones get one', async () => {
     const path = join(tempDir(), 'v2.db');
-    version2(path);
+    await version2(path);
     raw(path, (db) => {
       db.exec(`
         INSERT INTO studies VALUES (4, 'old', '{"a":1}', 'val_accuracy', 'max', '2026-01-01T00:00:00Z');
@@ -163,20 +163,20 @@ describe('SqliteStorage', () => {
           VALUES (3, 4, 1, 'complete', '{"u":4}', 0.8, 3, 't0', 't1', 2.5);
         INSERT INTO weights VALUES (3, x'00');`);
     });
-    const s = SqliteStorage.open(path);
-    const old = s.findStudy('old')!;
+    const s = await SqliteStorage.open(path);
+    const old = (await s.findStudy('old'))!;
     assert.equal(old.id, 4);
-    assert.equal(s.studyData(old.id), undefined, 'an old study has no record');
+    assert.equal(await s.studyData(old.id), undefined, 'an old study has no record');
     assert.deepEqual(
-      s.trials(old.id).map((t) => [t.id, t.number, t.status, t.score]),
+      (await s.trials(old.id)).map((t) => [t.id, t.number, t.status, t.score]),
       [[3, 1, 'complete', 0.8]],
     );
-    const fresh = s.openStudy('new', { a: 2 }, 'val_loss', 'min', false);
+    const fresh = await s.openStudy('new', { a: 2 }, 'val_loss', 'min', false);
     assert.ok(fresh.id > 4, `ids go on from the old ones (got ${fresh.id})`);
-    assert.deepEqual(s.recordData(fresh.id, RECORD, false), RECORD);
-    s.recordData(old.id, RECORD, false);
-    s.openStudy('old', { a: 3 }, 'val_accuracy', 'max', true);
-    s.close();
+    assert.deepEqual(await s.recordData(fresh.id, RECORD, false), RECORD);
+    await s.recordData(old.id, RECORD, false);
+    await s.openStudy('old', { a: 3 }, 'val_accuracy', 'max', true);
+    await s.close();
     raw(path, (db) => {
       assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
       assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
@@ -187,73 +187,97 @@ describe('SqliteStorage', () => {
         'replacing the old study drops its record with it',
       );
     });
-    SqliteStorage.open(path).close();
+    await (await SqliteStorage.open(path)).close();
   });
 
-  it('reads a version 2 database that it may not migrate as it is, its studies without a record; refuses version 1', () => {
+  it('reads a version 2 database that it may not migrate as it is, its studies without a record; refuses version 1', async () => {
     const path = join(tempDir(), 'v2-read.db');
-    version2(path);
+    await version2(path);
     raw(path, (db) => db.exec(`INSERT INTO studies VALUES (1, 'old', '{}', 'val_loss', 'min', 't0')`));
     const bytes = readFileSync(path);
-    const s = SqliteStorage.openReadOnly(path);
-    assert.equal(s.studyData(s.findStudy('old')!.id), undefined);
-    s.close();
+    const s = await SqliteStorage.openReadOnly(path);
+    assert.equal(await s.studyData((await s.findStudy('old'))!.id), undefined);
+    await s.close();
     assert.deepEqual(readFileSync(path), bytes, 'read as it is, not migrated');
     const v1 = join(tempDir(), 'v1-read.db');
     raw(v1, (db) => db.exec(VERSION_1));
-    throwsInput(
-      () => SqliteStorage.openReadOnly(v1),
+    await throwsInput(
+      async () => await SqliteStorage.openReadOnly(v1),
       v1,
       'schema',
       `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`,
     );
   });
 
-  it('refuses a database whose schema version is missing', () => {
+  it('refuses a database whose schema version is missing', async () => {
     const path = join(tempDir(), 'noversion.db');
-    SqliteStorage.open(path).close();
+    await (await SqliteStorage.open(path)).close();
     raw(path, (db) => db.exec(`DELETE FROM tune_meta`));
-    throwsInput(() => SqliteStorage.open(path), path, 'schema', /has no valid schema version/);
+    await throwsInput(async () => await SqliteStorage.open(path), path, 'schema', /has no valid schema version/);
   });
 
-  it('reports a path it cannot open as an InputError', () => {
+  it('reports a path it cannot open as an InputError', async () => {
     const path = join(tempDir(), 'no', 'such', 'folder', 'tune.db');
-    throwsInput(() => SqliteStorage.open(path), path, 'file', /^cannot be opened \(/);
+    await throwsInput(async () => await SqliteStorage.open(path), path, 'file', /^cannot be opened \(/);
   });
 
-  it("deletes a study's trials, epochs and weights with it (foreign keys cascade) and never reuses ids", () => {
+  it("deletes a study's trials, epochs and weights with it (foreign keys cascade) and never reuses ids", async () => {
     const path = join(tempDir(), 'cascade.db');
-    const s = SqliteStorage.open(path);
-    const study = s.openStudy('s', { a: 1 }, 'val_loss', 'min', false);
-    const t = s.createTrial(study.id, {});
-    s.recordEpoch(t.id, 1, 1, { loss: 1, accuracy: 0, val_loss: 1, val_accuracy: 0 });
-    s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(1) }] });
-    const replaced = s.openStudy('s', { a: 2 }, 'val_loss', 'min', true);
+    const s = await SqliteStorage.open(path);
+    const study = await s.openStudy('s', { a: 1 }, 'val_loss', 'min', false);
+    const t = await s.createTrial(study.id, {});
+    await s.recordEpoch(t.id, 1, 1, { loss: 1, accuracy: 0, val_loss: 1, val_accuracy: 0 });
+    await s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(1) }] });
+    const replaced = await s.openStudy('s', { a: 2 }, 'val_loss', 'min', true);
     assert.notEqual(replaced.id, study.id, 'ids are never reused');
-    assert.notEqual(s.createTrial(replaced.id, {}).id, t.id, 'ids are never reused');
-    s.close();
+    assert.notEqual((await s.createTrial(replaced.id, {})).id, t.id, 'ids are never reused');
+    await s.close();
     raw(path, (db) => {
       const count = (table: string) => db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get();
       assert.deepEqual(['studies', 'trials', 'epochs', 'weights'].map(count), [1, 1, 0, 0]);
     });
   });
 
-  it('throws Error, not InputError, for a bug: a score of NaN or weights that do not fill their shape', () => {
-    const s = SqliteStorage.open(join(tempDir(), 'bugs.db'));
-    const t = s.createTrial(s.openStudy('s', {}, 'val_loss', 'min', false).id, {});
-    assert.throws(
-      () => s.completeTrial(t.id, Number.NaN, 1, 1),
+  it('throws Error, not InputError, for a bug: a score of NaN or weights that do not fill their shape', async () => {
+    const s = await SqliteStorage.open(join(tempDir(), 'bugs.db'));
+    const t = await s.createTrial((await s.openStudy('s', {}, 'val_loss', 'min', false)).id, {});
+    await assert.rejects(
+      async () => await s.completeTrial(t.id, Number.NaN, 1, 1),
       (err: unknown) => err instanceof Error && !(err instanceof InputError) && /NaN/.test(err.message),
     );
-    assert.throws(() => s.saveWeights(t.id, { tensors: [{ shape: [2, 2], values: new Float32Array(3) }] }), /does not hold 3 values/);
-    assert.equal(s.trial(t.id, 1)!.status, 'running');
-    assert.equal(s.loadWeights(t.id), undefined);
-    s.close();
+    await assert.rejects(async () => await s.saveWeights(t.id, { tensors: [{ shape: [2, 2], values: new Float32Array(3) }] }), /does not hold 3 values/);
+    assert.equal((await s.trial(t.id, 1))!.status, 'running');
+    assert.equal(await s.loadWeights(t.id), undefined);
+    await s.close();
+  });
+
+  it("waits for another connection's write lock without blocking the event loop, then writes", async () => {
+    const path = join(tempDir(), 'busy.db');
+    const s = await SqliteStorage.open(path);
+    const study = await s.openStudy('s', {}, 'val_loss', 'min', false);
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    // The lock goes only when a timer of this thread fires: a write that slept on the thread would never see it go.
+    const held = 1000;
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 20);
+    setTimeout(() => other.exec('COMMIT'), held);
+    const t0 = performance.now();
+    try {
+      const t = await s.createTrial(study.id, { u: 1 });
+      assert.equal(t.number, 1);
+      assert.ok(performance.now() - t0 >= held - 50, 'the write waited for the lock');
+      assert.ok(ticks >= held / 20 / 4, `the event loop ran while the write waited (${ticks} ticks of 20 ms in ${held} ms)`);
+    } finally {
+      clearInterval(ticker);
+      other.close();
+      await s.close();
+    }
   });
 });
 
 describe('weights codec', () => {
-  it('stores 4 bytes a value after a small header', () => {
+  it('stores 4 bytes a value after a small header', async () => {
     const blob = encodeWeights({
       tensors: [
         { shape: [100, 10], values: new Float32Array(1000) },
@@ -265,7 +289,7 @@ describe('weights codec', () => {
     assert.ok(header < 40, `header of ${header} bytes`);
   });
 
-  it('decodes from a blob at an odd offset of a larger buffer', () => {
+  it('decodes from a blob at an odd offset of a larger buffer', async () => {
     const blob = encodeWeights({ tensors: [{ shape: [3], values: Float32Array.of(1.5, -2.25, 3) }] });
     const shifted = new Uint8Array(blob.length + 3);
     shifted.set(blob, 1);
@@ -273,7 +297,7 @@ describe('weights codec', () => {
     assert.deepEqual(Array.from(got.tensors[0]!.values), [1.5, -2.25, 3]);
   });
 
-  it('refuses a truncated or garbled blob', () => {
+  it('refuses a truncated or garbled blob', async () => {
     const blob = encodeWeights({ tensors: [{ shape: [3], values: Float32Array.of(1, 2, 3) }] });
     assert.throws(() => decodeWeights(blob.subarray(0, blob.length - 1)), /corrupt: shapes need 3 values/);
     assert.throws(() => decodeWeights(Buffer.from([255, 255, 0, 0, 1])), /corrupt: header length/);

@@ -1,0 +1,522 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { InputError } from '../../src/errors.js';
+import type { Storage, StoredWeights } from '../../src/storage/storage.js';
+import type { DataRecord, EpochMetrics, TrialRecord } from '../../src/study/trial.js';
+
+const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
+/** A data record whose digests are `tag` repeated: records with different tags hold different bytes. */
+const dataRecord = (folder: string, tag: string): DataRecord => ({
+  train: { path: `/${folder}/train.hdf5`, size: 100, sha256: tag.repeat(64 / tag.length) },
+  valid: { path: `/${folder}/valid.hdf5`, size: 50, sha256: tag.repeat(64 / tag.length).replace(/^./, 'v') },
+  test: { path: `/${folder}/test.hdf5`, size: 40, sha256: tag.repeat(64 / tag.length).replace(/^./, 't') },
+});
+const metrics = (loss: number): EpochMetrics => ({ loss, accuracy: 1 - loss, val_loss: loss + 0.1, val_accuracy: 0.9 - loss });
+
+/**
+ * What every Storage must do. `make` gives a fresh, empty store; `reopen` gives another handle
+ * on the same store as `storage` (which may be open or closed), as a second process would.
+ */
+export function storageContract(name: string, make: () => Storage | Promise<Storage>, reopen: (storage: Storage) => Storage | Promise<Storage>): void {
+  describe(`Storage contract: ${name}`, async () => {
+    const opened: Storage[] = [];
+    const open = (storage: Storage): Storage => (opened.push(storage), storage);
+    const fresh = async () => open(await make());
+    /** The trials of `trials` that still have weights. */
+    async function weighed(s: Storage, trials: TrialRecord[]): Promise<TrialRecord[]> {
+      const kept = await Promise.all(trials.map(async (t) => (await s.loadWeights(t.id)) !== undefined));
+      return trials.filter((_, i) => kept[i]);
+    }
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+
+    /** A study in a fresh store with `scores.length` trials completed with those scores. */
+    async function scored(direction: 'max' | 'min', scores: number[]) {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', direction, false);
+      const trials: TrialRecord[] = [];
+      for (const [i, score] of scores.entries()) {
+        const t = await s.createTrial(study.id, { lr: i });
+        await s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(i) }] });
+        trials.push(await s.completeTrial(t.id, score, 1, 1));
+      }
+      return { s, study, trials };
+    }
+
+    it('creates a study with its space, objective and direction, and finds and lists it', async () => {
+      const s = await fresh();
+      const a = await s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
+      const b = await s.openStudy('b', [1, 2], 'val_loss', 'min', false);
+      assert.deepEqual([a.name, a.space, a.objective, a.direction], ['a', SPACE, 'val_accuracy', 'max']);
+      assert.ok(!Number.isNaN(Date.parse(a.createdAt)));
+      assert.ok(Object.isFrozen(a));
+      assert.deepEqual(await s.findStudy('b'), b);
+      assert.equal(await s.findStudy('c'), undefined);
+      assert.deepEqual(
+        (await s.listStudies()).map((x) => x.name),
+        ['a', 'b'],
+      );
+    });
+
+    it('reopens a study whose space is deep-equal, whatever its key order', async () => {
+      const s = await fresh();
+      const first = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      await s.createTrial(first.id, { lr: 0.01 });
+      const reordered = { seed: 1, hyperparameters: [{ sampling: 'log', max: 0.1, min: 1e-4, type: 'float', name: 'lr' }] };
+      const again = await s.openStudy('s', reordered, 'val_accuracy', 'max', false);
+      assert.equal(again.id, first.id);
+      assert.equal((await s.trials(first.id)).length, 1);
+    });
+
+    it('refuses to reopen a study with a changed space, and keeps its trials', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      await s.createTrial(study.id, { lr: 0.01 });
+      await s.createTrial(study.id, { lr: 0.02 });
+      const changed = { ...SPACE, seed: 2 };
+      await assert.rejects(
+        s.openStudy('s', changed, 'val_accuracy', 'max', false),
+        (err: unknown) =>
+          err instanceof InputError &&
+          err.where === 'study "s"' &&
+          err.what === 'exists with a different search space; pass --overwrite to replace it (this deletes its 2 trials)',
+      );
+      assert.equal((await s.trials(study.id)).length, 2);
+    });
+
+    it('overwrite replaces a study with a changed space and deletes its trials', async () => {
+      const s = await fresh();
+      const old = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.createTrial(old.id, { lr: 0.01 });
+      await s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      await s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(1) }] });
+      const replaced = await s.openStudy('s', { ...SPACE, seed: 2 }, 'val_loss', 'min', true);
+      assert.deepEqual([replaced.space, replaced.objective, replaced.direction], [{ ...SPACE, seed: 2 }, 'val_loss', 'min']);
+      assert.deepEqual(await s.listStudies(), [replaced]);
+      assert.deepEqual(await s.trials(old.id), []);
+      assert.deepEqual(await s.epochs(t.id), []);
+      assert.equal(await s.loadWeights(t.id), undefined);
+      assert.equal((await s.createTrial(replaced.id, {})).number, 1);
+    });
+
+    it('records the data a study runs on, keeps a first record unless told to replace it, and shows it to another handle', async () => {
+      const s = await fresh();
+      const a = await s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
+      const b = await s.openStudy('b', SPACE, 'val_accuracy', 'max', false);
+      assert.equal(await s.studyData(a.id), undefined, 'a new study has no record');
+      assert.deepEqual(await s.recordData(a.id, dataRecord('d', 'ab'), false), dataRecord('d', 'ab'));
+      assert.deepEqual(await s.recordData(a.id, dataRecord('e', 'cd'), false), dataRecord('d', 'ab'), 'a first record is kept');
+      assert.equal(await s.studyData(b.id), undefined, "one study's record is not another's");
+      assert.deepEqual(await s.recordData(a.id, dataRecord('moved', 'ab'), true), dataRecord('moved', 'ab'));
+      const other = open(await reopen(s));
+      assert.deepEqual(await other.studyData(a.id), dataRecord('moved', 'ab'));
+      assert.ok(Object.isFrozen(await other.studyData(a.id)) && Object.isFrozen((await other.studyData(a.id))!.test));
+      await assert.rejects(s.recordData(a.id + b.id + 1, dataRecord('d', 'ab'), false), (err: unknown) => err instanceof Error && !(err instanceof InputError));
+    });
+
+    it('deletes a study with its trials, epochs, weights and data record, and finds it no more', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const keep = await s.openStudy('keep', SPACE, 'val_accuracy', 'max', false);
+      await s.recordData(study.id, dataRecord('d', 'ab'), false);
+      await s.recordData(keep.id, dataRecord('k', 'cd'), false);
+      const t = await s.createTrial(study.id, { lr: 0.01 });
+      await s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      await s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(1) }] });
+      await s.deleteStudy(study.id);
+      assert.equal(await s.findStudy('s'), undefined);
+      assert.deepEqual(
+        [await s.trials(study.id), await s.epochs(t.id), await s.loadWeights(t.id), await s.studyData(study.id)],
+        [[], [], undefined, undefined],
+      );
+      assert.deepEqual(await s.studyData(keep.id), dataRecord('k', 'cd'));
+      await s.deleteStudy(study.id);
+      const again = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      assert.notEqual(again.id, study.id);
+      assert.equal(await s.studyData(again.id), undefined, 'a study made again starts without a record');
+    });
+
+    it('drops the data record of a study that overwrite replaces', async () => {
+      const s = await fresh();
+      const old = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      await s.recordData(old.id, dataRecord('d', 'ab'), false);
+      const replaced = await s.openStudy('s', { ...SPACE, seed: 2 }, 'val_accuracy', 'max', true);
+      assert.equal(await s.studyData(replaced.id), undefined);
+      assert.equal(await s.studyData(old.id), undefined);
+    });
+
+    it('numbers trials 1, 2, 3 within each study, starting running with their values', async () => {
+      const s = await fresh();
+      const a = await s.openStudy('a', SPACE, 'val_accuracy', 'max', false);
+      const b = await s.openStudy('b', SPACE, 'val_accuracy', 'max', false);
+      const made = [
+        await s.createTrial(a.id, { lr: 1 }),
+        await s.createTrial(b.id, { lr: 2 }),
+        await s.createTrial(a.id, { lr: 3, act: 'relu', bn: true }),
+        await s.createTrial(a.id, {}),
+      ];
+      assert.deepEqual(
+        made.map((t) => t.number),
+        [1, 1, 2, 3],
+      );
+      const t = made[2]!;
+      assert.deepEqual(
+        [t.status, t.values, t.score, t.bestEpoch, t.finishedAt, t.seconds, t.error],
+        ['running', { lr: 3, act: 'relu', bn: true }, null, null, null, null, null],
+      );
+      assert.ok(Object.isFrozen(t) && Object.isFrozen(t.values));
+      assert.deepEqual(
+        (await s.trials(a.id)).map((x) => x.values),
+        [{ lr: 1 }, { lr: 3, act: 'relu', bn: true }, {}],
+      );
+      assert.deepEqual(await s.trial(a.id, 2), t);
+      assert.equal(await s.trial(a.id, 4), undefined);
+    });
+
+    it('completes a running trial with its score, best epoch and seconds', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.createTrial(study.id, { lr: 0.01 });
+      const done = await s.completeTrial(t.id, 0.875, 7, 12.5);
+      assert.deepEqual([done.status, done.score, done.bestEpoch, done.seconds, done.error], ['complete', 0.875, 7, 12.5, null]);
+      assert.ok(done.finishedAt !== null && done.finishedAt >= done.startedAt);
+      assert.deepEqual(await s.trial(study.id, 1), done);
+    });
+
+    it('fails a running trial with its error message', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.createTrial(study.id, { lr: 0.01 });
+      const failed = await s.failTrial(t.id, 'out of memory', 3);
+      assert.deepEqual([failed.status, failed.error, failed.seconds, failed.score], ['failed', 'out of memory', 3, null]);
+      assert.notEqual(failed.finishedAt, null);
+    });
+
+    it('throws when completing or failing a trial that is not running', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const complete = await s.completeTrial((await s.createTrial(study.id, {})).id, 0.5, 1, 1);
+      const failed = await s.failTrial((await s.createTrial(study.id, {})).id, 'boom', 1);
+      const interrupted = await s.createTrial(study.id, {});
+      await s.interruptRunning(study.id);
+      for (const t of [complete, failed, interrupted]) {
+        await assert.rejects(s.completeTrial(t.id, 0.9, 1, 1), /not running|only a running/);
+        await assert.rejects(s.failTrial(t.id, 'again', 1), /not running|only a running/);
+      }
+      assert.deepEqual(
+        (await s.trials(study.id)).map((t) => [t.status, t.score, t.error]),
+        [
+          ['complete', 0.5, null],
+          ['failed', null, 'boom'],
+          ['interrupted', null, null],
+        ],
+      );
+    });
+
+    it('interrupts only the running trials of the study, drops their epochs, and counts them', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const other = await s.openStudy('other', SPACE, 'val_accuracy', 'max', false);
+      const running = await s.createTrial(study.id, {});
+      await s.createTrial(study.id, {});
+      const done = await s.completeTrial((await s.createTrial(study.id, {})).id, 0.5, 1, 1);
+      const elsewhere = await s.createTrial(other.id, {});
+      for (const t of [running, done, elsewhere]) await s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      assert.equal(await s.interruptRunning(study.id), 2);
+      assert.deepEqual(
+        (await s.trials(study.id)).map((t) => t.status),
+        ['interrupted', 'interrupted', 'complete'],
+      );
+      assert.equal((await s.trial(other.id, 1))!.status, 'running');
+      assert.deepEqual(await s.epochs(running.id), []);
+      assert.equal((await s.epochs(done.id)).length, 1);
+      assert.equal((await s.epochs(elsewhere.id)).length, 1);
+      assert.equal(await s.interruptRunning(study.id), 0);
+    });
+
+    it('restarts an interrupted trial with its number and values, and refuses any other', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.createTrial(study.id, { lr: 0.5 });
+      await s.recordEpoch(t.id, 1, 1, metrics(0.5));
+      await assert.rejects(s.restartTrial(t.id), /running/);
+      await s.interruptRunning(study.id);
+      const again = await s.restartTrial(t.id);
+      assert.deepEqual([again.id, again.number, again.status, again.values, again.finishedAt], [t.id, 1, 'running', { lr: 0.5 }, null]);
+      assert.deepEqual(await s.epochs(t.id), []);
+      await s.completeTrial(t.id, 0.5, 1, 1);
+      await assert.rejects(s.restartTrial(t.id), /complete/);
+      assert.equal((await s.createTrial(study.id, {})).number, 2);
+    });
+
+    it('retries a running trial from scratch, and refuses a trial that is not running', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.createTrial(study.id, { lr: 0.1 });
+      await s.recordEpoch(t.id, 1, 1, metrics(0.4));
+      await s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.from([1]) }] });
+      const again = await s.retryTrial(t.id);
+      assert.deepEqual([again.id, again.number, again.status, again.values], [t.id, 1, 'running', { lr: 0.1 }]);
+      assert.deepEqual(await s.epochs(t.id), []);
+      assert.equal(await s.loadWeights(t.id), undefined);
+      await s.failTrial(t.id, 'boom', 1);
+      await assert.rejects(s.retryTrial(t.id), /failed/);
+    });
+
+    it('returns epochs ordered by execution then epoch, metrics intact (NaN too)', async () => {
+      const s = await fresh();
+      const t = await s.createTrial((await s.openStudy('s', SPACE, 'val_accuracy', 'max', false)).id, {});
+      for (const [execution, epoch] of [
+        [2, 1],
+        [1, 2],
+        [2, 2],
+        [1, 1],
+        [1, 10],
+      ] as const)
+        await s.recordEpoch(t.id, execution, epoch, metrics(execution / 10 + epoch / 100));
+      await s.recordEpoch(t.id, 3, 1, { loss: Number.NaN, accuracy: 0.25, val_loss: Number.NaN, val_accuracy: 0.5 });
+      const got = await s.epochs(t.id);
+      assert.deepEqual(
+        got.map((e) => [e.execution, e.epoch]),
+        [
+          [1, 1],
+          [1, 2],
+          [1, 10],
+          [2, 1],
+          [2, 2],
+          [3, 1],
+        ],
+      );
+      assert.deepEqual(got[2]!.metrics, metrics(0.1 + 0.1));
+      assert.deepEqual(got[5]!.metrics, { loss: Number.NaN, accuracy: 0.25, val_loss: Number.NaN, val_accuracy: 0.5 });
+      await assert.rejects(s.recordEpoch(t.id, 1, 1, metrics(0)), 'an epoch is recorded once');
+    });
+
+    it('round-trips weights exactly, shapes and float32 values, and replaces them on save', async () => {
+      const s = await fresh();
+      const t = await s.createTrial((await s.openStudy('s', SPACE, 'val_accuracy', 'max', false)).id, {});
+      assert.equal(await s.loadWeights(t.id), undefined);
+      const kernel = Float32Array.from({ length: 3 * 4 }, (_, i) => Math.fround(Math.sin(i + 1) * 10 ** (i - 6)));
+      const weights: StoredWeights = {
+        tensors: [
+          { shape: [3, 4], values: kernel },
+          { shape: [4], values: Float32Array.of(-0, 1.4e-45, -3.4028234663852886e38, Number.NaN) },
+          { shape: [], values: Float32Array.of(0.1) },
+          { shape: [0, 5], values: new Float32Array(0) },
+          { shape: [2], values: new Float32Array(new ArrayBuffer(20), 12, 2).fill(Math.PI) },
+        ],
+      };
+      await s.saveWeights(t.id, weights);
+      const got = (await s.loadWeights(t.id))!;
+      assert.deepEqual(
+        got.tensors.map((x) => x.shape),
+        [[3, 4], [4], [], [0, 5], [2]],
+      );
+      got.tensors.forEach((x, i) => {
+        assert.ok(x.values instanceof Float32Array);
+        assert.notEqual(x.values, weights.tensors[i]!.values);
+        assert.deepEqual(Array.from(x.values), Array.from(weights.tensors[i]!.values), `tensor ${i}`);
+      });
+      await s.saveWeights(t.id, { tensors: [{ shape: [1], values: Float32Array.of(7) }] });
+      assert.deepEqual(await s.loadWeights(t.id), { tensors: [{ shape: [1], values: Float32Array.of(7) }] });
+    });
+
+    for (const [direction, scores, kept] of [
+      ['max', [0.5, 0.9, 0.1, 0.7, 0.9], [2, 4, 5]],
+      ['min', [0.5, 0.9, 0.1, 0.7, 0.1], [1, 3, 5]],
+    ] as const) {
+      it(`prunes weights to the best 3 complete trials when ${direction} is better`, async () => {
+        const { s, study, trials } = await scored(direction, [...scores]);
+        const failed = await s.createTrial(study.id, {});
+        await s.saveWeights(failed.id, { tensors: [] });
+        await s.failTrial(failed.id, 'boom', 1);
+        await s.pruneWeights(study.id, 3);
+        const withWeights = (await weighed(s, [...trials, failed])).map((t) => t.number);
+        assert.deepEqual(withWeights, kept);
+        assert.deepEqual(Array.from((await s.loadWeights(trials[kept[0]! - 1]!.id))!.tensors[0]!.values), [kept[0]! - 1]);
+        await s.pruneWeights(study.id, 0);
+        assert.deepEqual(await weighed(s, trials), []);
+      });
+    }
+
+    it('marks a running trial invalid or stopped with its reason, and restarts a stopped one', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const bad = await s.invalidTrial((await s.createTrial(study.id, { lr: 2 })).id, 'a dropout rate must be in [0, 1), got 2');
+      assert.deepEqual([bad.status, bad.error, bad.score], ['invalid', 'a dropout rate must be in [0, 1), got 2', null]);
+      const t = await s.createTrial(study.id, { lr: 0.1 });
+      await s.recordEpoch(t.id, 1, 1, metrics(0.4));
+      const stopped = await s.stopTrial(t.id, 'stopped: the run ended', 3);
+      assert.deepEqual([stopped.status, stopped.error, stopped.seconds], ['stopped', 'stopped: the run ended', 3]);
+      assert.equal((await s.epochs(t.id)).length, 1, 'a stopped trial keeps its epochs until it runs again');
+      await assert.rejects(s.restartTrial(bad.id), /invalid/);
+      const again = await s.restartTrial(t.id);
+      assert.deepEqual([again.status, again.number, again.error, (await s.epochs(t.id)).length], ['running', 2, null, 0]);
+      await assert.rejects(s.stopTrial(bad.id, 'x', 0), /invalid/);
+    });
+
+    it('stores a trial’s Hyperband schedule with it', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const schedule = { iteration: 0, bracket: 2, round: 1, initialEpoch: 2, epochs: 4, parent: 1 };
+      assert.equal((await s.createTrial(study.id, { lr: 0.1 })).schedule, null);
+      const t = await s.createTrial(study.id, { lr: 0.1 }, schedule);
+      assert.deepEqual(t.schedule, schedule);
+      assert.deepEqual((await s.trial(study.id, 2))!.schedule, schedule);
+    });
+
+    it('round-trips checkpoints per execution, and keeps only the trials asked for', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const checkpoint = (x: number) => ({
+        weights: {
+          tensors: [
+            { shape: [2, 1], values: Float32Array.of(x, -x) },
+            { shape: [1], values: Float32Array.of(0.5) },
+          ],
+        },
+        iterations: 63 + x,
+        slots: {
+          tensors: [
+            { shape: [2, 1], values: Float32Array.of(1e-8, x) },
+            { shape: [1], values: Float32Array.of(3) },
+          ],
+        },
+      });
+      const [a, b, c] = await Promise.all([1, 2, 3].map((i) => s.createTrial(study.id, { lr: i / 10 })));
+      await s.saveCheckpoint(a!.id, 1, checkpoint(1));
+      await s.saveCheckpoint(a!.id, 2, checkpoint(2));
+      await s.saveCheckpoint(b!.id, 1, checkpoint(3));
+      await s.saveCheckpoint(c!.id, 1, checkpoint(4));
+      assert.deepEqual(await s.loadCheckpoint(a!.id, 2), checkpoint(2));
+      await s.saveCheckpoint(a!.id, 2, checkpoint(5));
+      assert.deepEqual(await s.loadCheckpoint(a!.id, 2), checkpoint(5));
+      assert.equal(await s.loadCheckpoint(a!.id, 3), undefined);
+      await s.keepCheckpoints(study.id, [1, 3]);
+      assert.deepEqual(
+        [await s.loadCheckpoint(a!.id, 1), await s.loadCheckpoint(b!.id, 1), await s.loadCheckpoint(c!.id, 1)],
+        [checkpoint(1), undefined, checkpoint(4)],
+      );
+      await s.keepCheckpoints(study.id, []);
+      assert.equal(await s.loadCheckpoint(c!.id, 1), undefined);
+    });
+
+    it('creates within a limit that counts complete, running, interrupted and stopped trials, not failed ones', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const a = await s.createTrialWithin(study.id, { lr: 1 }, 3);
+      assert.ok(typeof a === 'object');
+      await s.failTrial(a.id, 'boom', 1);
+      const b = (await s.createTrialWithin(study.id, { lr: 2 }, 3)) as TrialRecord;
+      await s.completeTrial(b.id, 0.5, 1, 1);
+      await s.createTrialWithin(study.id, { lr: 3 }, 3);
+      await s.interruptRunning(study.id);
+      await s.createTrialWithin(study.id, { lr: 4 }, 3);
+      assert.equal(await s.createTrialWithin(study.id, { lr: 5 }, 3), 'limit');
+      assert.deepEqual(
+        (await s.trials(study.id)).map((t) => t.status),
+        ['failed', 'complete', 'interrupted', 'running'],
+      );
+    });
+
+    it('refuses values another trial already has, and a second promotion of one parent', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const first = (await s.createTrialWithin(study.id, { lr: 1 }, 10)) as TrialRecord;
+      assert.equal(await s.createTrialWithin(study.id, { lr: 1 }, 10), 'taken');
+      const promote = { iteration: 0, bracket: 1, round: 1, initialEpoch: 1, epochs: 3, parent: first.number };
+      assert.equal(((await s.createTrialWithin(study.id, { lr: 1 }, 10, promote)) as TrialRecord).number, 2);
+      assert.equal(await s.createTrialWithin(study.id, { lr: 1 }, 10, promote), 'taken');
+    });
+
+    it('claims interrupted trials lowest number first, each once, as the next attempt with its history', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      for (const i of [1, 2, 3]) await s.createTrial(study.id, { lr: i });
+      await s.interruptRunning(study.id);
+      const other = open(await reopen(s));
+      const one = (await s.claimInterrupted(study.id))!;
+      const two = (await other.claimInterrupted(study.id))!;
+      assert.deepEqual([one.number, two.number, one.attempt, one.status], [1, 2, 2, 'running']);
+      assert.deepEqual(
+        (await s.attempts(one.id)).map((a) => [a.attempt, a.outcome]),
+        [[1, 'interrupted']],
+      );
+      assert.equal((await s.claimInterrupted(study.id))!.number, 3);
+      assert.equal(await other.claimInterrupted(study.id), undefined);
+    });
+
+    it('keeps a retried attempt as history with its error', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.retryTrial((await s.createTrial(study.id, { lr: 1 })).id, 'loss became NaN at epoch 2');
+      assert.equal(t.attempt, 2);
+      assert.deepEqual(
+        (await s.attempts(t.id)).map((a) => [a.attempt, a.outcome, a.error]),
+        [[1, 'retried', 'loss became NaN at epoch 2']],
+      );
+    });
+
+    it('interrupts only its own running trials, and takes over another handle’s once its heartbeat is stale', async () => {
+      const a = await fresh();
+      const study = await a.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const b = open(await reopen(a));
+      const mine = await a.createTrial(study.id, { lr: 1 });
+      await a.recordEpoch(mine.id, 1, 1, metrics(0.3));
+      assert.equal(await b.interruptRunning(study.id), 0);
+      assert.equal(await b.recoverStale(study.id, 60_000), 0, 'a live handle with a fresh heartbeat keeps its trial');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await a.heartbeat();
+      assert.equal(await b.recoverStale(study.id, 20), 0, 'the heartbeat just now keeps it alive');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.equal(await b.recoverStale(study.id, 20), 1);
+      const t = (await b.trial(study.id, 1))!;
+      assert.deepEqual([t.status, (await b.epochs(t.id)).length], ['interrupted', 0]);
+      assert.deepEqual(
+        (await b.attempts(t.id)).map((x) => x.outcome),
+        ['crashed'],
+      );
+      assert.equal((await b.claimInterrupted(study.id))!.attempt, 2);
+    });
+
+    it('keeps everything after the store is closed and reopened', async () => {
+      const { s, study } = await scored('max', [0.25, 0.75]);
+      await s.recordEpoch((await s.createTrial(study.id, { lr: 0.3 })).id, 1, 1, metrics(0.4));
+      const before = {
+        studies: await s.listStudies(),
+        trials: await s.trials(study.id),
+        epochs: await s.epochs((await s.trial(study.id, 3))!.id),
+        weights: await s.loadWeights((await s.trial(study.id, 2))!.id),
+      };
+      await s.close();
+      const r = open(await reopen(s));
+      const after = {
+        studies: await r.listStudies(),
+        trials: await r.trials(study.id),
+        epochs: await r.epochs((await r.trial(study.id, 3))!.id),
+        weights: await r.loadWeights((await r.trial(study.id, 2))!.id),
+      };
+      assert.equal(after.trials.length, 3);
+      assert.deepEqual(after, before);
+      assert.equal((await r.createTrial(study.id, {})).number, 4);
+    });
+
+    it('lets a second handle read what the first writes while both are open', async () => {
+      const writer = await fresh();
+      const study = await writer.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const reader = open(await reopen(writer));
+      const t = await writer.createTrial(study.id, { lr: 0.1 });
+      await writer.recordEpoch(t.id, 1, 1, metrics(0.3));
+      assert.equal((await reader.trial(study.id, 1))!.status, 'running');
+      assert.equal((await reader.epochs(t.id)).length, 1);
+      await writer.completeTrial(t.id, 0.6, 1, 2);
+      assert.equal((await reader.trial(study.id, 1))!.score, 0.6);
+      assert.equal((await reader.createTrial(study.id, {})).number, 2);
+      assert.deepEqual(
+        (await writer.trials(study.id)).map((x) => x.status),
+        ['complete', 'running'],
+      );
+    });
+  });
+}
