@@ -38,10 +38,7 @@ export interface PostgresOptions {
  * clock, which tells a live run from a dead one whatever the hosts' clocks say. Claims are row
  * locks (see steps.ts for the order that keeps them free of deadlocks).
  */
-// TEMPORARY until the async Storage (branch wt-async) is merged: the shape it will have.
-type AsyncStorage = { [K in keyof Storage]: Storage[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : never };
-
-export class PostgresStorage implements AsyncStorage {
+export class PostgresStorage implements Storage {
   /** host:pid:tag of this handle; the tag tells apart two handles of one process. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
