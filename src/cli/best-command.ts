@@ -4,10 +4,13 @@ import { concreteModel } from '../engine/model-spec.js';
 import { InputError } from '../errors.js';
 import { exportTarget } from '../export/export-target.js';
 import { resultsSummary } from '../tui/summary.js';
-import { DEFAULT_DB, choiceFlag, studyFlag } from './parse.js';
+import { shownLocation } from '../storage/location.js';
+import { choiceFlag, studyFlag } from './parse.js';
+import { storageLocation, storageOptions } from './storage-flag.js';
 
 interface BestFlags {
-  db: string;
+  db?: string;
+  storage?: string;
   study?: string;
   data?: string;
   export?: string;
@@ -16,16 +19,18 @@ interface BestFlags {
 }
 
 export function registerBest(program: Command): void {
-  program
-    .command('best')
-    .description('the best trial: its values, score, and loss/accuracy on the test split; --export writes it as a tfjs model')
+  storageOptions(
+    program.command('best').description('the best trial: its values, score, and loss/accuracy on the test split; --export writes it as a tfjs model'),
+    'to read',
+  )
     .option('--export <model.json>', 'write the best classifier as a tfjs Layers model (model.json + weights beside it)')
     .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked)')
-    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: BestFlags) => {
+      const location = storageLocation(flags);
+      const where = shownLocation(location);
       // A destination that cannot take the export is refused before the test split is evaluated.
       if (flags.export !== undefined) exportTarget(flags.export);
       const [
@@ -49,15 +54,15 @@ export function registerBest(program: Command): void {
         import('../study/run-study.js'),
         import('./study-access.js'),
       ]);
-      const storage = await openExisting(flags.db);
+      const storage = await openExisting(location);
       try {
-        const study = await chooseStudy(storage, flags.db, flags.study);
-        const spec = studySpec(study, flags.db);
+        const study = await chooseStudy(storage, where, flags.study);
+        const spec = studySpec(study, where);
         const trials = await storage.trials(study.id);
         const best = bestTrial(trials, study.direction);
-        if (!best) throw new InputError(flags.db, `study "${study.name}"`, 'has no complete trial yet');
+        if (!best) throw new InputError(where, `study "${study.name}"`, 'has no complete trial yet');
         const weights = await storage.loadWeights(best.id);
-        if (!weights) throw new InputError(flags.db, `trial ${best.number}`, 'has no stored weights');
+        if (!weights) throw new InputError(where, `trial ${best.number}`, 'has no stored weights');
         // The files the study ran on, proved unchanged; a study of an earlier tune has no record,
         // so it reads the space file's. --data is the user's own choice of other data, not checked.
         const record = flags.data === undefined ? await storage.studyData(study.id) : undefined;

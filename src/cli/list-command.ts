@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
 import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
-import { DEFAULT_DB, intFlag, studyFlag } from './parse.js';
+import { shownLocation } from '../storage/location.js';
+import { intFlag, studyFlag } from './parse.js';
+import { storageLocation, storageOptions } from './storage-flag.js';
 
 interface ReadFlags {
-  db: string;
+  db?: string;
+  storage?: string;
   study?: string;
   json?: boolean;
 }
@@ -12,17 +15,16 @@ interface ReadFlags {
 const score = (s: number | null): string => formatScore(s ?? Number.NaN);
 
 export function registerList(program: Command): void {
-  program
-    .command('list')
-    .description('the trials of a study, as a table')
-    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
+  storageOptions(program.command('list').description('the trials of a study, as a table'), 'to read')
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--json', 'print one JSON object per trial')
     .action(async (flags: ReadFlags) => {
+      const location = storageLocation(flags);
+      const where = shownLocation(location);
       const { chooseStudy, openExisting } = await import('./study-access.js');
-      const storage = await openExisting(flags.db);
+      const storage = await openExisting(location);
       try {
-        const study = await chooseStudy(storage, flags.db, flags.study);
+        const study = await chooseStudy(storage, where, flags.study);
         const trials = await storage.trials(study.id);
         if (flags.json) {
           for (const t of trials) process.stdout.write(`${JSON.stringify(t)}\n`);
@@ -52,25 +54,25 @@ export function registerList(program: Command): void {
       }
     });
 
-  program
-    .command('show')
-    .description("one trial: its values, status, score and every epoch's metrics")
-    .argument('<number>', 'the trial number', intFlag('trial number', 1))
-    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
+  storageOptions(
+    program
+      .command('show')
+      .description("one trial: its values, status, score and every epoch's metrics")
+      .argument('<number>', 'the trial number', intFlag('trial number', 1)),
+    'to read',
+  )
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--json', 'print the trial and its epochs as one JSON object')
     .action(async (number: number, flags: ReadFlags) => {
+      const location = storageLocation(flags);
+      const where = shownLocation(location);
       const { chooseStudy, openExisting } = await import('./study-access.js');
-      const storage = await openExisting(flags.db);
+      const storage = await openExisting(location);
       try {
-        const study = await chooseStudy(storage, flags.db, flags.study);
+        const study = await chooseStudy(storage, where, flags.study);
         const trial = await storage.trial(study.id, number);
         if (!trial)
-          throw new InputError(
-            flags.db,
-            `trial ${number}`,
-            `does not exist in study "${study.name}" (it has ${(await storage.trials(study.id)).length} trials)`,
-          );
+          throw new InputError(where, `trial ${number}`, `does not exist in study "${study.name}" (it has ${(await storage.trials(study.id)).length} trials)`);
         const epochs = await storage.epochs(trial.id);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify({ ...trial, epochs })}\n`);

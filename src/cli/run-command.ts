@@ -5,28 +5,34 @@ import { ENGINES } from '../pool/messages.js';
 import { InputError } from '../errors.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
+import { shownLocation } from '../storage/location.js';
 import type { Storage } from '../storage/storage.js';
 import type { StudyListener } from '../study/events.js';
 import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
 import { Interrupted, StudyStopped, databaseFault, interruptSignal, reading, writeOut } from './fail.js';
-import { DEFAULT_DB, choiceFlag, intFlag, studyFlag } from './parse.js';
+import { choiceFlag, intFlag, studyFlag } from './parse.js';
+import { storageLocation, storageOptions } from './storage-flag.js';
 
 interface RunFlags extends RunOverrides {
   data?: string;
   tui: boolean;
   overwrite?: boolean;
-  db: string;
+  db?: string;
+  storage?: string;
   study?: string;
   json?: boolean;
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description('run (or resume) the study a space file describes; results go to the database')
-    .argument('<space>', 'the space file (JSON): hyperparameters, model, compile, tuner')
+  storageOptions(
+    program
+      .command('run')
+      .description('run (or resume) the study a space file describes; results go to the database')
+      .argument('<space>', 'the space file (JSON): hyperparameters, model, compile, tuner'),
+    'to write',
+  )
     .option('--data <dir>', "use DIR/train.hdf5, DIR/valid.hdf5, DIR/test.hdf5 instead of the space file's data")
     .option('--workers <n>', 'trials trained at once (default: one per core; one on a GPU)', intFlag('--workers', 1, 256))
     .option('--max-trials <n>', 'complete trials to reach (overrides tuner.max_trials)', intFlag('--max-trials', 1))
@@ -47,15 +53,16 @@ export function registerRun(program: Command): void {
     )
     .option('--no-tui', 'plain lines instead of the live leaderboard')
     .option('--overwrite', 'replace a study of the same name whose space differs')
-    .option('--db <path>', 'the SQLite database', DEFAULT_DB)
     .option('--study <name>', "study name (default: the space file's name)", studyFlag)
     .option('--json', 'print events as JSON lines')
     .action(async (spacePath: string, flags: RunFlags) => {
+      const location = storageLocation(flags);
+      const where = shownLocation(location);
       const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
-      const [{ SqliteStorage }, { loadRunData, openRunStudy }, { runStudy }, inkReporter] = await Promise.all([
-        import('../storage/sqlite.js'),
+      const [{ openStorage }, { loadRunData, openRunStudy }, { runStudy }, inkReporter] = await Promise.all([
+        import('../storage/open-storage.js'),
         import('../study/run-data.js'),
         import('../study/run-study.js'),
         ink ? import('../tui/ink-reporter.js') : undefined,
@@ -63,17 +70,17 @@ export function registerRun(program: Command): void {
       // SQLite's errors name no file: a full disk or an I/O error is named by the database's path.
       // Trials whose mark could not be written stay running under a dead process, which the
       // next run's recovery takes over.
-      const named = (err: unknown): unknown => databaseFault(err, flags.db) ?? err;
+      const named = (err: unknown): unknown => databaseFault(err, where) ?? err;
       const open = async (): Promise<Storage> => {
         try {
-          return await SqliteStorage.open(flags.db, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
+          return await openStorage(location, { note: (line) => process.stderr.write(`tune: ${line}\n`) });
         } catch (err) {
           throw named(err);
         }
       };
-      // An existing database may record the data that the study ran on; a new one is created
-      // only once the data has passed, so that refused data leaves no database behind.
-      let storage = existsSync(flags.db) ? await open() : undefined;
+      // An existing database may record the data that the study ran on; a new SQLite file is
+      // created only once the data has passed, so that refused data leaves no database behind.
+      let storage = location.kind === 'postgresql' || existsSync(location.path) ? await open() : undefined;
       let failed = false;
       try {
         const options = {

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseSpace } from '../space/parse-space.js';
 import type { StudySpec } from '../space/study-spec.js';
+import type { StorageLocation } from '../storage/location.js';
+import { openStorage } from '../storage/open-storage.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import { writeError } from '../storage/sqlite-open.js';
 import type { Storage } from '../storage/storage.js';
@@ -13,13 +15,16 @@ import { studyFlag } from './parse.js';
 export { DEFAULT_DB, studyFlag } from './parse.js';
 
 /**
- * Opens an existing database for the read commands; a missing file is bad input, not a new db.
- * Reading needs no write access: a database on a read-only mount, or that this process may not
- * write, is still listed, shown and exported (a note on stderr says when what it reads is a
- * copy that a writer elsewhere could outdate). Rejects with InputError as SqliteStorage.open does.
+ * Opens an existing storage for the read commands; a missing SQLite file is bad input, not a
+ * new database. Reading needs no write access: a database on a read-only mount, or that this
+ * process may not write, is still listed, shown and exported (a note on stderr says when what
+ * it reads is a copy that a writer elsewhere could outdate). A PostgreSQL database is opened
+ * as `tune run` opens it. Rejects with InputError as the storages' open does.
  */
-export async function openExisting(db: string): Promise<Storage> {
-  if (!existsSync(db)) throw new InputError(db, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db)');
+export async function openExisting(location: StorageLocation): Promise<Storage> {
+  if (location.kind === 'postgresql') return await openStorage(location);
+  const db = location.path;
+  if (!existsSync(db)) throw new InputError(db, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db or --storage)');
   if (writeError(db) || writeError(dirname(db))) return await SqliteStorage.openReadOnly(db, (line) => process.stderr.write(`tune: ${line}\n`));
   return await SqliteStorage.open(db);
 }
