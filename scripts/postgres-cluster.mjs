@@ -2,7 +2,10 @@
 // unprivileged user (initdb and pg_ctl refuse root), on a free loopback port with trust
 // authentication for 127.0.0.1 only, so that nothing outside this machine can reach it.
 //
-//   node scripts/postgres-cluster.mjs start          prints the URL; the cluster runs until stop
+//   node scripts/postgres-cluster.mjs start [--listen ADDR,...] [--trust CIDR,...]
+//       prints the URL; the cluster runs until stop. --listen adds addresses beside 127.0.0.1
+//       (the host side of veth pairs, for tests whose hosts are network namespaces), and
+//       --trust lets clients from those networks in
 //   node scripts/postgres-cluster.mjs stop URL|DIR   stops it and removes its folder
 //   node scripts/postgres-cluster.mjs run -- CMD...  runs CMD with TUNE_TEST_POSTGRES set: to a
 //       private cluster started for it (stopped after, also on failure or Ctrl-C), or, when
@@ -129,7 +132,7 @@ function sweep() {
  * Makes and starts a cluster; returns its URL and folder. `owner`: the pid whose death lets a
  * later start remove it (0 for a cluster kept until `stop`).
  */
-async function start(owner) {
+async function start(owner, extra = { listen: [], trust: [] }) {
   const bin = binaries();
   if (!bin) throw new Error("no PostgreSQL binaries (install Debian's postgresql, or set TUNE_PG_BIN to the folder of initdb)");
   sweep();
@@ -142,8 +145,9 @@ async function start(owner) {
     pg(bin, user, 'initdb', ['-D', data, '-U', SUPERUSER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     // Only TCP on loopback: no socket file in a shared folder, no other address, no other host.
     // Both files exist (initdb wrote them), so they keep the server account as their owner.
-    writeFileSync(join(data, 'pg_hba.conf'), `host all all 127.0.0.1/32 trust\n`);
-    const settings = { ...SETTINGS, listen_addresses: '127.0.0.1', unix_socket_directories: '' };
+    const trusted = ['127.0.0.1/32', ...extra.trust].map((net) => `host all all ${net} trust\n`);
+    writeFileSync(join(data, 'pg_hba.conf'), trusted.join(''));
+    const settings = { ...SETTINGS, listen_addresses: ['127.0.0.1', ...extra.listen].join(','), unix_socket_directories: '' };
     const conf = Object.entries(settings).map(([key, value]) => `${key} = '${value}'`);
     for (let attempt = 1; ; attempt++) {
       const port = await freePort();
@@ -209,8 +213,14 @@ async function run(command) {
 
 const [verb, ...rest] = process.argv.slice(2);
 if (verb === 'start') {
+  const extra = { listen: [], trust: [] };
+  for (let i = 0; i < rest.length; i += 2) {
+    const list = { '--listen': extra.listen, '--trust': extra.trust }[rest[i]];
+    if (!list || rest[i + 1] === undefined) fail(`start: unknown option ${rest[i]} (usage: start [--listen ADDR,...] [--trust CIDR,...])`);
+    list.push(...rest[i + 1].split(',').filter((x) => /^[0-9a-f.:/]+$/i.test(x) || fail(`start: ${rest[i]}: not an address: ${x}`)));
+  }
   try {
-    const { url, folder } = await start(0);
+    const { url, folder } = await start(0, extra);
     console.log(url);
     console.error(`tune: postgres cluster: in ${folder}; stop it with: node scripts/postgres-cluster.mjs stop ${url}`);
   } catch (err) {
