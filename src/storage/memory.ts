@@ -275,7 +275,7 @@ export class MemoryStorage implements Storage {
       .sort((a, b) => sign * (a.score! - b.score!) || a.number - b.number)
       .slice(0, Math.max(0, keep));
     const kept = new Set(best.map((t) => t.id));
-    for (const t of db.trialsOf(studyId)) if (!kept.has(t.id)) db.weights.delete(t.id);
+    for (const t of db.trialsOf(studyId)) if (!kept.has(t.id) && t.status !== 'running') db.weights.delete(t.id);
   }
 
   async saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): Promise<void> {
@@ -296,7 +296,7 @@ export class MemoryStorage implements Storage {
 
   async keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void> {
     const db = this.db;
-    for (const t of db.trialsOf(studyId)) if (!keep.includes(t.number)) db.checkpoints.delete(t.id);
+    for (const t of db.trialsOf(studyId)) if (!keep.includes(t.number) && t.status !== 'running') db.checkpoints.delete(t.id);
   }
 
   /** Ends this handle; the store and the other handles on it go on. */

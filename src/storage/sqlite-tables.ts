@@ -341,7 +341,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
       // Ties go to the earlier trial, so that which weights survive never depends on row order.
       const order = direction === 'max' ? 'DESC' : 'ASC';
       this.sql(
-        `DELETE FROM weights WHERE trial_id IN (SELECT id FROM trials WHERE study_id = ?) AND trial_id NOT IN (
+        `DELETE FROM weights WHERE trial_id IN (SELECT id FROM trials WHERE study_id = ? AND status <> 'running') AND trial_id NOT IN (
            SELECT id FROM trials WHERE study_id = ? AND status = 'complete' ORDER BY score ${order}, number LIMIT ?)`,
       ).run(studyId, studyId, Math.max(0, keep));
     });
@@ -369,7 +369,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
   keepCheckpoints(studyId: number, keep: readonly number[]): void {
     this.sql(
       `DELETE FROM checkpoints WHERE trial_id IN (
-         SELECT id FROM trials WHERE study_id = ? AND number NOT IN (SELECT value FROM json_each(?)))`,
+         SELECT id FROM trials WHERE study_id = ? AND status <> 'running' AND number NOT IN (SELECT value FROM json_each(?)))`,
     ).run(studyId, JSON.stringify(keep));
   }
 }

@@ -26,7 +26,8 @@ export interface Checkpoint {
  * short transaction, applied in full or not at all. Calls of one handle may settle out of
  * order (a write waiting for a lock settles after a later read): a caller that needs an order,
  * such as one trial's epochs before its end, awaits each write before making the next.
- * Implementations: SqliteStorage (src/storage/sqlite.ts), MemoryStorage (src/storage/memory.ts).
+ * Implementations: SqliteStorage (src/storage/sqlite.ts), MemoryStorage (src/storage/memory.ts),
+ * PostgresStorage (src/storage/postgres/postgres.ts).
  * Methods reject with InputError for a store that is not one of ours, and Error for bugs.
  */
 export interface Storage {
@@ -111,13 +112,16 @@ export interface Storage {
   saveWeights(trialId: number, weights: StoredWeights): Promise<void>;
   /** A trial's weights, or undefined when none are kept. */
   loadWeights(trialId: number): Promise<StoredWeights | undefined>;
-  /** Keeps weights only for the `keep` best complete trials of the study (by its direction). */
+  /**
+   * Keeps weights only for the `keep` best complete trials of the study (by its direction), and
+   * for every running trial: another process saves a trial's weights just before it completes.
+   */
   pruneWeights(studyId: number, keep: number): Promise<void>;
   /** Stores the checkpoint of one execution (1-based) of a trial, replacing an earlier one. */
   saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): Promise<void>;
   /** One execution's checkpoint, or undefined when none is kept. */
   loadCheckpoint(trialId: number, execution: number): Promise<Checkpoint | undefined>;
-  /** Drops every checkpoint of the study except those of the trials numbered in `keep`. */
+  /** Drops every checkpoint of the study except those of the trials numbered in `keep` and of running trials. */
   keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void>;
   /** Ends this handle once its calls under way have settled; called last by every command. */
   close(): Promise<void>;

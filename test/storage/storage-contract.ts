@@ -338,6 +338,17 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
         await s.pruneWeights(study.id, 0);
         assert.deepEqual(await weighed(s, trials), []);
       });
+
+      it(`never prunes the weights of a running trial, which another process saved just before it completes (${direction})`, async () => {
+        const { s, study } = await scored(direction, [...scores]);
+        const running = await s.createTrial(study.id, { lr: 99 });
+        await s.saveWeights(running.id, { tensors: [{ shape: [1], values: Float32Array.of(99) }] });
+        await open(await reopen(s)).pruneWeights(study.id, 0);
+        assert.deepEqual(Array.from((await s.loadWeights(running.id))!.tensors[0]!.values), [99]);
+        await s.completeTrial(running.id, direction === 'max' ? 0 : 1, 1, 1);
+        await s.pruneWeights(study.id, 0);
+        assert.equal(await s.loadWeights(running.id), undefined);
+      });
     }
 
     it('marks a running trial invalid or stopped with its reason, and restarts a stopped one', async () => {
@@ -384,7 +395,8 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
           ],
         },
       });
-      const [a, b, c] = await Promise.all([1, 2, 3].map((i) => s.createTrial(study.id, { lr: i / 10 })));
+      // One after another, so that a, b and c are trials 1, 2 and 3 on every storage.
+      const [a, b, c] = [await s.createTrial(study.id, { lr: 0.1 }), await s.createTrial(study.id, { lr: 0.2 }), await s.createTrial(study.id, { lr: 0.3 })];
       await s.saveCheckpoint(a!.id, 1, checkpoint(1));
       await s.saveCheckpoint(a!.id, 2, checkpoint(2));
       await s.saveCheckpoint(b!.id, 1, checkpoint(3));
@@ -393,13 +405,21 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
       await s.saveCheckpoint(a!.id, 2, checkpoint(5));
       assert.deepEqual(await s.loadCheckpoint(a!.id, 2), checkpoint(5));
       assert.equal(await s.loadCheckpoint(a!.id, 3), undefined);
+      for (const t of [a!, b!, c!]) await s.completeTrial(t.id, 0.5, 1, 1);
+      // A running trial's checkpoint is kept whatever the list: its process saved it for its end.
+      const d = await s.createTrial(study.id, { lr: 0.4 });
+      await s.saveCheckpoint(d.id, 1, checkpoint(6));
       await s.keepCheckpoints(study.id, [1, 3]);
       assert.deepEqual(
-        [await s.loadCheckpoint(a!.id, 1), await s.loadCheckpoint(b!.id, 1), await s.loadCheckpoint(c!.id, 1)],
-        [checkpoint(1), undefined, checkpoint(4)],
+        [await s.loadCheckpoint(a!.id, 1), await s.loadCheckpoint(b!.id, 1), await s.loadCheckpoint(c!.id, 1), await s.loadCheckpoint(d.id, 1)],
+        [checkpoint(1), undefined, checkpoint(4), checkpoint(6)],
       );
       await s.keepCheckpoints(study.id, []);
       assert.equal(await s.loadCheckpoint(c!.id, 1), undefined);
+      assert.deepEqual(await s.loadCheckpoint(d.id, 1), checkpoint(6));
+      await s.completeTrial(d.id, 0.5, 1, 1);
+      await s.keepCheckpoints(study.id, []);
+      assert.equal(await s.loadCheckpoint(d.id, 1), undefined);
     });
 
     it('creates within a limit that counts complete, running, interrupted and stopped trials, not failed ones', async () => {

@@ -326,7 +326,7 @@ export class PostgresStorage implements Storage {
       // Ties go to the earlier trial, so that which weights survive never depends on row order.
       const order = (await lockStudy(q, studyId)) === 'max' ? 'DESC' : 'ASC';
       await q.run(
-        `DELETE FROM weights WHERE trial_id IN (SELECT id FROM trials WHERE study_id = $1) AND trial_id NOT IN (
+        `DELETE FROM weights WHERE trial_id IN (SELECT id FROM trials WHERE study_id = $1 AND status <> 'running') AND trial_id NOT IN (
            SELECT id FROM trials WHERE study_id = $1 AND status = 'complete' ORDER BY score ${order}, number LIMIT $2)`,
         [studyId, Math.max(0, keep)],
       );
@@ -353,10 +353,10 @@ export class PostgresStorage implements Storage {
   }
 
   async keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void> {
-    await this.q.run(`DELETE FROM checkpoints WHERE trial_id IN (SELECT id FROM trials WHERE study_id = $1 AND NOT (number = ANY($2::integer[])))`, [
-      studyId,
-      [...keep],
-    ]);
+    await this.q.run(
+      `DELETE FROM checkpoints WHERE trial_id IN (SELECT id FROM trials WHERE study_id = $1 AND status <> 'running' AND NOT (number = ANY($2::integer[])))`,
+      [studyId, [...keep]],
+    );
   }
 
   /** Closes the handle's connections; closing a closed handle is no error. */
