@@ -175,8 +175,8 @@ static float loss_and_gradient(int32_t loss, const float *h, int32_t rows, int32
   if (loss == 0) {
     for (int32_t r = 0; r < rows; r++) {
       const double z = h[r], y = labels[r];
-      // Math.max(z, 0): NaN stays NaN.
-      const double positive = z > 0 ? z : (z != z ? z : 0.0);
+      // Math.max(z, 0); a NaN logit makes the term NaN through z * y all the same.
+      const double positive = z > 0 ? z : 0.0;
       sum = (float)((double)sum + ((positive - z * y) + log1p(exp(-fabs(z)))));
       if ((z > 0 ? 1 : 0) == labels[r]) right++;
       grad[r] = (float)((1.0 / (1.0 + exp(-z)) - y) / rows);
