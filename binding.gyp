@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tune_native",
-      "sources": ["native/addon.c", "native/first_layer.c", "native/sparse.c", "native/copy.c"],
+      "sources": ["native/addon.c", "native/first_layer.c", "native/tail.c", "native/sparse.c", "native/copy.c"],
       "cflags": ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno"],
       "cflags!": ["-O2"]
     },

@@ -1,6 +1,7 @@
 /*
- * The tune_native addon: the first layer's kernels (first_layer.c), the sparse layout they read
- * (sparse.c), and the checked copy of a feature file's rows (copy.c).
+ * The tune_native addon: the first layer's kernels (first_layer.c), every member's later layers
+ * (tail.c), the sparse layout they read (sparse.c), and the checked copy of a feature file's
+ * rows (copy.c).
  */
 #include "kernels.h"
 
@@ -20,6 +21,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"forward", NULL, tune_forward, NULL, NULL, NULL, napi_default, NULL},
       {"step", NULL, tune_step, NULL, NULL, NULL, napi_default, NULL},
+      {"tail", NULL, tune_tail, NULL, NULL, NULL, napi_default, NULL},
       {"sparseCount", NULL, tune_sparse_count, NULL, NULL, NULL, napi_default, NULL},
       {"sparseFill", NULL, tune_sparse_fill, NULL, NULL, NULL, napi_default, NULL},
       {"copyFinite", NULL, tune_copy_finite, NULL, NULL, NULL, napi_default, NULL},

@@ -3,9 +3,9 @@
  * after ReLU are mostly zeros), each block of rows stored by columns: the forward product
  * reads only the non-zero inputs, and the backward product is fused with the optimizer step
  * and with the next block's forward product, so that each weight row is read and written once
- * per step while it sits in registers. Everything after the first layer is small and stays in
- * JavaScript (src/engine/native/). Results equal tfjs' within float rounding; the shared
- * engine contract tests hold both to that.
+ * per step while it sits in registers. Everything after the first layer is small: tail.c runs
+ * it for every member in one call per step. Results equal tfjs' within float rounding; the
+ * shared engine contract tests hold both to that.
  */
 #include <math.h>
 #include <stdint.h>

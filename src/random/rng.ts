@@ -9,6 +9,14 @@ export class Rng {
     this.state = seed >>> 0;
   }
 
+  /**
+   * The generator's whole state: `new Rng(state)` goes on with the same sequence. The native
+   * engine's tail (native/tail.c) takes it over to draw dropout masks with the same arithmetic.
+   */
+  get position(): number {
+    return this.state;
+  }
+
   /** A float in [0, 1). */
   next(): number {
     this.state = (this.state + 0x6d2b79f5) >>> 0;

@@ -7,7 +7,7 @@ import { packData as makePack, sparseSplits, trainPack } from '../../src/engine/
 import { trainPackTfjs } from '../../src/engine/tfjs-pack.js';
 import { makeBatches, splitTensors, trainExecution, type ExecutionResult, type ExecutionSettings } from '../../src/engine/train.js';
 import { Rng } from '../../src/random/rng.js';
-import type { CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
+import type { Activation, CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
 import type { EpochMetrics } from '../../src/study/trial.js';
 
 const DIM = 48;
@@ -34,12 +34,14 @@ interface Case {
   hidden: number;
   classes: number;
   learningRate?: number;
+  /** The hidden layers' activation; relu unless given. */
+  activation?: Activation;
 }
 
 function model(c: Case): ConcreteModel {
   const layers: LayerSpec[] = [];
   [12, 8, 6].slice(0, c.hidden).forEach((units) => {
-    layers.push({ kind: 'dense', units, activation: 'relu' });
+    layers.push({ kind: 'dense', units, activation: c.activation ?? 'relu' });
     if (c.dropout) layers.push({ kind: 'dropout', rate: 0.3 });
   });
   layers.push(c.classes === 2 ? { kind: 'dense', units: 1, activation: 'sigmoid' } : { kind: 'dense', units: c.classes, activation: 'softmax' });
@@ -91,8 +93,14 @@ describe('training engines: native kernels against tfjs, packed against alone', 
     for (const dropout of [false, true]) cases.push({ optimizer, dropout, hidden: dropout ? 2 : 1, classes: 2 });
     cases.push({ optimizer, dropout: true, hidden: 3, classes: 10 });
   }
+  // Every other hidden activation of the native tail with every optimizer, both losses, dropout on and off, depths 1 to 3.
+  (['sigmoid', 'tanh', 'linear'] as const).forEach((activation, i) =>
+    (['rmsprop', 'adam', 'momentum', 'sgd'] as const).forEach((optimizer, j) =>
+      cases.push({ optimizer, dropout: j % 2 === 0, hidden: 1 + ((i + j) % 3), classes: (i + j) % 2 ? 10 : 2, activation }),
+    ),
+  );
   for (const c of cases) {
-    const name = `${c.optimizer}, dropout ${c.dropout ? 'on' : 'off'}, ${c.hidden} hidden, ${c.classes} classes`;
+    const name = `${c.activation ?? 'relu'}, ${c.optimizer}, dropout ${c.dropout ? 'on' : 'off'}, ${c.hidden} hidden, ${c.classes} classes`;
     it(`native equals tfjs: ${name}`, async () => {
       const train = split(80, c.classes, 1);
       const valid = split(30, c.classes, 2);
@@ -108,7 +116,7 @@ describe('training engines: native kernels against tfjs, packed against alone', 
   }
 
   for (const classes of [2, 10]) {
-    it(`every model trained in one pack ends exactly as it does alone (${classes} classes, all optimizers, depths and widths mixed)`, async () => {
+    it(`every model trained in one pack ends exactly as it does alone (${classes} classes, all optimizers, activations, depths and widths mixed)`, async () => {
       const train = split(80, classes, 3);
       const valid = split(30, classes, 4);
       const data = packData(train, valid, 16);
@@ -133,6 +141,8 @@ describe('training engines: native kernels against tfjs, packed against alone', 
       };
       const together = await run(members);
       assert.ok(new Set(members.map((m) => m.model.optimizer.name + m.model.optimizer.momentum)).size >= 4, 'the pack mixes optimizers');
+      const activations = members.flatMap((m) => m.model.layers.flatMap((l, k) => (l.kind === 'dense' && k < m.model.layers.length - 1 ? [l.activation] : [])));
+      assert.equal(new Set(activations).size, 4, 'the pack mixes every hidden activation');
       for (let i = 0; i < members.length; i++) {
         const alone = await run([members[i]!]);
         assert.deepEqual(together.epochs[i], alone.epochs[0], `member ${i}: the same metrics, epoch for epoch`);

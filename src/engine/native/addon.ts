@@ -48,6 +48,27 @@ export interface NativeKernels {
     nextBias: Float32Array,
     nextOut: Float32Array,
   ): void;
+  /**
+   * Every pack member's step after the first layer's product (its later layers, dropout, loss,
+   * backward pass and small tensors' optimizer steps), or in evaluation its loss and accuracy:
+   * see native/tail.c for the layout of plan, reals and arena, and src/engine/native/tail.ts.
+   */
+  tail(
+    plan: Int32Array,
+    reals: Float64Array,
+    arena: Float32Array,
+    rng: Uint32Array,
+    z1: Float32Array,
+    width: number,
+    rows: number,
+    labels: Int32Array,
+    training: 0 | 1,
+    dOut: Float32Array,
+    lr: Float32Array,
+    c1: Float32Array,
+    c2: Float32Array,
+    out: Float64Array,
+  ): void;
 }
 
 /** Where `npm install` builds the addon (scripts/build-native.mjs), from dist/src/engine/native. */

@@ -5,7 +5,7 @@ import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-s
 import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
-import { f32, KIND, memberStep, Scratch, type Kind, type Param, type TailMember } from './tail.js';
+import { f32, KIND, NativeTail, type Kind, type Param, type TailMember } from './tail.js';
 
 /** The splits as the native engine reads them: the training batches and the valid split, sparse. */
 export interface PackData {
@@ -33,7 +33,9 @@ export function nativeCannot(model: ConcreteModel): string | undefined {
   if (model.layers[0]?.kind !== 'dense') return 'the model does not start with a dense layer';
   const hidden = model.layers.slice(0, -1).filter((l): l is Extract<ConcreteLayer, { kind: 'dense' }> => l.kind === 'dense');
   const odd = hidden.find((l) => !ACTIVATIONS.has(l.activation));
-  return odd ? `activation ${odd.activation} has no native form` : undefined;
+  if (odd) return `activation ${odd.activation} has no native form`;
+  const output = model.layers.filter((l) => l.kind === 'dense').at(-1);
+  return model.loss === 'binary_crossentropy' && output?.units !== 1 ? 'binary cross-entropy needs one output unit' : undefined;
 }
 
 /** A member's optimizer for the kernels: its kind and constants, as makeOptimizer sets them for tfjs. */
@@ -47,12 +49,13 @@ function optimizerOf(model: ConcreteModel): { kind: Kind; hyper: [number, number
 /** One execution in the pack: its own weights, optimizer state, dropout masks and metrics. */
 class Member implements TailMember {
   readonly rng: Rng;
-  readonly scratch = new Scratch();
   /** Its columns in the packed first layer. */
   col = 0;
   readonly width: number;
-  /** b1 then every later kernel and bias, in layer order (the packed first kernel excluded). */
-  readonly params: Param[];
+  /** b1 then every later kernel and bias, in layer order (the packed first kernel excluded): views into the tail's arena. */
+  params: Param[] = [];
+  /** Their starting values, until the tail takes them. */
+  start: Float32Array[] | undefined;
   steps = 0;
   done = false;
   best: ExecutionResult | undefined;
@@ -79,7 +82,7 @@ class Member implements TailMember {
     const init = startingWeights(model, settings, this.rng).map((v) => Float32Array.from(v));
     this.width = shapes[0]![1]!;
     this.firstKernel = init[0]!;
-    this.params = init.slice(1).map((value) => ({ value, s1: new Float32Array(value.length), s2: new Float32Array(value.length) }));
+    this.start = init.slice(1);
     this.stop = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
   }
 }
@@ -94,10 +97,11 @@ export interface PackMember {
 
 /**
  * Trains several executions at once on the native kernels, of one trial or of several: one
- * sparse product computes every member's first layer (their kernels side by side), one fused
- * pass per step takes every member's first-layer gradient and optimizer step; each member's
- * later layers, dropout, loss and optimizer run on its own, so that a member ends exactly as it
- * would alone. Members may differ in depth, width and optimizer. A member whose loss stops
+ * sparse product computes every member's first layer (their kernels side by side), one native
+ * call per step runs every member's later layers, dropout, loss, backward pass and small
+ * tensors' optimizer steps, each member on its own (native/tail.c), and one fused pass takes
+ * every member's first-layer gradient and optimizer step; so a member ends exactly as it would
+ * alone. Members may differ in depth, width and optimizer. A member whose loss stops
  * being finite leaves the pack with that error and the others train on. Calls each member's
  * onEpoch as the tfjs engine does, and returns, per member, what trainExecution returns or the
  * error that ended it.
@@ -130,7 +134,14 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   const c2 = new Float32Array(width);
   const groupArray = Int32Array.from(groups);
   const hyper = Float64Array.from(hypers);
-  for (const m of pack) {
+  const tail = new NativeTail(
+    kernels,
+    pack,
+    pack.map((m) => m.start!),
+  );
+  for (const [i, m] of pack.entries()) {
+    m.params = tail.params[i]!;
+    m.start = undefined;
     scatter(m.firstKernel!, w1, dim, width, m.col, m.width);
     m.firstKernel = undefined;
     if (m.settings.resume) restoreSlots(m, m.settings.resume, { s1, s2, dim, width });
@@ -163,24 +174,13 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     );
     for (const [i, batch] of blocks.entries()) {
       const rows = batch.end - batch.begin;
-      dOut.fill(0, 0, rows * width);
-      for (const m of pack) {
-        if (m.done) {
-          // A member that has left keeps its columns, frozen: a zero rate and a zero gradient.
-          lr.fill(0, m.col, m.col + m.width);
-          continue;
-        }
-        const labels = data.trainLabels.subarray(batch.begin, batch.end);
-        const step = memberStep(m, z1, width, rows, labels, true);
-        m.lossSum = f32(m.lossSum + f32(step.loss * rows));
-        m.correct += step.correct;
-        step.backward!(dOut, width);
+      // Also sets the first layer's per-column rates (0 for members that have left) and Adam's corrections.
+      tail.train(z1, width, rows, data.trainLabels.subarray(batch.begin, batch.end), dOut, lr, c1, c2);
+      for (const [k, m] of pack.entries()) {
+        if (m.done) continue;
+        m.lossSum = f32(m.lossSum + f32(tail.loss(k) * rows));
+        m.correct += tail.correct(k);
         m.steps++;
-        lr.fill(m.model.optimizer.learningRate, m.col, m.col + m.width);
-        if (m.kind === 'adam') {
-          c1.fill(1 / (1 - m.hyper[0] ** m.steps), m.col, m.col + m.width);
-          c2.fill(1 / (1 - m.hyper[1] ** m.steps), m.col, m.col + m.width);
-        }
       }
       const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
       const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
@@ -206,11 +206,16 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         z1,
       );
     }
-    for (const m of pack) {
+    tail.evaluate(z1, width, data.valid.rows, data.validLabels);
+    for (const [k, m] of pack.entries()) {
       if (m.done) continue;
-      const valid = memberStep(m, z1, width, data.valid.rows, data.validLabels, false);
       const rows = data.train.rows;
-      const metrics: EpochMetrics = { loss: m.lossSum / rows, accuracy: m.correct / rows, val_loss: valid.loss, val_accuracy: valid.correct / data.valid.rows };
+      const metrics: EpochMetrics = {
+        loss: m.lossSum / rows,
+        accuracy: m.correct / rows,
+        val_loss: tail.loss(k),
+        val_accuracy: tail.correct(k) / data.valid.rows,
+      };
       if (!Number.isFinite(metrics.loss)) {
         leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));
         continue;

@@ -1,6 +1,6 @@
 import type { Rng } from '../../random/rng.js';
-import { fillDropoutMask } from '../dropout.js';
 import type { ConcreteModel } from '../model-spec.js';
+import type { NativeKernels } from './addon.js';
 
 /**
  * Sums of losses are kept in float32, as tfjs keeps them, so that a loss too large for float32
@@ -22,235 +22,154 @@ export interface Param {
 /** What the tail reads of a pack member (see Member in pack.ts). */
 export interface TailMember {
   readonly model: ConcreteModel;
+  /** Its generator after its starting weights were drawn: the tail draws its dropout masks on from there. */
   readonly rng: Rng;
+  /** Its columns in the packed first layer. */
   readonly col: number;
   readonly width: number;
-  /** b1 then every later kernel and bias, in layer order. */
-  readonly params: Param[];
   readonly kind: Kind;
   readonly hyper: [number, number, number];
+  /** Optimizer steps taken so far. */
   readonly steps: number;
-  readonly scratch: Scratch;
+  /** It has left the pack: its columns stay frozen. */
+  readonly done: boolean;
 }
+
+// The layout native/tail.c reads (its header comment describes every field).
+const HEADER = 9;
+const OP = 4;
+const REALS = 6;
+const H = { col: 0, width: 1, loss: 2, kind: 3, alive: 4, ops: 5, nops: 6, reals: 7, bias: 8 } as const;
+const R = { lr: 0, h0: 1, h1: 2, eps: 3, k1: 4, k2: 5 } as const;
+const OPS = { dense: 0, activation: 1, dropout: 2 } as const;
+/** A linear activation is no op at all, forward or backward. */
+const ACTIVATIONS: Record<string, number | undefined> = { relu: 0, sigmoid: 1, tanh: 2, linear: undefined };
 
 /**
- * A member's working arrays, made on its first step and reused by every later one: a step of
- * a small tail allocating a dozen arrays spent more time in the allocator and the collector
- * than in arithmetic. Buffers are numbered in the order a step asks for them, which is the
- * same every step of a member.
+ * Every member's part of a step after the packed product, in one native call for the whole
+ * pack (native/tail.c): its later layers, dropout, loss, accuracy, backward pass and the
+ * optimizer steps of its small tensors. The members' tensors and optimizer slots live side by
+ * side in one arena that the kernel updates in place; `params` views them, in tfjs' order.
+ * Built by trainPack once per pack, after every member's starting weights are drawn.
  */
-export class Scratch {
-  private readonly buffers: Float32Array[] = [];
-  private next = 0;
+export class NativeTail {
+  /** Per member: its first-layer bias then every later kernel and bias, views into the arena. */
+  readonly params: Param[][];
+  private readonly plan: Int32Array;
+  private readonly reals: Float64Array;
+  private readonly arena: Float32Array;
+  private readonly rng: Uint32Array;
+  private readonly out: Float64Array;
 
-  /** Starts a step: buffers are handed out from the first again. */
-  reset(): void {
-    this.next = 0;
-  }
-
-  /** The next buffer, `length` long; zeroed when asked (the others are fully overwritten). */
-  take(length: number, zero = false): Float32Array {
-    let b = this.buffers[this.next];
-    if (b === undefined || b.length < length) {
-      b = new Float32Array(length);
-      this.buffers[this.next] = b;
-      zero = false;
-    }
-    this.next++;
-    const view = b.length === length ? b : b.subarray(0, length);
-    if (zero) view.fill(0);
-    return view;
-  }
-}
-
-type Step =
-  | { kind: 'act'; pre: Float32Array; out: Float32Array; activation: string }
-  | { kind: 'drop'; mask: Float32Array }
-  | { kind: 'dense'; input: Float32Array; inCols: number; outCols: number; param: number };
-
-export interface TailResult {
-  loss: number;
-  correct: number;
-  /** In training: writes the first-layer output gradient into dOut and steps every later tensor. */
-  backward?: (dOut: Float32Array, width: number) => void;
-}
-
-/**
- * The member's part of a step after the packed product: its later layers, loss and accuracy
- * on `rows` rows of z1; in training also the backward pass, which writes the gradient of its
- * first-layer outputs into dOut and updates every other tensor of the member. Called by
- * trainPack for every member and block; the arrays it returns live until its next call.
- */
-export function memberStep(m: TailMember, z1: Float32Array, width: number, rows: number, labels: Int32Array, training: boolean): TailResult {
-  const layers = m.model.layers;
-  const scratch = m.scratch;
-  scratch.reset();
-  // Forward, keeping what backward needs: each dense layer's input and pre-activation.
-  let h = scratch.take(rows * m.width);
-  for (let r = 0; r < rows; r++) for (let k = 0, at = r * width + m.col, to = r * m.width; k < m.width; k++) h[to + k] = z1[at + k]!;
-  let cols = m.width;
-  const steps: Step[] = [];
-  let param = 1;
-  const last = layers.length - 1;
-  for (let i = 0; i < layers.length; i++) {
-    const layer = layers[i]!;
-    if (i > 0 && layer.kind === 'dense') {
-      const out = layer.units;
-      const w = m.params[param]!.value;
-      const b = m.params[param + 1]!.value;
-      const next = scratch.take(rows * out);
-      for (let r = 0; r < rows; r++) {
-        for (let o = 0; o < out; o++) {
-          let sum = b[o]!;
-          for (let k = 0; k < cols; k++) sum += h[r * cols + k]! * w[k * out + o]!;
-          next[r * out + o] = sum;
-        }
-      }
-      steps.push({ kind: 'dense', input: h, inCols: cols, outCols: out, param });
-      param += 2;
-      h = next;
-      cols = out;
-    } else if (layer.kind === 'dropout') {
-      if (training && layer.rate > 0) {
-        const mask = fillDropoutMask(m.rng, scratch.take(rows * cols), layer.rate);
-        const next = scratch.take(h.length);
-        for (let k = 0; k < h.length; k++) next[k] = h[k]! * mask[k]!;
-        steps.push({ kind: 'drop', mask });
-        h = next;
-      }
-      continue;
-    }
-    if (layer.kind === 'dense' && i !== last) {
-      const out = activate(h, scratch.take(h.length), layer.activation);
-      steps.push({ kind: 'act', pre: h, out, activation: layer.activation });
-      h = out;
-    }
-  }
-  const grad = scratch.take(h.length);
-  const { loss, correct } = lossAndGradient(m.model, h, rows, cols, labels, grad);
-  if (!training) return { loss, correct };
-  const backward = (dOut: Float32Array, width: number): void => {
-    let g: Float32Array = grad;
-    const updates: [Param, Float32Array][] = [];
-    for (let s = steps.length - 1; s >= 0; s--) {
-      const step = steps[s]!;
-      if (step.kind === 'act') g = activateBackward(step.pre, step.out, g, scratch.take(g.length), step.activation);
-      else if (step.kind === 'drop') {
-        const next = scratch.take(g.length);
-        for (let k = 0; k < g.length; k++) next[k] = g[k]! * step.mask[k]!;
-        g = next;
-      } else {
-        const { input, inCols, outCols } = step;
-        const w = m.params[step.param]!.value;
-        const dw = scratch.take(w.length, true);
-        const db = scratch.take(outCols, true);
-        const dIn = scratch.take(rows * inCols, true);
-        for (let r = 0; r < rows; r++) {
-          for (let o = 0; o < outCols; o++) {
-            const go = g[r * outCols + o]!;
-            db[o]! += go;
-            for (let k = 0; k < inCols; k++) {
-              dw[k * outCols + o]! += input[r * inCols + k]! * go;
-              dIn[r * inCols + k]! += w[k * outCols + o]! * go;
-            }
+  /** `start[i]`: member i's starting b1 and later tensors, in layer order. Throws for a layer with no native form. */
+  constructor(
+    private readonly kernels: NativeKernels,
+    private readonly members: readonly TailMember[],
+    start: Float32Array[][],
+  ) {
+    const ops: number[][] = [];
+    const rates: number[] = [];
+    const rateAt: number[][] = [];
+    let arenaLength = 0;
+    const offsets: number[][] = [];
+    for (const [i, m] of members.entries()) {
+      // Each tensor of n values, then its two optimizer slots of n.
+      offsets.push(
+        start[i]!.map((t) => {
+          arenaLength += 3 * t.length;
+          return arenaLength - 3 * t.length;
+        }),
+      );
+      const list: number[] = [];
+      const at: number[] = [];
+      let param = 1;
+      const last = m.model.layers.length - 1;
+      m.model.layers.forEach((layer, l) => {
+        if (layer.kind === 'dropout') {
+          // A rate of 0 draws nothing, as the tfjs engine draws nothing for it.
+          if (layer.rate > 0) {
+            at.push(list.length + 1);
+            list.push(OPS.dropout, rates.length, 0, 0);
+            rates.push(layer.rate);
           }
+          return;
         }
-        updates.push([m.params[step.param]!, dw], [m.params[step.param + 1]!, db]);
-        g = dIn;
+        if (l > 0) {
+          list.push(OPS.dense, layer.units, offsets[i]![param]!, offsets[i]![param + 1]!);
+          param += 2;
+        }
+        if (l === last) return;
+        if (!(layer.activation in ACTIVATIONS)) throw new Error(`activation ${layer.activation} has no native form`);
+        const code = ACTIVATIONS[layer.activation];
+        if (code !== undefined) list.push(OPS.activation, code, 0, 0);
+      });
+      ops.push(list);
+      rateAt.push(at);
+    }
+    const realsStart = members.length * REALS;
+    const opsStart = 1 + members.length * HEADER;
+    this.plan = new Int32Array(opsStart + ops.reduce((n, list) => n + list.length, 0));
+    this.reals = new Float64Array(realsStart + rates.length);
+    this.reals.set(rates, realsStart);
+    this.arena = new Float32Array(arenaLength);
+    this.rng = Uint32Array.from(members, (m) => m.rng.position);
+    this.out = new Float64Array(2 * members.length);
+    this.plan[0] = members.length;
+    let opAt = opsStart;
+    for (const [i, m] of members.entries()) {
+      const list = ops[i]!;
+      // Dropout ops name their rate by its index in reals.
+      for (const k of rateAt[i]!) list[k] = list[k]! + realsStart;
+      this.plan.set(list, opAt);
+      const loss = m.model.loss === 'binary_crossentropy' ? 0 : 1;
+      this.plan.set([m.col, m.width, loss, KIND[m.kind], 1, opAt, list.length / OP, i * REALS, offsets[i]![0]!], 1 + i * HEADER);
+      this.reals.set([m.model.optimizer.learningRate, ...m.hyper, 0, 0], i * REALS);
+      opAt += list.length;
+    }
+    this.params = start.map((tensors, i) =>
+      tensors.map((t, k) => {
+        const p = offsets[i]![k]!;
+        const n = t.length;
+        const value = this.arena.subarray(p, p + n);
+        value.set(t);
+        return { value, s1: this.arena.subarray(p + n, p + 2 * n), s2: this.arena.subarray(p + 2 * n, p + 3 * n) };
+      }),
+    );
+  }
+
+  /**
+   * One training step of every member still in the pack on `rows` rows of z1 (rows x width):
+   * writes dOut (rows x width, zeros in the columns of members that have left), the per-column
+   * learning rates (0 there) and, for Adam members, the bias corrections c1 and c2 that the
+   * first layer's step reads; updates every member's small tensors. Then loss(i) and correct(i)
+   * hold member i's mean loss and correct rows.
+   */
+  train(z1: Float32Array, width: number, rows: number, labels: Int32Array, dOut: Float32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array): void {
+    for (const [i, m] of this.members.entries()) {
+      this.plan[1 + i * HEADER + H.alive] = m.done ? 0 : 1;
+      if (m.kind === 'adam' && !m.done) {
+        const t = m.steps + 1;
+        this.reals[i * REALS + R.k1] = 1 / (1 - m.hyper[0] ** t);
+        this.reals[i * REALS + R.k2] = 1 / (1 - m.hyper[1] ** t);
       }
     }
-    // g is now the gradient of the first layer's outputs (B x width of this member).
-    const db1 = scratch.take(m.width, true);
-    for (let r = 0; r < rows; r++) {
-      for (let k = 0; k < m.width; k++) {
-        const v = g[r * m.width + k]!;
-        dOut[r * width + m.col + k] = v;
-        db1[k]! += v;
-      }
-    }
-    updates.push([m.params[0]!, db1]);
-    const t = m.steps + 1;
-    for (const [p, grad] of updates) optimizerStep(p, grad, m.kind, m.hyper, m.model.optimizer.learningRate, t);
-  };
-  return { loss, correct, backward };
-}
-
-/** Loss from logits, as tf.losses.sigmoidCrossEntropy / softmaxCrossEntropy (mean over rows), and its gradient. */
-function lossAndGradient(
-  model: ConcreteModel,
-  h: Float32Array,
-  rows: number,
-  cols: number,
-  labels: Int32Array,
-  grad: Float32Array,
-): { loss: number; correct: number } {
-  let loss = 0;
-  let correct = 0;
-  if (model.loss === 'binary_crossentropy') {
-    for (let r = 0; r < rows; r++) {
-      const z = h[r]!;
-      const y = labels[r]!;
-      loss = f32(loss + (Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)))));
-      if ((z > 0 ? 1 : 0) === y) correct++;
-      grad[r] = (1 / (1 + Math.exp(-z)) - y) / rows;
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const row = h.subarray(r * cols, (r + 1) * cols);
-      let top = 0;
-      for (let k = 1; k < cols; k++) if (row[k]! > row[top]!) top = k;
-      const max = row[top]!;
-      let sum = 0;
-      for (let k = 0; k < cols; k++) sum += Math.exp(row[k]! - max);
-      const y = labels[r]!;
-      loss = f32(loss + (Math.log(sum) + max - row[y]!));
-      if (top === y) correct++;
-      for (let k = 0; k < cols; k++) grad[r * cols + k] = (Math.exp(row[k]! - max) / sum - (k === y ? 1 : 0)) / rows;
-    }
+    this.kernels.tail(this.plan, this.reals, this.arena, this.rng, z1, width, rows, labels, 1, dOut, lr, c1, c2, this.out);
   }
-  return { loss: f32(loss / rows), correct };
-}
 
-/** One optimizer step on a small tensor, with the kernel's formulas (tfjs' forms). */
-function optimizerStep(p: Param, g: Float32Array, optimizer: Kind, [b1, b2, eps]: [number, number, number], lr: number, t: number): void {
-  const { value, s1, s2 } = p;
-  if (optimizer === 'sgd') {
-    for (let j = 0; j < value.length; j++) value[j]! -= lr * g[j]!;
-  } else if (optimizer === 'momentum') {
-    for (let j = 0; j < value.length; j++) {
-      s1[j] = s1[j]! * b1 + g[j]!;
-      value[j]! -= lr * s1[j]!;
-    }
-  } else if (optimizer === 'rmsprop') {
-    for (let j = 0; j < value.length; j++) {
-      s1[j] = s1[j]! * b1 + g[j]! * g[j]! * (1 - b1);
-      value[j]! -= (lr * g[j]!) / Math.sqrt(s1[j]! + eps);
-    }
-  } else {
-    const k1 = 1 / (1 - b1 ** t);
-    const k2 = 1 / (1 - b2 ** t);
-    for (let j = 0; j < value.length; j++) {
-      s1[j] = b1 * s1[j]! + (1 - b1) * g[j]!;
-      s2[j] = b2 * s2[j]! + (1 - b2) * g[j]! * g[j]!;
-      value[j]! -= (lr * (s1[j]! * k1)) / (Math.sqrt(s2[j]! * k2) + eps);
-    }
+  /** Loss and accuracy of every member still in the pack on `rows` rows of z1, without dropout; read them with loss(i) and correct(i). */
+  evaluate(z1: Float32Array, width: number, rows: number, labels: Int32Array): void {
+    for (const [i, m] of this.members.entries()) this.plan[1 + i * HEADER + H.alive] = m.done ? 0 : 1;
+    const none = new Float32Array(0);
+    this.kernels.tail(this.plan, this.reals, this.arena, this.rng, z1, width, rows, labels, 0, none, none, none, none, this.out);
   }
-}
 
-function activate(h: Float32Array, out: Float32Array, activation: string): Float32Array {
-  const n = h.length;
-  if (activation === 'relu') for (let k = 0; k < n; k++) out[k] = h[k]! > 0 ? h[k]! : 0;
-  else if (activation === 'sigmoid') for (let k = 0; k < n; k++) out[k] = 1 / (1 + Math.exp(-h[k]!));
-  else if (activation === 'tanh') for (let k = 0; k < n; k++) out[k] = Math.tanh(h[k]!);
-  else out.set(h);
-  return out;
-}
+  /** Member i's mean loss (float32) in the last train or evaluate call. */
+  loss(i: number): number {
+    return this.out[2 * i]!;
+  }
 
-function activateBackward(pre: Float32Array, out: Float32Array, g: Float32Array, into: Float32Array, activation: string): Float32Array {
-  const n = g.length;
-  if (activation === 'relu') for (let k = 0; k < n; k++) into[k] = pre[k]! > 0 ? g[k]! : 0;
-  else if (activation === 'sigmoid') for (let k = 0; k < n; k++) into[k] = g[k]! * out[k]! * (1 - out[k]!);
-  else if (activation === 'tanh') for (let k = 0; k < n; k++) into[k] = g[k]! * (1 - out[k]! * out[k]!);
-  else into.set(g);
-  return into;
+  /** Member i's correctly classified rows in the last train or evaluate call. */
+  correct(i: number): number {
+    return this.out[2 * i + 1]!;
+  }
 }
