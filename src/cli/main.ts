@@ -7,6 +7,7 @@ import { registerList } from './list-command.js';
 import { registerPredict } from './predict-command.js';
 import { registerRun } from './run-command.js';
 import { registerSpace } from './space-command.js';
+import { registerStorage } from './storage-command.js';
 import { EXIT, exitFor, guardStdout, stdoutFailed } from './fail.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -25,6 +26,7 @@ registerList(program);
 registerExtract(program);
 registerPredict(program);
 registerSpace(program);
+registerStorage(program);
 // Every command, nested ones included, reports usage errors through the contract's exit path.
 const override = (c: Command): void => {
   c.exitOverride();

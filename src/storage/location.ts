@@ -43,3 +43,37 @@ function masked(text: string): string {
     return text;
   }
 }
+
+/**
+ * Reads a storage that a command names as an argument (tune storage copy's FROM and TO): a
+ * storage URL as --storage takes it, or else a plain path, meaning a SQLite file. Throws
+ * InputError as parseStorage does, for an empty argument, and for a URL of another scheme.
+ */
+export function parseStorageArgument(text: string, where: string): StorageLocation {
+  if (text === '') throw new InputError('command line', where, 'must name a storage (a SQLite file or a URL), got ""');
+  return /^[a-z][a-z0-9+.-]*:/i.test(text) && (text.includes('://') || text.startsWith('sqlite:'))
+    ? parseStorage(text, 'command line', where)
+    : { kind: 'sqlite', path: text };
+}
+
+/** PostgreSQL's port when a URL gives none. */
+const POSTGRES_PORT = '5432';
+
+/**
+ * Whether two locations name one storage: one SQLite file (`real` resolves a path's links, as
+ * realpath does, or returns it absolute when the file does not exist yet), or one database of
+ * one server, whoever logs in.
+ */
+export function sameStorage(a: StorageLocation, b: StorageLocation, real: (path: string) => string): boolean {
+  if (a.kind === 'sqlite' && b.kind === 'sqlite') return real(a.path) === real(b.path);
+  if (a.kind === 'sqlite' || b.kind === 'sqlite') return false;
+  const key = (url: string): string => {
+    try {
+      const u = new URL(url);
+      return `${u.hostname.toLowerCase()}:${u.port || POSTGRES_PORT}/${decodeURIComponent(u.pathname.slice(1)) || decodeURIComponent(u.username)}`;
+    } catch {
+      return url;
+    }
+  };
+  return key(a.url) === key(b.url);
+}

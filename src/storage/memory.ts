@@ -3,7 +3,7 @@ import { InputError } from '../errors.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 import { MemoryStore, copyData, toStudy, toTrial, type TrialRow } from './memory-store.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights } from './storage.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 
 /** Statuses that count toward a createTrialWithin limit: done, or going to run until done. */
@@ -280,6 +280,10 @@ export class MemoryStorage implements Storage {
 
   async saveCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): Promise<void> {
     this.row(trialId);
+    this.putCheckpoint(trialId, execution, checkpoint);
+  }
+
+  private putCheckpoint(trialId: number, execution: number, checkpoint: Checkpoint): void {
     const data = encodeWeights({ tensors: [...checkpoint.weights.tensors, ...checkpoint.slots.tensors] });
     const db = this.db;
     const byExecution = db.checkpoints.get(trialId) ?? new Map();
@@ -297,6 +301,65 @@ export class MemoryStorage implements Storage {
   async keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void> {
     const db = this.db;
     for (const t of db.trialsOf(studyId)) if (!keep.includes(t.number) && t.status !== 'running') db.checkpoints.delete(t.id);
+  }
+
+  async checkpointExecutions(trialId: number): Promise<number[]> {
+    return [...(this.db.checkpoints.get(trialId)?.keys() ?? [])].sort((a, b) => a - b);
+  }
+
+  async importStudy(study: Omit<StudyRecord, 'id'>, data: DataRecord | undefined): Promise<StudyRecord> {
+    const db = this.db;
+    if ([...db.studies.values()].some((s) => s.name === study.name)) throw new InputError(db.name, `study "${study.name}"`, 'already exists');
+    const spaceJson = JSON.stringify(study.space);
+    if (spaceJson === undefined) throw new Error(`study "${study.name}": the space is not JSON`);
+    const { name, objective, direction, createdAt } = study;
+    const row = { id: db.nextStudyId(), name, spaceJson, objective, direction, createdAt, data: data && copyData(data) };
+    db.studies.set(row.id, row);
+    return toStudy(row);
+  }
+
+  async importTrial(studyId: number, item: TrialImport): Promise<TrialRecord> {
+    const db = this.db;
+    const t = item.trial;
+    if (!db.studies.has(studyId)) throw new Error(`no study with id ${studyId}`);
+    if (t.status === 'running') throw new Error(`trial ${t.number}: a running trial cannot be imported`);
+    if (db.trialsOf(studyId).some((x) => x.number === t.number)) throw new Error(`trial ${t.number}: the study has that number already`);
+    // Everything is checked before the first write, so that a bad item leaves nothing behind.
+    const epochs = new Map(
+      item.epochs.map(({ execution, epoch, metrics: { loss, accuracy, val_loss, val_accuracy } }) => [
+        `${execution}:${epoch}`,
+        Object.freeze({ execution, epoch, metrics: Object.freeze({ loss, accuracy, val_loss, val_accuracy }) }),
+      ]),
+    );
+    if (epochs.size !== item.epochs.length) throw new Error(`trial ${t.number}: an epoch is given twice`);
+    if (new Set(item.attempts.map((a) => a.attempt)).size !== item.attempts.length) throw new Error(`trial ${t.number}: an attempt is given twice`);
+    const row: TrialRow = {
+      id: db.nextTrialId(),
+      studyId,
+      number: t.number,
+      status: t.status,
+      valuesJson: JSON.stringify(t.values),
+      scheduleJson: t.schedule === null ? null : JSON.stringify(t.schedule),
+      score: t.score,
+      bestEpoch: t.bestEpoch,
+      startedAt: t.startedAt,
+      finishedAt: t.finishedAt,
+      seconds: t.seconds,
+      error: t.error,
+      attempt: t.attempt,
+      owner: null,
+      heartbeatAt: null,
+    };
+    db.trials.set(row.id, row);
+    if (epochs.size > 0) db.epochs.set(row.id, epochs);
+    if (item.attempts.length > 0)
+      db.attempts.set(
+        row.id,
+        item.attempts.map(({ attempt, outcome, startedAt, endedAt, owner, error }) => Object.freeze({ attempt, outcome, startedAt, endedAt, owner, error })),
+      );
+    if (item.weights !== undefined) db.weights.set(row.id, encodeWeights(item.weights));
+    for (const { execution, checkpoint } of item.checkpoints) this.putCheckpoint(row.id, execution, checkpoint);
+    return toTrial(row);
   }
 
   /** Ends this handle; the store and the other handles on it go on. */

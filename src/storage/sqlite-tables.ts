@@ -12,7 +12,7 @@ import { processAlive } from '../system/process-alive.js';
 import type { Values } from '../space/hyperparameter.js';
 import { SPLITS, type AttemptRecord, type DataRecord, type EpochMetrics, type Schedule, type StudyRecord, type TrialRecord } from '../study/trial.js';
 import { type EpochRow, type StudyDataRow, type StudyRow, type TrialRow, now, toDataRecord, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights } from './storage.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 
 /** Storage's methods as they return before the promise: what SqliteStorage wraps. */
@@ -371,6 +371,72 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
       `DELETE FROM checkpoints WHERE trial_id IN (
          SELECT id FROM trials WHERE study_id = ? AND status <> 'running' AND number NOT IN (SELECT value FROM json_each(?)))`,
     ).run(studyId, JSON.stringify(keep));
+  }
+
+  /** The executions (ascending) of a trial that have a checkpoint kept. */
+  checkpointExecutions(trialId: number): number[] {
+    return this.sql(`SELECT execution FROM checkpoints WHERE trial_id = ? ORDER BY execution`).pluck().all(trialId) as number[];
+  }
+
+  /** Creates a study as given, with its data record; throws InputError when the name is taken. */
+  importStudy(study: Omit<StudyRecord, 'id'>, data: DataRecord | undefined): StudyRecord {
+    return this.write(() => {
+      if (this.findStudy(study.name) !== undefined) throw new InputError(this.path, `study "${study.name}"`, 'already exists');
+      const spaceJson = JSON.stringify(study.space);
+      if (spaceJson === undefined) throw new Error(`study "${study.name}": the space is not JSON`);
+      const { lastInsertRowid } = this.sql(`INSERT INTO studies (name, space_json, objective, direction, created_at) VALUES (?, ?, ?, ?, ?)`).run(
+        study.name,
+        spaceJson,
+        study.objective,
+        study.direction,
+        study.createdAt,
+      );
+      if (data !== undefined) this.recordData(Number(lastInsertRowid), data, true);
+      return this.findStudy(study.name)!;
+    });
+  }
+
+  /** Writes one trial as given, with its epochs, attempts, weights and checkpoints, in one transaction. */
+  importTrial(studyId: number, item: TrialImport): TrialRecord {
+    const t = item.trial;
+    if (t.status === 'running') throw new Error(`trial ${t.number}: a running trial cannot be imported`);
+    return this.write(() => {
+      if (this.sql(`SELECT 1 FROM studies WHERE id = ?`).get(studyId) === undefined) throw new Error(`no study with id ${studyId}`);
+      if (this.trial(studyId, t.number) !== undefined) throw new Error(`trial ${t.number}: the study has that number already`);
+      const { lastInsertRowid } = this.sql(
+        `INSERT INTO trials (study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error, schedule_json, attempt)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        studyId,
+        t.number,
+        t.status,
+        JSON.stringify(t.values),
+        t.score,
+        t.bestEpoch,
+        t.startedAt,
+        t.finishedAt,
+        t.seconds,
+        t.error,
+        t.schedule === null ? null : JSON.stringify(t.schedule),
+        t.attempt,
+      );
+      const id = Number(lastInsertRowid);
+      for (const { execution, epoch, metrics } of item.epochs) this.recordEpoch(id, execution, epoch, metrics);
+      for (const a of item.attempts) {
+        this.sql(`INSERT INTO attempts (trial_id, attempt, outcome, started_at, ended_at, owner, error) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+          id,
+          a.attempt,
+          a.outcome,
+          a.startedAt,
+          a.endedAt,
+          a.owner,
+          a.error,
+        );
+      }
+      if (item.weights !== undefined) this.saveWeights(id, item.weights);
+      for (const { execution, checkpoint } of item.checkpoints) this.saveCheckpoint(id, execution, checkpoint);
+      return this.trialById(id);
+    });
   }
 }
 

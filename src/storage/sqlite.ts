@@ -6,7 +6,7 @@ import type { Values } from '../space/hyperparameter.js';
 import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 import { MIGRATIONS, SCHEMA } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
-import type { Checkpoint, Storage, StoredWeights } from './storage.js';
+import type { Checkpoint, Storage, StoredWeights, TrialImport } from './storage.js';
 import { BUSY_TIMEOUT_MS, openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
@@ -278,6 +278,18 @@ export class SqliteStorage implements Storage {
 
   keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void> {
     return this.call(() => this.tables.keepCheckpoints(studyId, keep));
+  }
+
+  checkpointExecutions(trialId: number): Promise<number[]> {
+    return this.call(() => this.tables.checkpointExecutions(trialId));
+  }
+
+  importStudy(study: Omit<StudyRecord, 'id'>, data: DataRecord | undefined): Promise<StudyRecord> {
+    return this.call(() => this.tables.importStudy(study, data));
+  }
+
+  importTrial(studyId: number, item: TrialImport): Promise<TrialRecord> {
+    return this.call(() => this.tables.importTrial(studyId, item));
   }
 
   async close(): Promise<void> {

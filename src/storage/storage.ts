@@ -18,6 +18,26 @@ export interface Checkpoint {
   slots: StoredWeights;
 }
 
+/** One epoch's metrics of one execution, as Storage.epochs returns them. */
+export interface EpochRecord {
+  execution: number;
+  epoch: number;
+  metrics: EpochMetrics;
+}
+
+/**
+ * A trial with everything of it, as `tune storage copy` carries it between two storages:
+ * the record as it reads (its id aside, which the storage it goes to gives), its epochs, its
+ * attempts' history, its kept weights and its checkpoints by execution (1-based).
+ */
+export interface TrialImport {
+  trial: Omit<TrialRecord, 'id'>;
+  epochs: readonly EpochRecord[];
+  attempts: readonly AttemptRecord[];
+  weights?: StoredWeights;
+  checkpoints: readonly { execution: number; checkpoint: Checkpoint }[];
+}
+
 /**
  * Where studies, trials, per-epoch metrics and the best trials' weights live. Only the main
  * thread holds a Storage (workers never open it). Every method returns a promise, so that a
@@ -123,6 +143,22 @@ export interface Storage {
   loadCheckpoint(trialId: number, execution: number): Promise<Checkpoint | undefined>;
   /** Drops every checkpoint of the study except those of the trials numbered in `keep` and of running trials. */
   keepCheckpoints(studyId: number, keep: readonly number[]): Promise<void>;
+  /** The executions (1-based, ascending) of a trial that have a checkpoint kept. Called by `tune storage copy`. */
+  checkpointExecutions(trialId: number): Promise<number[]>;
+  /**
+   * Creates the study `study.name` as given (space, objective, direction, creation time) with
+   * its data record, if any, in one transaction; returns it. Throws InputError when a study of
+   * that name exists (nothing is written). Called by `tune storage copy`.
+   */
+  importStudy(study: Omit<StudyRecord, 'id'>, data: DataRecord | undefined): Promise<StudyRecord>;
+  /**
+   * Writes one trial of the study as given (number, status, values, score, times, schedule,
+   * attempt count) with its epochs, attempts, weights and checkpoints, in one transaction;
+   * returns the record, with the id this storage gave it. No process owns it. Throws Error for
+   * a running trial (a copy cannot carry the process that runs it), a number the study has
+   * already, and a study that does not exist. Called by `tune storage copy`.
+   */
+  importTrial(studyId: number, item: TrialImport): Promise<TrialRecord>;
   /** Ends this handle once its calls under way have settled; called last by every command. */
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
-import type { Storage, StoredWeights } from '../../src/storage/storage.js';
+import { COPIED_RUNNING, copyStudy } from '../../src/storage/copy-study.js';
+import type { Checkpoint, Storage, StoredWeights, TrialImport } from '../../src/storage/storage.js';
 import type { DataRecord, EpochMetrics, TrialRecord } from '../../src/study/trial.js';
 
 const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
@@ -10,6 +11,36 @@ const dataRecord = (folder: string, tag: string): DataRecord => ({
   train: { path: `/${folder}/train.hdf5`, size: 100, sha256: tag.repeat(64 / tag.length) },
   valid: { path: `/${folder}/valid.hdf5`, size: 50, sha256: tag.repeat(64 / tag.length).replace(/^./, 'v') },
   test: { path: `/${folder}/test.hdf5`, size: 40, sha256: tag.repeat(64 / tag.length).replace(/^./, 't') },
+});
+/** A checkpoint whose tensors all hold `x`: two with different `x` differ everywhere. */
+const checkpointOf = (x: number): Checkpoint => ({
+  weights: { tensors: [{ shape: [2, 1], values: Float32Array.of(x, -x) }] },
+  iterations: 10 * x,
+  slots: { tensors: [{ shape: [2, 1], values: Float32Array.of(x / 2, x / 3) }] },
+});
+/** A trial as a copy brings it: complete, retried once, with two executions' epochs, weights and a checkpoint. */
+const imported = (number: number): TrialImport => ({
+  trial: {
+    number,
+    status: 'complete',
+    values: { lr: 0.01 * number, b: [1, 'x'] } as never,
+    score: 0.5 + number / 100,
+    bestEpoch: 2,
+    startedAt: '2026-01-02T03:04:05.678Z',
+    finishedAt: '2026-01-02T03:05:06.789Z',
+    seconds: 61.111,
+    error: null,
+    schedule: { iteration: 0, bracket: 2, round: 1, initialEpoch: 1, epochs: 2, parent: number - 1 },
+    attempt: 2,
+  },
+  epochs: [
+    { execution: 1, epoch: 1, metrics: metrics(0.5) },
+    { execution: 1, epoch: 2, metrics: metrics(0.25) },
+    { execution: 2, epoch: 1, metrics: { loss: Number.NaN, accuracy: 0.5, val_loss: 0.7, val_accuracy: 0.5 } },
+  ],
+  attempts: [{ attempt: 1, outcome: 'retried', startedAt: '2026-01-02T03:00:00.000Z', endedAt: '2026-01-02T03:04:05.000Z', owner: 'h:1:ab', error: 'NaN' }],
+  weights: { tensors: [{ shape: [3], values: Float32Array.of(number, 0.1, -2.5) }] },
+  checkpoints: [{ execution: 2, checkpoint: checkpointOf(number) }],
 });
 const metrics = (loss: number): EpochMetrics => ({ loss, accuracy: 1 - loss, val_loss: loss + 0.1, val_accuracy: 0.9 - loss });
 
@@ -537,6 +568,138 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
         (await writer.trials(study.id)).map((x) => x.status),
         ['complete', 'running'],
       );
+    });
+
+    it('imports a study as given, with its creation time and data record, and refuses a name it has, writing nothing', async () => {
+      const s = await fresh();
+      const given = { name: 'moved', space: SPACE, objective: 'val_loss', direction: 'min' as const, createdAt: '2025-12-31T23:59:59.123Z' };
+      const study = await s.importStudy(given, dataRecord('d', 'ab'));
+      assert.deepEqual({ ...study, id: 0 }, { ...given, id: 0 });
+      assert.ok(Object.isFrozen(study));
+      assert.deepEqual(await s.findStudy('moved'), study);
+      assert.deepEqual(await s.studyData(study.id), dataRecord('d', 'ab'));
+      const bare = await s.importStudy({ ...given, name: 'bare' }, undefined);
+      assert.equal(await s.studyData(bare.id), undefined);
+      await assert.rejects(
+        s.importStudy({ ...given, objective: 'val_accuracy' }, dataRecord('e', 'cd')),
+        (err: unknown) => err instanceof InputError && err.where === 'study "moved"' && /^already exists/.test(err.what),
+      );
+      assert.deepEqual(await s.listStudies(), [study, bare]);
+      assert.deepEqual(await s.studyData(study.id), dataRecord('d', 'ab'));
+    });
+
+    it('imports a trial as given, with its epochs, attempts, weights and checkpoints, and another handle reads it all', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const item = imported(3);
+      const t = await s.importTrial(study.id, item);
+      assert.deepEqual({ ...t, id: 0 }, { ...item.trial, id: 0 });
+      assert.ok(Object.isFrozen(t));
+      const r = open(await reopen(s));
+      assert.deepEqual(await r.trial(study.id, 3), t);
+      assert.deepEqual(await r.epochs(t.id), item.epochs);
+      assert.deepEqual(await r.attempts(t.id), item.attempts);
+      assert.deepEqual(await r.loadWeights(t.id), item.weights);
+      assert.deepEqual(await r.checkpointExecutions(t.id), [2]);
+      assert.deepEqual(await r.loadCheckpoint(t.id, 2), checkpointOf(3));
+      assert.equal(await r.loadCheckpoint(t.id, 1), undefined);
+      // An imported trial belongs to no process: nothing interrupts it, and numbering goes on past it.
+      assert.equal(await r.interruptRunning(study.id), 0);
+      assert.equal((await r.createTrial(study.id, { lr: 1 })).number, 4);
+      const waiting = await s.importTrial(study.id, { ...imported(1), trial: { ...imported(1).trial, status: 'interrupted', score: null } });
+      assert.equal((await s.claimInterrupted(study.id))!.id, waiting.id);
+      assert.equal((await s.trial(study.id, 1))!.attempt, 3, 'a claimed import runs as its next attempt');
+    });
+
+    it('refuses to import a running trial, a number the study has, and into no study, writing nothing', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const first = await s.importTrial(study.id, imported(1));
+      const running = { ...imported(2), trial: { ...imported(2).trial, status: 'running' as const } };
+      const isBug = (err: unknown) => err instanceof Error && !(err instanceof InputError);
+      await assert.rejects(s.importTrial(study.id, running), isBug);
+      await assert.rejects(s.importTrial(study.id, { ...imported(1), weights: undefined }), isBug);
+      await assert.rejects(s.importTrial(study.id + 1000, imported(5)), isBug);
+      assert.deepEqual(await s.trials(study.id), [first]);
+      assert.deepEqual(await s.loadWeights(first.id), imported(1).weights);
+      assert.equal((await s.epochs(first.id)).length, 3);
+    });
+
+    it('lists the executions of a trial that have a checkpoint, and forgets those it drops', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      const t = await s.createTrial(study.id, { lr: 0.1 });
+      assert.deepEqual(await s.checkpointExecutions(t.id), []);
+      await s.saveCheckpoint(t.id, 3, checkpointOf(1));
+      await s.saveCheckpoint(t.id, 1, checkpointOf(2));
+      assert.deepEqual(await s.checkpointExecutions(t.id), [1, 3]);
+      await s.keepCheckpoints(study.id, []);
+      assert.deepEqual(await s.checkpointExecutions(t.id), []);
+    });
+
+    it('copies a study into another store: every trial as it was, a running one as interrupted, and refuses a second copy', async () => {
+      const from = await fresh();
+      const study = await from.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      await from.recordData(study.id, dataRecord('d', 'ab'), false);
+      const done = await from.importTrial(study.id, imported(1));
+      const running = await from.createTrial(study.id, { lr: 0.2 });
+      await from.recordEpoch(running.id, 1, 1, metrics(0.4));
+      await from.saveCheckpoint(running.id, 1, checkpointOf(7));
+      const stopped = await from.createTrial(study.id, { lr: 0.3 });
+      await from.recordEpoch(stopped.id, 1, 1, metrics(0.3));
+      await from.stopTrial(stopped.id, 'another trial failed', 2);
+      const to = await fresh();
+      const other = await to.openStudy('other', [1], 'val_loss', 'min', false);
+      const summary = await copyStudy(from, to, study, { now: () => '2026-02-03T04:05:06.007Z' });
+      assert.deepEqual(summary, { study: 's', trials: 3, epochs: 4, weights: 1, checkpoints: 1, interrupted: [2] });
+      const copy = (await to.findStudy('s'))!;
+      assert.deepEqual({ ...copy, id: 0 }, { ...study, id: 0 });
+      assert.deepEqual(await to.studyData(copy.id), dataRecord('d', 'ab'));
+      const [a, b, c] = await to.trials(copy.id);
+      const sourceTrials = await from.trials(study.id);
+      assert.deepEqual({ ...a, id: 0 }, { ...done, id: 0 });
+      assert.deepEqual(await to.epochs(a!.id), imported(1).epochs);
+      assert.deepEqual(await to.attempts(a!.id), imported(1).attempts);
+      assert.deepEqual(await to.loadWeights(a!.id), imported(1).weights);
+      assert.deepEqual(await to.loadCheckpoint(a!.id, 2), checkpointOf(1));
+      const wasRunning = sourceTrials[1]!;
+      assert.deepEqual({ ...b, id: 0 }, { ...wasRunning, id: 0, status: 'interrupted', finishedAt: '2026-02-03T04:05:06.007Z' });
+      assert.deepEqual(await to.epochs(b!.id), [], 'a cut-off run is no result');
+      assert.deepEqual(await to.checkpointExecutions(b!.id), []);
+      assert.deepEqual(await to.attempts(b!.id), [
+        { attempt: 1, outcome: 'interrupted', startedAt: wasRunning.startedAt, endedAt: '2026-02-03T04:05:06.007Z', owner: null, error: COPIED_RUNNING },
+      ]);
+      assert.deepEqual({ ...c, id: 0 }, { ...sourceTrials[2]!, id: 0 });
+      assert.deepEqual(await to.epochs(c!.id), await from.epochs(stopped.id));
+      assert.deepEqual(await to.attempts(c!.id), await from.attempts(stopped.id));
+      assert.equal((await from.trial(study.id, 2))!.status, 'running', 'the copy leaves FROM as it was');
+      await assert.rejects(copyStudy(from, to, study), (err: unknown) => err instanceof InputError && err.where === 'study "s"');
+      assert.equal((await to.trials(copy.id)).length, 3);
+      assert.deepEqual(
+        (await to.listStudies()).map((x) => x.name),
+        [other.name, 's'],
+      );
+    });
+
+    it('leaves no half-copied study behind when a copy stops midway', async () => {
+      const from = await fresh();
+      const study = await from.openStudy('s', SPACE, 'val_accuracy', 'max', false);
+      await from.importTrial(study.id, imported(1));
+      await from.createTrial(study.id, { lr: 0.2 });
+      await from.importTrial(study.id, imported(3));
+      const to = await fresh();
+      const other = await to.openStudy('other', [1], 'val_loss', 'min', false);
+      await to.createTrial(other.id, {});
+      const stop = new AbortController();
+      // Ctrl-C while trial 2 is copied: trials 1 and 2 are written by then, trial 3 is not.
+      const now = () => (stop.abort(new Error('stopped by the test')), new Date().toISOString());
+      await assert.rejects(copyStudy(from, to, study, { signal: stop.signal, now }), /stopped by the test/);
+      assert.deepEqual(
+        (await to.listStudies()).map((x) => x.name),
+        ['other'],
+      );
+      assert.equal((await to.trials(other.id)).length, 1);
+      assert.deepEqual(await copyStudy(from, to, study), { study: 's', trials: 3, epochs: 6, weights: 2, checkpoints: 2, interrupted: [2] });
     });
   });
 }

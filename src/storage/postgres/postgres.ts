@@ -4,9 +4,10 @@ import { InputError } from '../../errors.js';
 import { processAlive } from '../../system/process-alive.js';
 import type { Values } from '../../space/hyperparameter.js';
 import { SPLITS, type AttemptRecord, type DataRecord, type EpochMetrics, type Schedule, type StudyRecord, type TrialRecord } from '../../study/trial.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights } from '../storage.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from '../storage.js';
 import { decodeWeights, encodeWeights } from '../weights-codec.js';
 import { Database, POOL_SIZE, type Queries } from './database.js';
+import { importTrialRows } from './import.js';
 import { migrate, shownUrl } from './open.js';
 import {
   STUDY_COLUMNS,
@@ -357,6 +358,38 @@ export class PostgresStorage implements Storage {
       `DELETE FROM checkpoints WHERE trial_id IN (SELECT id FROM trials WHERE study_id = $1 AND status <> 'running' AND NOT (number = ANY($2::integer[])))`,
       [studyId, [...keep]],
     );
+  }
+
+  async checkpointExecutions(trialId: number): Promise<number[]> {
+    const rows = await this.q.rows<{ execution: number }>(`SELECT execution FROM checkpoints WHERE trial_id = $1 ORDER BY execution`, [trialId]);
+    return rows.map((r) => r.execution);
+  }
+
+  importStudy(study: Omit<StudyRecord, 'id'>, data: DataRecord | undefined): Promise<StudyRecord> {
+    const spaceJson = JSON.stringify(study.space);
+    if (spaceJson === undefined) return Promise.reject(new Error(`study "${study.name}": the space is not JSON`));
+    return this.write(async (q) => {
+      // ON CONFLICT, so that a study another process creates meanwhile is refused, not an error.
+      const made = await q.row<StudyRow>(
+        `INSERT INTO studies (name, space_json, objective, direction, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (name) DO NOTHING RETURNING ${STUDY_COLUMNS}`,
+        [study.name, spaceJson, study.objective, study.direction, study.createdAt],
+      );
+      if (made === undefined) throw new InputError(this.url, `study "${study.name}"`, 'already exists');
+      for (const split of data === undefined ? [] : SPLITS) {
+        const { path, size, sha256 } = data![split];
+        await q.run(`INSERT INTO study_data (study_id, split, path, size, sha256) VALUES ($1, $2, $3, $4, $5)`, [made.id, split, path, size, sha256]);
+      }
+      return toStudy(made);
+    });
+  }
+
+  importTrial(studyId: number, item: TrialImport): Promise<TrialRecord> {
+    if (item.trial.status === 'running') return Promise.reject(new Error(`trial ${item.trial.number}: a running trial cannot be imported`));
+    return this.write(async (q) => {
+      await lockStudy(q, studyId);
+      return importTrialRows(q, studyId, item);
+    });
   }
 
   /** Closes the handle's connections; closing a closed handle is no error. */
