@@ -6,7 +6,7 @@ import { InputError } from '../errors.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import type { Storage } from '../storage/storage.js';
-import type { StudyListener } from '../study/events.js';
+import type { StudyListener } from '../domain/events.js';
 import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
-import type { Storage, StoredWeights } from '../../src/storage/storage.js';
-import type { DataRecord, EpochMetrics, TrialRecord } from '../../src/study/trial.js';
+import type { Storage } from '../../src/storage/storage.js';
+import type { StoredWeights } from '../../src/domain/weights.js';
+import type { DataRecord } from '../../src/domain/study.js';
+import type { EpochMetrics, TrialRecord } from '../../src/domain/trial.js';
 
 const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
 /** A data record whose digests are `tag` repeated: records with different tags hold different bytes. */
