@@ -54,10 +54,11 @@ export function registerRun(program: Command): void {
       const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
-      const [{ SqliteStorage }, { loadRunData, openRunStudy }, { runStudy }, inkReporter] = await Promise.all([
+      const [{ SqliteStorage }, { loadRunData, openRunStudy }, { runStudy }, { PiscinaExecutor }, inkReporter] = await Promise.all([
         import('../storage/sqlite.js'),
         import('../study/run-data.js'),
         import('../study/run-study.js'),
+        import('../pool/piscina-executor.js'),
         ink ? import('../tui/ink-reporter.js') : undefined,
       ]);
       // SQLite's errors name no file: a full disk or an I/O error is named by the database's path.
@@ -99,6 +100,7 @@ export function registerRun(program: Command): void {
           signal,
           listener,
           overrides: pickDefined(flags),
+          executor: (setup, slots) => new PiscinaExecutor(setup, slots),
         }).finally(() => board?.stop());
         if (!flags.json) {
           const trials = (await storage.trials(study.id))

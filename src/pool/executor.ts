@@ -1,4 +1,13 @@
-import type { EpochMessage, TrialEnd, TrialTask } from './messages.js';
+import type { EpochMessage, PackTask, TrialEnd, TrialTask } from './messages.js';
+
+/** Everything of a pack but its trials: the study's, the same for every pack. */
+export type PackSetup = Omit<PackTask, 'trials'>;
+
+/**
+ * Makes the executor of a run, once the study has chosen its backend, engine and workers
+ * (`slots`). `tune run` passes the piscina pool's; the study never picks one itself.
+ */
+export type ExecutorFactory = (setup: PackSetup, slots: number) => Executor;
 
 /** One trial as an executor trains it: its task without the port, which the executor makes. */
 export type TrialJob = Omit<TrialTask, 'port'>;

@@ -1,13 +1,10 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { Executor, TrialJob } from './executor.js';
+import type { Executor, PackSetup, TrialJob } from './executor.js';
 import type { EpochMessage, PackTask, TrialEnd } from './messages.js';
 
 /** How long a trial's last epoch messages are awaited after its worker died or was aborted. */
 const DRAIN_MS = 1000;
-
-/** Everything of a pack but its trials: the study's, the same for every pack. */
-export type PackSetup = Omit<PackTask, 'trials'>;
 
 /** The piscina pool of trial workers (trial-worker.ts) as the study's executor. */
 export class PiscinaExecutor implements Executor {

@@ -7,8 +7,8 @@ import { plannedBackend, useBackend, type BackendName } from '../engine/backend.
 import { nativeKernels } from '../engine/native/addon.js';
 import { sparseSplits } from '../engine/native/pack.js';
 import { makeOracle } from '../oracles/make-oracle.js';
+import type { ExecutorFactory } from '../pool/executor.js';
 import type { EngineName, SharedSplit } from '../pool/messages.js';
-import { PiscinaExecutor } from '../pool/piscina-executor.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { OracleName, StudySpec } from '../space/study-spec.js';
 import type { Storage } from '../storage/storage.js';
@@ -38,6 +38,8 @@ export interface RunContext {
   overrides: RunOverrides;
   signal: AbortSignal;
   listener: StudyListener;
+  /** Makes what trains the trials (tune run: the piscina pool's PiscinaExecutor). */
+  executor: ExecutorFactory;
 }
 
 export interface RunResult {
@@ -50,9 +52,8 @@ export interface RunResult {
 
 /**
  * `tune run`'s study: picks the backend and engine, the workers and the pack size, takes over
- * the trials a dead process left running, then lets a Scheduler run the trials on a piscina
- * pool (made here, handed to the scheduler as its executor) with a heartbeat beating
- * throughout. Trials interrupted earlier run again first with their own values. Stops at
+ * the trials a dead process left running, then lets a Scheduler run the trials on the
+ * executor that `ctx.executor` makes for these choices, with a heartbeat beating throughout. Trials interrupted earlier run again first with their own values. Stops at
  * max_trials complete trials, when the oracle has nothing left, after too many consecutive
  * failures, or on the signal (running trials are then marked interrupted).
  */
@@ -93,7 +94,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     completedBefore: before.filter((t) => t.status === 'complete').length,
     hyperparameters: spec.space.hyperparameters.map((h) => h.name),
   });
-  const executor = new PiscinaExecutor(
+  const executor = ctx.executor(
     {
       dataKey: `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}`,
       backend,
