@@ -7,7 +7,7 @@ import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import { shownLocation } from '../storage/location.js';
 import type { Storage } from '../storage/storage.js';
-import type { StudyListener } from '../study/events.js';
+import type { StudyListener } from '../domain/events.js';
 import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
@@ -61,10 +61,11 @@ export function registerRun(program: Command): void {
       const spec = reading(spacePath, () => readSpaceFile(spacePath));
       // Started together, each module's file reads overlap the others'; only a terminal gets Ink.
       const ink = !flags.json && flags.tui && process.stdout.isTTY;
-      const [{ openStorage }, { loadRunData, openRunStudy }, { runStudy }, inkReporter] = await Promise.all([
+      const [{ openStorage }, { loadRunData, openRunStudy }, { runStudy }, { PiscinaExecutor }, inkReporter] = await Promise.all([
         import('../storage/open-storage.js'),
         import('../study/run-data.js'),
         import('../study/run-study.js'),
+        import('../pool/piscina-executor.js'),
         ink ? import('../tui/ink-reporter.js') : undefined,
       ]);
       // SQLite's errors name no file: a full disk or an I/O error is named by the database's path.
@@ -106,6 +107,7 @@ export function registerRun(program: Command): void {
           signal,
           listener,
           overrides: pickDefined(flags),
+          executor: (setup, slots) => new PiscinaExecutor(setup, slots),
         }).finally(() => board?.stop());
         if (!flags.json) {
           const trials = (await storage.trials(study.id))

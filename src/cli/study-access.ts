@@ -8,7 +8,7 @@ import { openStorage } from '../storage/open-storage.js';
 import { SqliteStorage } from '../storage/sqlite.js';
 import { writeError } from '../storage/sqlite-open.js';
 import type { Storage } from '../storage/storage.js';
-import type { StudyRecord } from '../study/trial.js';
+import type { StudyRecord } from '../domain/study.js';
 
 // With the flag parsers, which every command's registration loads without this file's SQLite.
 import { studyFlag } from './parse.js';

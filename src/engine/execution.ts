@@ -1,8 +1,9 @@
 import type { Rng } from '../random/rng.js';
 import type { EarlyStopping } from '../space/study-spec.js';
-import type { Checkpoint, StoredWeights } from '../storage/storage.js';
-import type { EpochMetrics } from '../study/trial.js';
+import type { Checkpoint, StoredWeights } from '../domain/weights.js';
+import type { EpochMetrics } from '../domain/trial.js';
 import { weightShapes, type ConcreteModel } from './model-spec.js';
+import { Direction } from '../domain/direction.js';
 
 /*
  * What every engine shares about one execution, without tfjs: a worker that trains only on the
@@ -66,11 +67,12 @@ function resumedWeights(model: ConcreteModel, checkpoint: Checkpoint): Float32Ar
 
 /** Keras' EarlyStopping as a function of each epoch's metrics: true when training should stop. */
 export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => boolean {
-  let best = rule.direction === 'max' ? -Infinity : Infinity;
+  let best = -Direction.sign(rule.direction) * Infinity;
   let wait = 0;
   return (metrics) => {
     const value = metrics[rule.monitor];
-    const improved = rule.direction === 'max' ? value - rule.minDelta > best : value + rule.minDelta < best;
+    // Better by more than min_delta: the value, moved min_delta the worse way, is still better.
+    const improved = Direction.better(rule.direction, value - Direction.sign(rule.direction) * rule.minDelta, best);
     if (improved) {
       best = value;
       wait = 0;

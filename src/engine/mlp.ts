@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng.js';
-import type { StoredWeights } from '../storage/storage.js';
+import type { StoredWeights } from '../domain/weights.js';
 import { initialWeights } from './execution.js';
 import { weightShapes, type ConcreteModel } from './model-spec.js';
 

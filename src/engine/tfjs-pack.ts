@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random/rng.js';
-import type { Checkpoint, StoredWeights } from '../storage/storage.js';
-import type { EpochMetrics } from '../study/trial.js';
+import type { Checkpoint, StoredWeights } from '../domain/weights.js';
+import type { EpochMetrics } from '../domain/trial.js';
 import { dropoutMask } from './dropout.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { activate } from './mlp.js';
@@ -9,6 +9,7 @@ import { weightShapes } from './model-spec.js';
 import type { PackMember } from './native/pack.js';
 import { makeOptimizer } from './optimizers.js';
 import { earlyStopper, restoreOptimizer, startingWeights, type Batches, type ExecutionResult, type SplitTensors } from './train.js';
+import { Direction } from '../domain/direction.js';
 
 /** One member of a tfjs pack: its columns in its group's first layer, its own later layers. */
 class Member {
@@ -236,7 +237,7 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
             }
             m.spec.onEpoch(epoch, metrics);
             const value = metrics[m.spec.settings.objective];
-            if (m.best === undefined || (m.spec.settings.direction === 'max' ? value > m.best.best : value < m.best.best)) {
+            if (m.best === undefined || Direction.better(m.spec.settings.direction, value, m.best.best)) {
               const weights = g.weights(m);
               m.best = { best: value, bestEpoch: epoch, weights, ...(m.spec.settings.checkpoint ? { checkpoint: await g.checkpoint(m, weights) } : {}) };
             }

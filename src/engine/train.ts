@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../random/rng.js';
-import type { Checkpoint } from '../storage/storage.js';
-import type { EpochMetrics } from '../study/trial.js';
+import type { Checkpoint } from '../domain/weights.js';
+import type { EpochMetrics } from '../domain/trial.js';
 import { dropoutMask } from './dropout.js';
 import { correctCount, lossFromLogits } from './losses.js';
 import { Mlp } from './mlp.js';
@@ -11,6 +11,7 @@ import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSett
 export { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from './execution.js';
 import type { ConcreteModel } from './model-spec.js';
 import { makeOptimizer } from './optimizers.js';
+import { Direction } from '../domain/direction.js';
 
 /** A split as tensors, made once per worker and reused by every trial. */
 export interface SplitTensors {
@@ -70,7 +71,7 @@ export async function trainExecution(
       if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
       onEpoch(epoch, metrics);
       const value = metrics[settings.objective];
-      const better = best === undefined || (settings.direction === 'max' ? value > best.best : value < best.best);
+      const better = best === undefined || Direction.better(settings.direction, value, best.best);
       if (better) {
         const weights = mlp.weights();
         best = { best: value, bestEpoch: epoch, weights, ...(settings.checkpoint ? { checkpoint: { weights, ...(await optimizerState(optimizer)) } } : {}) };

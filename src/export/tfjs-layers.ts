@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import { InputError, reason } from '../errors.js';
 import { processAlive } from '../system/process-alive.js';
-import type { StoredWeights } from '../storage/storage.js';
+import type { StoredWeights } from '../domain/weights.js';
 import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
 import { exportTarget, isOwnWeights, refuseSpecial, weightsFileName } from './export-target.js';
 

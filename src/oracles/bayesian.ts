@@ -4,6 +4,7 @@ import type { Space } from '../space/space.js';
 import { GaussianProcess } from './gp.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { lazyEnumeration, untriedSample } from './random.js';
+import { Direction } from '../domain/direction.js';
 
 /** Defaults of the Bayesian oracle (KerasTuner's). */
 export const BAYESIAN_DEFAULTS = {
@@ -28,6 +29,7 @@ export const BAYESIAN_DEFAULTS = {
  */
 export class BayesianOracle implements Oracle {
   readonly name = 'bayesian';
+  readonly endReason = 'space-exhausted' as const;
   private readonly enumerated: () => Values[] | undefined;
 
   constructor(
@@ -48,7 +50,7 @@ export class BayesianOracle implements Oracle {
     if (context.completed.length < Math.max(1, initial) - context.pending.length || context.completed.length === 0) {
       return untriedSample(this.space, this.rng, context.tried, this.enumerated);
     }
-    const sign = this.direction === 'max' ? 1 : -1;
+    const sign = Direction.sign(this.direction);
     const gp = new GaussianProcess(this.options.alpha);
     const x = context.completed.map((o) => this.space.encode(o.values));
     const y = context.completed.map((o) => sign * o.score);

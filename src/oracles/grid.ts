@@ -14,6 +14,7 @@ export const GRID_FLOAT_POINTS = 10;
  */
 export class GridOracle implements Oracle {
   readonly name = 'grid';
+  readonly endReason = 'space-exhausted' as const;
   /** The points handed out so far, in order: one that was never tried is offered again first. */
   private readonly given: Values[] = [];
   private points: Iterator<Values> | undefined;

@@ -1,7 +1,9 @@
 import type { Rng } from '../random/rng.js';
 import { emptyValues, type Space } from '../space/space.js';
-import type { Oracle, PastTrial, Proposal, ProposalContext, Schedule } from './oracle.js';
+import type { Schedule } from '../domain/trial.js';
+import type { Oracle, PastTrial, Proposal, ProposalContext } from './oracle.js';
 import { lazyEnumeration, untriedSample } from './random.js';
+import { Direction } from '../domain/direction.js';
 
 export interface HyperbandOptions {
   /** Epochs of the longest training (the last round of every bracket). */
@@ -100,7 +102,7 @@ class BracketState {
     const lost = before.filter((t) => LOST.has(t.status)).length;
     const candidates = this.candidates(round - 1);
     if (candidates.length <= this.target(round - 1) - this.target(round) - lost) return undefined;
-    return candidates.reduce((best, t) => ((direction === 'max' ? t.score! > best.score! : t.score! < best.score!) ? t : best));
+    return Direction.best(direction, candidates, (t) => t.score!);
   }
 }
 
@@ -113,6 +115,7 @@ class BracketState {
  */
 export class HyperbandOracle implements Oracle {
   readonly name = 'hyperband';
+  readonly endReason = 'search-complete' as const;
   private readonly enumerated: ReturnType<typeof lazyEnumeration>;
   private readonly slots: Slot[] = [];
 
@@ -161,6 +164,16 @@ export class HyperbandOracle implements Oracle {
       return { values: fresh, schedule: { ...next, round: 0, initialEpoch: 0, epochs: this.epochs(next.bracket, 0) } };
     }
     return running ? 'wait' : undefined;
+  }
+
+  /** Its brackets' trials, within max_trials, each trained up to max_epochs at most. */
+  plan(limits: { maxTrials: number }): { maxTrials: number; epochs: number } {
+    return { maxTrials: Math.min(limits.maxTrials, plannedTrials(this.options)), epochs: this.options.maxEpochs };
+  }
+
+  /** A trial before the last round of its bracket may be promoted: the promoted trial continues from its state. */
+  wantsCheckpoint(schedule: Schedule | null): boolean {
+    return schedule !== null && schedule.round < schedule.bracket;
   }
 
   /** Complete trials that a promotion may still pick, and parents of trials yet to finish. */

@@ -1,17 +1,6 @@
+import type { OracleEndReason } from '../domain/events.js';
+import type { Schedule } from '../domain/trial.js';
 import type { Values } from '../space/hyperparameter.js';
-
-/**
- * Where a trial sits in a Hyperband schedule (KerasTuner's tuner/* values): it trains from
- * epoch `initialEpoch` to `epochs`, continuing from trial `parent` (a trial number) when set.
- */
-export interface Schedule {
-  iteration: number;
-  bracket: number;
-  round: number;
-  initialEpoch: number;
-  epochs: number;
-  parent?: number;
-}
 
 /** A trial of the study as an oracle sees it, whatever its status. */
 export interface PastTrial {
@@ -59,6 +48,20 @@ export interface ProposalContext {
  */
 export interface Oracle {
   readonly name: string;
+  /** Why the study ends when propose returns undefined (its space, or its own plan, is done). */
+  readonly endReason: OracleEndReason;
+  /**
+   * The trials and epochs the study's header promises, given max_trials and the tuner's
+   * epochs: an oracle with its own plan (Hyperband's brackets) says what it will run. Oracles
+   * without one leave it out, and the study promises what the tuner says.
+   */
+  plan?(limits: { maxTrials: number; epochs: number }): { maxTrials: number; epochs: number };
+  /**
+   * Whether a trial with `schedule` must keep each execution's optimizer state at its best
+   * epoch, because a later trial may continue from it (copying it out costs time). Oracles
+   * without promotions leave it out: no trial keeps one.
+   */
+  wantsCheckpoint?(schedule: Schedule | null): boolean;
   /**
    * The next trial: new values, never equal to one in `context.tried` (only Hyperband's
    * promotions repeat their parent's values, with a schedule saying so); 'wait' when nothing

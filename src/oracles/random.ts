@@ -9,6 +9,7 @@ import { ENUMERATION_LIMIT, MAX_COLLISIONS, asProposal, type Oracle, type Propos
  */
 export class RandomOracle implements Oracle {
   readonly name = 'random';
+  readonly endReason = 'space-exhausted' as const;
   private readonly enumerated: () => Values[] | undefined;
 
   constructor(

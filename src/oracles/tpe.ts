@@ -5,6 +5,7 @@ import type { Space } from '../space/space.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';
 import { lazyEnumeration, untriedSample } from './random.js';
+import { Direction } from '../domain/direction.js';
 
 /** Defaults of the TPE oracle (Optuna's). */
 export const TPE_DEFAULTS = {
@@ -32,6 +33,7 @@ type Estimator = { sample(rng: Rng): number; logPdf(x: number): number };
  */
 export class TpeOracle implements Oracle {
   readonly name = 'tpe';
+  readonly endReason = 'space-exhausted' as const;
   private readonly enumerated: () => Values[] | undefined;
 
   constructor(
@@ -49,7 +51,8 @@ export class TpeOracle implements Oracle {
 
   private next(context: ProposalContext): Values | undefined {
     if (context.completed.length < this.options.startupTrials) return untriedSample(this.space, this.rng, context.tried, this.enumerated);
-    const sorted = [...context.completed].sort((a, b) => (this.direction === 'max' ? b.score - a.score : a.score - b.score));
+    const order = Direction.order(this.direction);
+    const sorted = [...context.completed].sort((a, b) => order(a.score, b.score));
     const n = goodCount(sorted.length);
     const good = sorted.slice(0, n).map((o) => o.values);
     const bad = [...sorted.slice(n).map((o) => o.values), ...context.pending];

@@ -3,8 +3,8 @@ import type { BackendName } from '../engine/backend.js';
 import type { SparseBlocks } from '../engine/native/sparse.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { CompileSpec, EarlyStopping, LayerSpec } from '../space/study-spec.js';
-import type { Checkpoint, StoredWeights } from '../storage/storage.js';
-import type { EpochMetrics } from '../study/trial.js';
+import type { Checkpoint, StoredWeights } from '../domain/weights.js';
+import type { EpochMetrics } from '../domain/trial.js';
 
 export const ENGINES = ['auto', 'native', 'tfjs'] as const;
 export type EngineName = (typeof ENGINES)[number];

@@ -4,6 +4,7 @@ import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
 import { nativeCannot, packData, sparseSplits, trainPack, type PackData, type PackMember } from '../engine/native/pack.js';
 import type { Batches, SplitTensors } from '../engine/train.js';
 import type { EpochMessage, PackTask, TrialEnd, TrialOutcome, TrialTask } from './messages.js';
+import { Direction } from '../domain/direction.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
 /** The splits as the native engine reads them: the study's shared sparse copy, else one of our own. */
@@ -107,8 +108,7 @@ class Trial {
     const { direction } = this.task;
     const offset = this.trial.initialEpoch;
     const score = results.reduce((sum, r) => sum + r.best, 0) / results.length;
-    const better = (a: ExecutionResult, b: ExecutionResult): boolean => (direction === 'max' ? a.best > b.best : a.best < b.best);
-    const top = results.reduce((a, b) => (better(b, a) ? b : a));
+    const top = Direction.best(direction, results, (r) => r.best)!;
     return {
       score,
       bestEpoch: offset + top.bestEpoch,

@@ -1,4 +1,5 @@
-import type { StudyRecord, TrialRecord } from '../study/trial.js';
+import type { StudyRecord } from '../domain/study.js';
+import type { TrialRecord } from '../domain/trial.js';
 import type { Storage, TrialImport } from './storage.js';
 
 /**

@@ -4,7 +4,8 @@
  * copies, so that nothing a caller holds changes under it.
  */
 import type { Values } from '../space/hyperparameter.js';
-import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
+import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord, TrialStatus } from '../domain/trial.js';
+import type { DataRecord, StudyRecord } from '../domain/study.js';
 
 export interface StudyRow {
   id: number;

@@ -1,13 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
 import type { Values } from '../space/hyperparameter.js';
-import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
+import {
+  COUNTED_STATUSES,
+  RESUMABLE_STATUSES,
+  TRANSITIONS,
+  checkTransition,
+  type AttemptRecord,
+  type EpochMetrics,
+  type Schedule,
+  type TrialRecord,
+} from '../domain/trial.js';
+import type { DataRecord, StudyRecord } from '../domain/study.js';
 import { MemoryStore, copyData, toStudy, toTrial, type TrialRow } from './memory-store.js';
 import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
-
-/** Statuses that count toward a createTrialWithin limit: done, or going to run until done. */
-const COUNTED = new Set(['complete', 'running', 'interrupted', 'stopped']);
+import { Direction } from '../domain/direction.js';
 
 const now = (): string => new Date().toISOString();
 
@@ -131,7 +139,7 @@ export class MemoryStorage implements Storage {
 
   async createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): Promise<TrialRecord | 'limit' | 'taken'> {
     const trials = this.db.trialsOf(studyId);
-    if (trials.filter((t) => COUNTED.has(t.status)).length >= limit) return 'limit';
+    if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= limit) return 'limit';
     const parentOf = (t: TrialRow): number | undefined => (t.scheduleJson === null ? undefined : (JSON.parse(t.scheduleJson) as Schedule).parent);
     const valuesJson = JSON.stringify(values);
     const taken =
@@ -147,8 +155,7 @@ export class MemoryStorage implements Storage {
 
   private restart(trialId: number): TrialRow {
     const row = this.row(trialId);
-    if (row.status !== 'interrupted' && row.status !== 'stopped')
-      throw new Error(`trial ${trialId} is ${row.status}; only an interrupted or stopped trial restarts`);
+    checkTransition(trialId, row.status, 'restart');
     this.db.dropResults(trialId);
     Object.assign(row, { status: 'running', startedAt: now(), finishedAt: null, score: null, bestEpoch: null, seconds: null, error: null });
     Object.assign(row, { attempt: row.attempt + 1, owner: this.owner, heartbeatAt: Date.now() });
@@ -156,13 +163,13 @@ export class MemoryStorage implements Storage {
   }
 
   async claimInterrupted(studyId: number): Promise<TrialRecord | undefined> {
-    const next = this.db.trialsOf(studyId).find((t) => t.status === 'interrupted' || t.status === 'stopped');
+    const next = this.db.trialsOf(studyId).find((t) => RESUMABLE_STATUSES.has(t.status));
     return next && toTrial(this.restart(next.id));
   }
 
   async retryTrial(trialId: number, error?: string): Promise<TrialRecord> {
     const row = this.row(trialId);
-    if (row.status !== 'running') throw new Error(`trial ${trialId} is ${row.status}; only a running trial is retried`);
+    checkTransition(trialId, row.status, 'retry');
     this.endAttempt(row, 'retried', error ?? null);
     this.db.dropResults(trialId);
     Object.assign(row, { startedAt: now(), attempt: row.attempt + 1, owner: this.owner, heartbeatAt: Date.now() });
@@ -199,7 +206,7 @@ export class MemoryStorage implements Storage {
   private interrupt(row: TrialRow, outcome: AttemptRecord['outcome'], error: string | null): void {
     this.endAttempt(row, outcome, error);
     this.db.dropResults(row.id);
-    Object.assign(row, { status: 'interrupted', finishedAt: now() });
+    Object.assign(row, { status: TRANSITIONS.interrupt.to, finishedAt: now() });
   }
 
   async recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): Promise<void> {
@@ -220,31 +227,29 @@ export class MemoryStorage implements Storage {
   async completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord> {
     // As in SQLite, where NaN would read back as "no score": the caller should fail the trial.
     if (Number.isNaN(score)) throw new Error(`trial ${trialId}: a complete trial needs a score, got NaN`);
-    return this.finish(trialId, { status: 'complete', score, bestEpoch, seconds });
+    return this.finish(trialId, 'complete', { score, bestEpoch, seconds });
   }
 
   async failTrial(trialId: number, error: string, seconds: number): Promise<TrialRecord> {
-    return this.finish(trialId, { status: 'failed', error, seconds });
+    return this.finish(trialId, 'fail', { error, seconds });
   }
 
   async invalidTrial(trialId: number, error: string): Promise<TrialRecord> {
-    return this.finish(trialId, { status: 'invalid', error, seconds: 0 });
+    return this.finish(trialId, 'invalid', { error, seconds: 0 });
   }
 
   async stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord> {
-    const row = this.running(trialId);
-    this.endAttempt(row, 'stopped', why);
-    return this.finish(trialId, { status: 'stopped', error: why, seconds });
-  }
-
-  private running(trialId: number): TrialRow {
     const row = this.row(trialId);
-    if (row.status !== 'running') throw new Error(`trial ${trialId} is ${row.status}; only a running trial finishes`);
-    return row;
+    checkTransition(trialId, row.status, 'stop');
+    this.endAttempt(row, 'stopped', why);
+    return this.finish(trialId, 'stop', { error: why, seconds });
   }
 
-  private finish(trialId: number, set: Partial<TrialRow>): TrialRecord {
-    return toTrial(Object.assign(this.running(trialId), set, { finishedAt: now() }));
+  /** Ends a running trial as `transition` says, with the fields of `set`. */
+  private finish(trialId: number, transition: 'complete' | 'fail' | 'invalid' | 'stop', set: Partial<TrialRow>): TrialRecord {
+    const row = this.row(trialId);
+    checkTransition(trialId, row.status, transition);
+    return toTrial(Object.assign(row, set, { status: TRANSITIONS[transition].to, finishedAt: now() }));
   }
 
   async interruptRunning(studyId: number): Promise<number> {
@@ -267,12 +272,12 @@ export class MemoryStorage implements Storage {
     const db = this.db;
     const study = db.studies.get(studyId);
     if (study === undefined) throw new Error(`no study with id ${studyId}`);
-    const sign = study.direction === 'max' ? -1 : 1;
+    const order = Direction.order(study.direction);
     // Ties go to the earlier trial, so that which weights survive never depends on row order.
     const best = db
       .trialsOf(studyId)
       .filter((t) => t.status === 'complete')
-      .sort((a, b) => sign * (a.score! - b.score!) || a.number - b.number)
+      .sort((a, b) => order(a.score!, b.score!) || a.number - b.number)
       .slice(0, Math.max(0, keep));
     const kept = new Set(best.map((t) => t.id));
     for (const t of db.trialsOf(studyId)) if (!kept.has(t.id) && t.status !== 'running') db.weights.delete(t.id);

@@ -1,5 +1,6 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { DataRecord, EpochMetrics, Schedule, Split, StudyRecord, TrialRecord, TrialStatus } from '../study/trial.js';
+import type { DataRecord, Split, StudyRecord } from '../domain/study.js';
+import type { EpochMetrics, Schedule, TrialRecord, TrialStatus } from '../domain/trial.js';
 
 /*
  * SqliteStorage's tables, and how their rows become the frozen records Storage returns. Kept

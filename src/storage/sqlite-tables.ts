@@ -10,7 +10,8 @@ import type Database from 'better-sqlite3';
 import { InputError } from '../errors.js';
 import { processAlive } from '../system/process-alive.js';
 import type { Values } from '../space/hyperparameter.js';
-import { SPLITS, type AttemptRecord, type DataRecord, type EpochMetrics, type Schedule, type StudyRecord, type TrialRecord } from '../study/trial.js';
+import { SPLITS, type DataRecord, type StudyRecord } from '../domain/study.js';
+import { checkTransition, type AttemptRecord, type EpochMetrics, type Schedule, type TrialRecord, type Transition } from '../domain/trial.js';
 import { type EpochRow, type StudyDataRow, type StudyRow, type TrialRow, now, toDataRecord, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
 import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
@@ -179,7 +180,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
   restartTrial(trialId: number): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
-      if (status !== 'interrupted' && status !== 'stopped') throw new Error(`trial ${trialId} is ${status}; only an interrupted or stopped trial restarts`);
+      checkTransition(trialId, status, 'restart');
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
@@ -194,7 +195,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
   retryTrial(trialId: number, error?: string): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
-      if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial is retried`);
+      checkTransition(trialId, status, 'retry');
       this.endAttempts(`id = ?`, [trialId], 'retried', error ?? null);
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
@@ -286,31 +287,31 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
   completeTrial(trialId: number, score: number, bestEpoch: number, seconds: number): TrialRecord {
     // NaN would be stored as NULL and read back as "no score": the caller should fail the trial.
     if (Number.isNaN(score)) throw new Error(`trial ${trialId}: a complete trial needs a score, got NaN`);
-    return this.finish(trialId, `status = 'complete', score = ?, best_epoch = ?, seconds = ?`, [score, bestEpoch, seconds]);
+    return this.finish(trialId, 'complete', `status = 'complete', score = ?, best_epoch = ?, seconds = ?`, [score, bestEpoch, seconds]);
   }
 
   /** Marks a running trial failed with its error message. */
   failTrial(trialId: number, error: string, seconds: number): TrialRecord {
-    return this.finish(trialId, `status = 'failed', error = ?, seconds = ?`, [error, seconds]);
+    return this.finish(trialId, 'fail', `status = 'failed', error = ?, seconds = ?`, [error, seconds]);
   }
 
   /** Marks a running trial invalid: its values build no model, `error` says why. */
   invalidTrial(trialId: number, error: string): TrialRecord {
-    return this.finish(trialId, `status = 'invalid', error = ?, seconds = 0`, [error]);
+    return this.finish(trialId, 'invalid', `status = 'invalid', error = ?, seconds = 0`, [error]);
   }
 
   /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
   stopTrial(trialId: number, why: string, seconds: number): TrialRecord {
     return this.write(() => {
       this.endAttempts(`id = ?`, [trialId], 'stopped', why);
-      return this.finish(trialId, `status = 'stopped', error = ?, seconds = ?`, [why, seconds]);
+      return this.finish(trialId, 'stop', `status = 'stopped', error = ?, seconds = ?`, [why, seconds]);
     });
   }
 
-  private finish(trialId: number, set: string, params: unknown[]): TrialRecord {
+  private finish(trialId: number, transition: Transition, set: string, params: unknown[]): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
-      if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial finishes`);
+      checkTransition(trialId, status, transition);
       this.sql(`UPDATE trials SET ${set}, finished_at = ? WHERE id = ?`).run(...params, now(), trialId);
       return this.trialById(trialId);
     });

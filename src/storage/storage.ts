@@ -1,22 +1,11 @@
+import type { DataRecord, StudyRecord } from '../domain/study.js';
+import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord } from '../domain/trial.js';
+import type { Checkpoint, StoredWeights } from '../domain/weights.js';
 import type { Values } from '../space/hyperparameter.js';
-import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, StudyRecord, TrialRecord } from '../study/trial.js';
 
-/** A classifier's weights: each tensor's values and shape, in layer order (kernel, bias, ...). */
-export interface StoredWeights {
-  tensors: { shape: number[]; values: Float32Array }[];
-}
-
-/**
- * Where an execution stood at its best epoch: its weights and its optimizer's state, so that a
- * promoted Hyperband trial trains on from there as if it had never stopped.
- */
-export interface Checkpoint {
-  weights: StoredWeights;
-  /** Steps the optimizer has taken (Adam's bias correction depends on it). */
-  iterations: number;
-  /** The optimizer's slot tensors (RMSprop's mean squares, Adam's moments), in its own order. */
-  slots: StoredWeights;
-}
+// The records a Storage keeps and returns live in src/domain/; these two are re-exported for
+// the storages and their callers that name them with the interface.
+export type { Checkpoint, StoredWeights };
 
 /** One epoch's metrics of one execution, as Storage.epochs returns them. */
 export interface EpochRecord {

@@ -9,7 +9,7 @@ import type { StudySpec } from '../space/study-spec.js';
 import { sameSpace, type Storage } from '../storage/storage.js';
 import { dataPaths, loadStudyData, type StudyData } from './load-data.js';
 import { checkRecorded, differingSplit, digestSplits, recordedPaths, shortDigest } from './study-data.js';
-import { SPLITS, type DataRecord, type StudyRecord } from './trial.js';
+import { SPLITS, type DataRecord, type StudyRecord } from '../domain/study.js';
 
 export interface RunData {
   data: StudyData;

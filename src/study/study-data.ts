@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { digestFile } from '../data/file-digest.js';
 import { InputError } from '../errors.js';
 import type { StudyData } from './load-data.js';
-import { SPLITS, type DataFile, type DataRecord, type Split } from './trial.js';
+import { SPLITS, type DataFile, type DataRecord, type Split } from '../domain/study.js';
 
 /** The first 8 hex digits of a digest: enough to tell two files apart in a message. */
 export const shortDigest = (sha256: string): string => sha256.slice(0, 8);

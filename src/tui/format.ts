@@ -1,5 +1,5 @@
 import type { Value, Values } from '../space/hyperparameter.js';
-import type { Schedule } from '../study/trial.js';
+import type { Schedule } from '../domain/trial.js';
 
 /** Marks text cut short; one column wide, so widths stay simple to count. */
 const ELLIPSIS = '…';

@@ -1,5 +1,5 @@
 import { render, type Instance } from 'ink';
-import type { StudyListener } from '../study/events.js';
+import type { StudyListener } from '../domain/events.js';
 import { Leaderboard } from './Leaderboard.js';
 import { initialState, reduce } from './leaderboard-state.js';
 

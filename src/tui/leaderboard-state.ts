@@ -1,6 +1,7 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { StudyEndReason, StudyEvent } from '../study/events.js';
-import type { EpochMetrics } from '../study/trial.js';
+import type { StudyEndReason, StudyEvent } from '../domain/events.js';
+import type { EpochMetrics } from '../domain/trial.js';
+import { Direction } from '../domain/direction.js';
 
 /** What the study said about itself when it started: the leaderboard's header. */
 export type HeaderInfo = Omit<Extract<StudyEvent, { type: 'study-started' }>, 'type'>;
@@ -63,8 +64,8 @@ export function initialState(): LeaderboardState {
  * Used by the reducer's ranking and by the results summary.
  */
 export function byScore(direction: 'max' | 'min'): (a: { score: number; number: number }, b: { score: number; number: number }) => number {
-  const sign = direction === 'max' ? -1 : 1;
-  return (a, b) => sign * (a.score - b.score) || a.number - b.number;
+  const order = Direction.order(direction);
+  return (a, b) => order(a.score, b.score) || a.number - b.number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Values } from '../space/hyperparameter.js';
-import type { StudyEvent, StudyListener } from '../study/events.js';
+import type { StudyEvent, StudyListener } from '../domain/events.js';
 import { bestTrial, initialState, reduce } from './leaderboard-state.js';
 import { describeSchedule, formatScore, formatValues, oneLine } from './format.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import type { TrialRecord } from '../../src/study/trial.js';
+import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
 import { tempDir, tune } from '../helpers/tune.js';
 

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TrialRecord } from '../../src/study/trial.js';
+import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
 import { ROOT, TUNE, tempDir, tune } from '../helpers/tune.js';
 

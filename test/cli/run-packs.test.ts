@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { TrialRecord } from '../../src/study/trial.js';
+import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
 import { tempDir, tune } from '../helpers/tune.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { earlyStopper } from '../../src/engine/train.js';
-import type { EpochMetrics } from '../../src/study/trial.js';
+import type { EpochMetrics } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
 import { tempDir, tune } from '../helpers/tune.js';
 

@@ -8,7 +8,7 @@ import { trainPackTfjs } from '../../src/engine/tfjs-pack.js';
 import { makeBatches, splitTensors, trainExecution, type ExecutionResult, type ExecutionSettings } from '../../src/engine/train.js';
 import { Rng } from '../../src/random/rng.js';
 import type { Activation, CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
-import type { EpochMetrics } from '../../src/study/trial.js';
+import type { EpochMetrics } from '../../src/domain/trial.js';
 
 const DIM = 48;
 

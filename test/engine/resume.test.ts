@@ -5,7 +5,7 @@ import { concreteModel } from '../../src/engine/model-spec.js';
 import { makeBatches, splitTensors, trainExecution, type ExecutionSettings } from '../../src/engine/train.js';
 import { Rng } from '../../src/random/rng.js';
 import type { CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
-import type { EpochMetrics } from '../../src/study/trial.js';
+import type { EpochMetrics } from '../../src/domain/trial.js';
 
 /** 96 rows of 12 features, two classes a little apart: loss falls steadily for a few epochs. */
 function data(rows: number, seed: number) {

@@ -9,7 +9,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres.js';
 import { MIGRATION_LOCK, SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
-import type { TrialRecord } from '../../src/study/trial.js';
+import type { TrialRecord } from '../../src/domain/trial.js';
 import { dropTestDatabases, freshDatabase, onServer, testServer, withDatabase } from '../helpers/postgres.js';
 
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'helpers', 'postgres-child.js');

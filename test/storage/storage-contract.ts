@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { COPIED_RUNNING, copyStudy } from '../../src/storage/copy-study.js';
-import type { Checkpoint, Storage, StoredWeights, TrialImport } from '../../src/storage/storage.js';
-import type { DataRecord, EpochMetrics, TrialRecord } from '../../src/study/trial.js';
+import type { Storage, TrialImport } from '../../src/storage/storage.js';
+import type { Checkpoint, StoredWeights } from '../../src/domain/weights.js';
+import type { DataRecord } from '../../src/domain/study.js';
+import type { EpochMetrics, TrialRecord } from '../../src/domain/trial.js';
 
 const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
 /** A data record whose digests are `tag` repeated: records with different tags hold different bytes. */
@@ -633,6 +635,8 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
       await s.saveCheckpoint(t.id, 3, checkpointOf(1));
       await s.saveCheckpoint(t.id, 1, checkpointOf(2));
       assert.deepEqual(await s.checkpointExecutions(t.id), [1, 3]);
+      // Dropped only once the trial has ended: a running trial's checkpoints are always kept.
+      await s.completeTrial(t.id, 0.5, 1, 1);
       await s.keepCheckpoints(study.id, []);
       assert.deepEqual(await s.checkpointExecutions(t.id), []);
     });

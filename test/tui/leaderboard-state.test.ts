@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StudyEvent } from '../../src/study/events.js';
+import type { StudyEvent } from '../../src/domain/events.js';
 import { bestTrial, elapsed, eta, initialState, reduce } from '../../src/tui/leaderboard-state.js';
 import { feed, LONG_ERROR, studyEvents, T0 } from './study-events.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { StudyEvent } from '../../src/study/events.js';
+import type { StudyEvent } from '../../src/domain/events.js';
 import { plainReporter } from '../../src/tui/plain-reporter.js';
 import { studyEvents } from './study-events.js';
 

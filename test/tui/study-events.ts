@@ -1,5 +1,5 @@
 import { stripVTControlCharacters } from 'node:util';
-import type { StudyEvent } from '../../src/study/events.js';
+import type { StudyEvent } from '../../src/domain/events.js';
 import { initialState, reduce, type LeaderboardState } from '../../src/tui/leaderboard-state.js';
 
 /** When the fixture study starts, epoch ms; every event time is relative to it. */

@@ -1,11 +1,12 @@
 import { Rng } from '../../random/rng.js';
-import type { Checkpoint, StoredWeights } from '../../storage/storage.js';
-import type { EpochMetrics } from '../../study/trial.js';
+import type { Checkpoint, StoredWeights } from '../../domain/weights.js';
+import type { EpochMetrics } from '../../domain/trial.js';
 import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-spec.js';
 import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
 import { f32, KIND, NativeTail, type Kind, type Param, type TailMember } from './tail.js';
+import { Direction } from '../../domain/direction.js';
 
 /** The splits as the native engine reads them: the training batches and the valid split, sparse. */
 export interface PackData {
@@ -222,7 +223,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
       }
       m.onEpoch(epoch, metrics);
       const value = metrics[m.settings.objective];
-      if (m.best === undefined || (m.settings.direction === 'max' ? value > m.best.best : value < m.best.best)) {
+      if (m.best === undefined || Direction.better(m.settings.direction, value, m.best.best)) {
         const weights = memberWeights(m, w1, dim, width);
         m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, s1, s2, dim, width) } : {}) };
       }

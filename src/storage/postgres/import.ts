@@ -1,4 +1,4 @@
-import type { TrialRecord } from '../../study/trial.js';
+import type { TrialRecord } from '../../domain/trial.js';
 import type { TrialImport } from '../storage.js';
 import { encodeWeights } from '../weights-codec.js';
 import type { Queries } from './database.js';

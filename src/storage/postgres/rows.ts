@@ -1,5 +1,6 @@
 import type { Values } from '../../space/hyperparameter.js';
-import type { AttemptRecord, DataRecord, EpochMetrics, Schedule, Split, StudyRecord, TrialRecord, TrialStatus } from '../../study/trial.js';
+import type { DataRecord, Split, StudyRecord } from '../../domain/study.js';
+import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord, TrialStatus } from '../../domain/trial.js';
 
 /*
  * How PostgresStorage's rows become the frozen records Storage returns: the same records as

@@ -1,5 +1,5 @@
 import type { Values } from '../../space/hyperparameter.js';
-import type { AttemptRecord, Schedule, TrialRecord, TrialStatus } from '../../study/trial.js';
+import type { AttemptRecord, Schedule, TrialRecord, TrialStatus } from '../../domain/trial.js';
 import type { Queries } from './database.js';
 import { TRIAL_COLUMNS, toTrial, type TrialRow } from './rows.js';
 

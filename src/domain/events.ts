@@ -31,7 +31,12 @@ export type StudyEvent =
   | { type: 'trial-failed'; number: number; values: Values; error: string; status: 'failed' | 'invalid' | 'stopped' }
   | { type: 'study-finished'; reason: StudyEndReason; seconds: number; best?: { number: number; values: Values; score: number } };
 
-/** search-complete: the oracle's own plan is done (Hyperband's brackets). */
-export type StudyEndReason = 'max-trials' | 'space-exhausted' | 'search-complete' | 'failures' | 'invalid' | 'interrupted';
+/**
+ * Why an oracle has nothing more to propose: space-exhausted, no untried values are left;
+ * search-complete, the oracle's own plan is done (Hyperband's brackets).
+ */
+export type OracleEndReason = 'space-exhausted' | 'search-complete';
+
+export type StudyEndReason = 'max-trials' | OracleEndReason | 'failures' | 'invalid' | 'interrupted';
 
 export type StudyListener = (event: StudyEvent) => void;
