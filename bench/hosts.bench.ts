@@ -135,9 +135,8 @@ async function main(): Promise<void> {
       .every((r) => r.lockErrors.length === 0 && r.exitCodes.every((c) => c === 0)),
     'every configuration completes exactly the study': results.every((r) => r.trialsComplete === trials && r.trialsInStorage === trials),
   };
-  process.stdout.write(
-    `${JSON.stringify({ bench: 'hosts', study, machine, server: cluster ? 'a private cluster on loopback' : 'the --storage server', results, targets }, null, 2)}\n`,
-  );
+  const where = cluster ? 'a private cluster on loopback' : 'the --storage server';
+  process.stdout.write(`${JSON.stringify({ bench: 'hosts', study, machine, server: where, results, targets }, null, 2)}\n`);
 }
 
 await main();

@@ -106,7 +106,9 @@ export async function machineFloor(o: FloorOptions) {
   const best = packs.reduce((a, b) => (b.msPerTrialExecutionEpoch < a.msPerTrialExecutionEpoch ? b : a));
   return {
     msPerTrialExecutionEpoch: best.msPerTrialExecutionEpoch,
-    how: `the floor model (bench/floor-model.ts) on rates measured with all ${cores} cores at once, each thread timed by its own CPU time; the best of packs of ${o.packTrials.join(', ')} trials (here ${best.packTrials}, ${best.width} wide)`,
+    how:
+      `the floor model (bench/floor-model.ts) on rates measured with all ${cores} cores at once, each thread timed by its own CPU time; ` +
+      `the best of packs of ${o.packTrials.join(', ')} trials (here ${best.packTrials}, ${best.width} wide)`,
     inputs: {
       data: o.dataDir,
       space: o.spacePath,

@@ -18,7 +18,8 @@ napi_value tune_copy_finite(napi_env env, napi_callback_info info) {
   tune_view src, dst;
   int32_t at;
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 3 || !tune_typed(env, argv[0], napi_float32_array, &src) || !tune_typed(env, argv[1], napi_float32_array, &dst) || !tune_integer(env, argv[2], &at)) {
+  if (argc < 3 || !tune_typed(env, argv[0], napi_float32_array, &src) || !tune_typed(env, argv[1], napi_float32_array, &dst) ||
+      !tune_integer(env, argv[2], &at)) {
     napi_throw_type_error(env, NULL, "copyFinite: bad arguments");
     return NULL;
   }

@@ -64,8 +64,8 @@ __attribute__((noinline)) static void rmsprop(int32_t n, float *restrict w, floa
     w[j] -= lr[j] * g[j] / sqrtf(s[j] + EPSILON);
   }
 }
-__attribute__((noinline)) static void adam(int32_t n, float *restrict w, float *restrict m, float *restrict v, const float *restrict g, const float *restrict lr,
-                                           const float *restrict c1, const float *restrict c2) {
+__attribute__((noinline)) static void adam(int32_t n, float *restrict w, float *restrict m, float *restrict v, const float *restrict g,
+                                           const float *restrict lr, const float *restrict c1, const float *restrict c2) {
   for (int32_t j = 0; j < n; j++) {
     m[j] = BETA1 * m[j] + (1.0f - BETA1) * g[j];
     v[j] = BETA2 * v[j] + (1.0f - BETA2) * g[j] * g[j];

@@ -112,7 +112,9 @@ static int member_shape(const tail_args *a, const int32_t *h, int training, memb
     const int32_t *op = a->plan + ops + (size_t)j * TAIL_OP;
     if (op[0] == OP_DENSE) {
       const long long units = op[1];
-      if (units < 1 || op[2] < 0 || op[3] < 0 || op[2] + 3 * cols * units > (long long)a->arenaLength || op[3] + 3 * units > (long long)a->arenaLength) return 0;
+      if (units < 1 || op[2] < 0 || op[3] < 0 || op[2] + 3 * cols * units > (long long)a->arenaLength ||
+          op[3] + 3 * units > (long long)a->arenaLength)
+        return 0;
       need += rows * units;
       if (cols * units > kernel) kernel = cols * units;
       if ((cols + 1) * PADDED(units) > doubles) doubles = (cols + 1) * PADDED(units);

@@ -120,7 +120,8 @@ export function registerBest(program: Command): void {
         );
         process.stdout.write(`${summary}\n`);
         process.stdout.write(
-          `Best epoch: ${best.bestEpoch}\nTest loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${result.test.correct} of ${test.rows})\n`,
+          `Best epoch: ${best.bestEpoch}\nTest loss: ${scores.val_loss.toFixed(4)}  ` +
+            `test accuracy: ${scores.val_accuracy.toFixed(4)} (${result.test.correct} of ${test.rows})\n`,
         );
         if (flags.export !== undefined) process.stdout.write(`Exported trial ${best.number} to ${flags.export}\n`);
       } finally {

@@ -44,9 +44,11 @@ export function registerList(program: Command): void {
             ? ''
             : s === null
               ? `${'-'.padStart(7)}  ${'-'.padStart(5)}  ${'-'.padStart(5)}  ${'-'.padStart(7)}  `
-              : `${String(s.bracket).padStart(7)}  ${String(s.round).padStart(5)}  ${(s.parent === undefined ? '-' : `#${s.parent}`).padStart(5)}  ${`${s.initialEpoch + 1}-${s.epochs}`.padStart(7)}  `;
+              : `${String(s.bracket).padStart(7)}  ${String(s.round).padStart(5)}  ` +
+                `${(s.parent === undefined ? '-' : `#${s.parent}`).padStart(5)}  ${`${s.initialEpoch + 1}-${s.epochs}`.padStart(7)}  `;
           process.stdout.write(
-            `${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ${time.padStart(7)}  ${place}${formatValues(t.values)}\n`,
+            `${String(t.number).padStart(5)}  ${t.status.padEnd(11)}  ${score(t.score).padStart(7)}  ${String(t.bestEpoch ?? '-').padStart(5)}  ` +
+              `${time.padStart(7)}  ${place}${formatValues(t.values)}\n`,
           );
         }
       } finally {
@@ -85,12 +87,14 @@ export function registerList(program: Command): void {
         if (trial.schedule) process.stdout.write(`hyperband: ${describeSchedule(trial.schedule)}\n`);
         if (trial.error) process.stdout.write(`error: ${trial.error}\n`);
         process.stdout.write(
-          `${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`,
+          `${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ` +
+            `${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`,
         );
         for (const e of epochs) {
           const m = e.metrics;
           process.stdout.write(
-            `${String(e.execution).padStart(4)}  ${String(e.epoch).padStart(5)}  ${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`,
+            `${String(e.execution).padStart(4)}  ${String(e.epoch).padStart(5)}  ${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ` +
+              `${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`,
           );
         }
       } finally {

@@ -64,9 +64,8 @@ export function registerPredict(program: Command): void {
         const index = binary ? (p[0]! >= 0.5 ? 1 : 0) : p.indexOf(Math.max(...p));
         const name = meta.classNames[index] ?? String(index);
         if (flags.json) {
-          process.stdout.write(
-            `${JSON.stringify({ image: path, class: name, label: index, probability: binary ? p[0] : p[index], probabilities: binary ? [1 - p[0]!, p[0]!] : p })}\n`,
-          );
+          const probabilities = binary ? [1 - p[0]!, p[0]!] : p;
+          process.stdout.write(`${JSON.stringify({ image: path, class: name, label: index, probability: binary ? p[0] : p[index], probabilities })}\n`);
         } else {
           const confidence = binary ? (index === 1 ? p[0]! : 1 - p[0]!) : p[index]!;
           process.stdout.write(`${path}: ${name} (${(confidence * 100).toFixed(1)}%)\n`);

@@ -156,7 +156,8 @@ function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid
   return new InputError(
     spacePath,
     where,
-    `${invalid.count} consecutive trials drew values that cannot build a model (last: ${invalid.error}); narrow the range, or raise tuner.max_consecutive_invalid_trials`,
+    `${invalid.count} consecutive trials drew values that cannot build a model (last: ${invalid.error}); ` +
+      'narrow the range, or raise tuner.max_consecutive_invalid_trials',
   );
 }
 

@@ -100,6 +100,7 @@ function otherData(given: DataRecord, record: DataRecord, split: (typeof SPLITS)
   return new InputError(
     given[split].path,
     'file',
-    `is not the data that study "${name}" ran on (${record[split].path}, sha256 ${shortDigest(record[split].sha256)} -> ${shortDigest(given[split].sha256)}); ${OVER}`,
+    `is not the data that study "${name}" ran on (${record[split].path}, ` +
+      `sha256 ${shortDigest(record[split].sha256)} -> ${shortDigest(given[split].sha256)}); ${OVER}`,
   );
 }

@@ -53,9 +53,10 @@ export interface RunResult {
 /**
  * `tune run`'s study: picks the backend and engine, the workers and the pack size, takes over
  * the trials a dead process left running, then lets a Scheduler run the trials on the
- * executor that `ctx.executor` makes for these choices, with a heartbeat beating throughout. Trials interrupted earlier run again first with their own values. Stops at
- * max_trials complete trials, when the oracle has nothing left, after too many consecutive
- * failures, or on the signal (running trials are then marked interrupted).
+ * executor that `ctx.executor` makes for these choices, with a heartbeat beating throughout.
+ * Trials interrupted earlier run again first with their own values. Stops at max_trials
+ * complete trials, when the oracle has nothing left, after too many consecutive failures, or
+ * on the signal (running trials are then marked interrupted).
  */
 export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const { spec, study, storage, overrides, signal, listener } = ctx;

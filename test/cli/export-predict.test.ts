@@ -190,7 +190,8 @@ describe('tune best --export and tune predict', () => {
     assert.match(
       short.stderr,
       new RegExp(
-        `^tune: .*cut/model\\.json: weightsManifest: the weights' shapes take ${size} bytes, but the files hold ${size - 4} \\(model\\.[0-9a-f]{8}\\.weights\\.bin\\)\n$`,
+        `^tune: .*cut/model\\.json: weightsManifest: the weights' shapes take ${size} bytes, ` +
+          `but the files hold ${size - 4} \\(model\\.[0-9a-f]{8}\\.weights\\.bin\\)\n$`,
       ),
     );
   });

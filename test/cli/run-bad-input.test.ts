@@ -261,7 +261,8 @@ describe('a read-only database', () => {
       assert.equal(
         readable.status,
         0,
-        `this test runs tune as the user nobody, who cannot read ${TUNE}: a folder above the repository is closed to other users (mktemp -d makes its folders mode 700); clone the repository where other users may read it`,
+        `this test runs tune as the user nobody, who cannot read ${TUNE}: a folder above the repository is closed to other users ` +
+          '(mktemp -d makes its folders mode 700); clone the repository where other users may read it',
       );
     }
     const dir = tempDir();

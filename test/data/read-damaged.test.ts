@@ -117,7 +117,9 @@ with h5py.File(sys.argv[1], 'w') as f:
     const path = join(dir, 'quiet.hdf5');
     write(path, 200, 8, `, chunks=(20, 8), compression='gzip'`);
     damage(path, 'data', 4, 4, 40, 'inflate() failed');
-    const code = `import('${join(ROOT, 'dist', 'src', 'data', 'read-features.js')}').then((m) => m.readFeatures(process.argv[1])).then(() => process.exit(3), (e) => { console.log(e.where); })`;
+    const code =
+      `import('${join(ROOT, 'dist', 'src', 'data', 'read-features.js')}').then((m) => m.readFeatures(process.argv[1]))` +
+      '.then(() => process.exit(3), (e) => { console.log(e.where); })';
     const run = spawnSync(process.execPath, ['-e', code, path], { encoding: 'utf8' });
     assert.equal(run.stdout.trim(), '/data[rows 80-99]');
     assert.equal(run.stderr, '');

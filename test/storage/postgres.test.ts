@@ -284,7 +284,8 @@ describe('PostgresStorage: heartbeats and stale trials', () => {
     const behind = child(url, ['hold', String(study.id)], { TUNE_TEST_CLOCK_SKEW_MS: String(-3_600_000) });
     const { trialId } = JSON.parse(await behind.line()) as { trialId: number };
     const [age] = await onServer<{ heartbeat: number; started: number }>(
-      `SELECT extract(epoch FROM now() - heartbeat_at)::float8 AS heartbeat, extract(epoch FROM now() - started_at)::float8 AS started FROM trials WHERE id = $1`,
+      'SELECT extract(epoch FROM now() - heartbeat_at)::float8 AS heartbeat, extract(epoch FROM now() - started_at)::float8 AS started ' +
+        'FROM trials WHERE id = $1',
       [trialId],
       url,
     );

@@ -18,7 +18,9 @@ describe('tune extract on a real terminal (tmux)', () => {
     const d = tempDir();
     const model = await writeNsfwjsMobileNetV2(join(d, 'model'));
     await writeImageTree(join(d, 'im'), { a: 6, b: 6 });
-    const command = `cd ${ROOT} && ${process.execPath} ${TUNE} extract ${join(d, 'im')} ${join(d, 'o.hdf5')} --base ${model} --layer out_relu --size 64 --batch 2; echo EXIT=$?; sleep 60`;
+    const command =
+      `cd ${ROOT} && ${process.execPath} ${TUNE} extract ${join(d, 'im')} ${join(d, 'o.hdf5')} ` +
+      `--base ${model} --layer out_relu --size 64 --batch 2; echo EXIT=$?; sleep 60`;
     tmux('new-session', '-d', '-s', 'extract', '-x', '160', '-y', '20', command);
     let screen = '';
     for (let i = 0; i < 120 && !/EXIT=\d+/.test(screen); i++) {

@@ -29,7 +29,8 @@ describe('plain reporter', () => {
       'trial 5 started units=512 dropout=0.1 optimizer=adam learning_rate=0.0001 batch_norm=true',
       // The error's stack is folded onto its line so that one event stays one line.
       'trial 4 failed: Error: OOM when allocating tensor with shape [512,25088] and type float on /job:localhost/replica:0/task:0 at train (mlp.js:42)',
-      'study gender finished reason=interrupted seconds=36.0 done=4 best: trial 2 val_accuracy=0.9000 units=256 dropout=0.3 optimizer=adam learning_rate=0.001 batch_norm=true',
+      'study gender finished reason=interrupted seconds=36.0 done=4 best: trial 2 val_accuracy=0.9000 ' +
+        'units=256 dropout=0.3 optimizer=adam learning_rate=0.001 batch_norm=true',
     ]);
   });
 
