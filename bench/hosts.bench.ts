@@ -5,14 +5,14 @@
  * trials and writing their epochs and weights is a real share of each trial's time, and it
  * is what this bench compares. Every process runs one worker (`--workers 1`).
  *
- *   npm run bench:hosts [-- --trials 60 --epochs 2 --repeats 1 --storage postgresql://...]
+ *   npm run bench:hosts [-- --trials 300 --epochs 3 --repeats 1 --storage postgresql://...]
  *
  * Without --storage it starts a private cluster (scripts/postgres-cluster.mjs) and stops it
  * after. Prints one JSON object: per configuration, the wall time, trials complete, trials per
  * minute, exits, any lock or serialization error in stderr, and the load average before and after.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -52,8 +52,8 @@ function run(command: string[], cwd: string): Promise<{ code: number | null; std
 }
 
 async function main(): Promise<void> {
-  const trials = numberFlag('--trials', 60);
-  const epochs = numberFlag('--epochs', 2);
+  const trials = numberFlag('--trials', 300);
+  const epochs = numberFlag('--epochs', 3);
   const repeats = numberFlag('--repeats', 1);
   const work = mkdtempSync(join(tmpdir(), 'tune-bench-hosts-'));
   const data = join(work, 'data');
@@ -65,7 +65,23 @@ async function main(): Promise<void> {
     },
   );
   if (made.status !== 0) throw new Error(`make_features.py failed: ${made.stderr}`);
-  const space = join(ROOT, 'search-spaces', 'gender.json');
+  // Continuous ranges, so that the study never runs out of value sets (the seed's space has 66).
+  const space = join(work, 'space.json');
+  writeFileSync(
+    space,
+    JSON.stringify({
+      name: 'hosts',
+      data: { train: join(data, 'train.hdf5'), valid: join(data, 'valid.hdf5'), test: join(data, 'test.hdf5') },
+      hyperparameters: [
+        { name: 'first_dense', type: 'choice', values: [4, 8, 16] },
+        { name: 'dropout_rate', type: 'float', min: 0.05, max: 0.5 },
+        { name: 'learning_rate', type: 'float', min: 1e-4, max: 1e-2, sampling: 'log' },
+      ],
+      model: [{ dense: '$first_dense', activation: 'relu' }, { dropout: '$dropout_rate' }, { dense: 1, activation: 'sigmoid' }],
+      compile: { loss: 'binary_crossentropy', optimizer: 'rmsprop', learning_rate: '$learning_rate', metrics: ['accuracy'] },
+      tuner: { oracle: 'random', objective: 'val_accuracy', max_trials: trials, executions_per_trial: 1, epochs, batch_size: 32, seed: 1 },
+    }),
+  );
   let server = flag('--storage');
   let cluster: string | undefined;
   if (server === undefined) {
@@ -86,8 +102,8 @@ async function main(): Promise<void> {
           url.pathname = `/${database}`;
           storage = url.toString();
         }
-        const args = ['run', space, '--data', data, '--storage', storage, '--max-trials', String(trials), '--epochs', String(epochs)];
-        const command = [process.execPath, TUNE, ...args, '--executions', '1', '--oracle', 'random', '--workers', '1', '--no-tui'];
+        const args = ['run', space, '--storage', storage];
+        const command = [process.execPath, TUNE, ...args, '--workers', '1', '--no-tui'];
         const before = loadavg();
         const t0 = performance.now();
         const runs = await Promise.all(Array.from({ length: c.processes }, () => run(command, work)));

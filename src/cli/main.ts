@@ -56,5 +56,10 @@ try {
 // A reader that closed stdout leaves the command's output cut short, whatever it returned.
 const cut = stdoutFailed();
 if (cut !== undefined && process.exitCode === EXIT.ok) process.exitCode = exitFor(cut);
+// Output a pipe's reader has not taken yet (beyond the pipe's 64 KiB) waits in the stream, and
+// exit would drop it: `tune list --json | wc -l` counted 192 of 300 trials. Flushed first.
+const flushed = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => (stream.destroyed || stream.writableLength === 0 ? resolve() : stream.write('', () => resolve())));
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
 // Worker threads of tfjs or piscina must not keep a finished command alive.
 process.exit(process.exitCode);
