@@ -200,7 +200,9 @@ export class Scheduler implements TrialRunHost {
       const trials = await this.storage.trials(this.studyId);
       if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';
       const completed = trials.filter((t) => t.status === 'complete').map((t) => ({ values: t.values as Values, score: t.score! }));
-      const pending = [...this.running.values()].map((t) => t.values as Values);
+      // Every host's running trials, as Optuna's samplers see them: a proposal away from what
+      // another process trains now, not only from this one's trials.
+      const pending = trials.filter((t) => t.status === 'running' || this.running.has(t.id)).map((t) => t.values as Values);
       const tried = new Set(trials.map((t) => spec.space.key(t.values as Values)));
       const proposal = this.oracle.propose({ completed, pending, tried, trials: trials.map(pastTrial) });
       if (proposal === undefined || proposal === 'wait') return proposal;

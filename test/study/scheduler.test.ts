@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { StudyEvent } from '../../src/domain/events.js';
 import { makeOracle } from '../../src/oracles/make-oracle.js';
+import type { Oracle } from '../../src/oracles/oracle.js';
 import { parseSpace } from '../../src/space/parse-space.js';
 import type { StudySpec } from '../../src/space/study-spec.js';
 import { MemoryStorage } from '../../src/storage/memory.js';
@@ -46,6 +47,8 @@ async function run(
     storage?: Storage;
     hyperparameters?: unknown[];
     edit?: (s: StudySpec) => void;
+    /** Sees (and may wrap) the oracle the study asks. */
+    oracle?: (oracle: Oracle) => Oracle;
   } = {},
 ): Promise<Run> {
   const s = spec(tuner, o.hyperparameters);
@@ -59,7 +62,7 @@ async function run(
     tuner: s.tuner,
     study,
     storage,
-    oracle: makeOracle(s.tuner, s.space, s.tuner.seed),
+    oracle: (o.oracle ?? ((x) => x))(makeOracle(s.tuner, s.space, s.tuner.seed)),
     executor,
     packSize: o.pack ?? 1,
     inputDim: 16,
@@ -102,6 +105,35 @@ describe('the scheduler, driven with a fake executor', () => {
     assert.equal(r.result.reason, 'max-trials');
     assert.equal(r.executor.packs.flat().length, 4, 'four trials of its own');
     assert.deepEqual(await statuses(r), Array(6).fill('complete'));
+  });
+
+  it("shows the oracle another process's running trials as pending, beside its own", async () => {
+    const storage = new MemoryStorage();
+    const s = spec({ max_trials: 4 });
+    const study = await storage.openStudy('fake', s.source, s.tuner.objective, s.tuner.direction, false);
+    const elsewhere = { first_dense: 8, dropout_rate: 0.123 };
+    const other = new MemoryStorage(storage.store);
+    const theirs = await other.createTrial(study.id, elsewhere);
+    const seen: unknown[][] = [];
+    const spy = (oracle: Oracle): Oracle =>
+      Object.assign(Object.create(oracle) as Oracle, {
+        propose: (context: Parameters<Oracle['propose']>[0]) => (seen.push([...context.pending]), oracle.propose(context)),
+      });
+    // The other process finishes its trial late, after this one has filled the study around it.
+    const late = setTimeout(() => void other.completeTrial(theirs.id, 0.5, 1, 1), 300);
+    const r = await run({ max_trials: 4 }, { storage, pack: 2, oracle: spy });
+    clearTimeout(late);
+    assert.equal(r.result.reason, 'max-trials');
+    assert.ok(seen.length >= 3, `the oracle was asked ${seen.length} times`);
+    for (const pending of seen)
+      assert.ok(
+        pending.some((v) => JSON.stringify(v) === JSON.stringify(elsewhere)),
+        JSON.stringify(pending),
+      );
+    assert.ok(
+      seen.some((pending) => pending.length >= 2),
+      'its own running trial is pending too, within a pack',
+    );
   });
 
   it('re-queues a failed attempt as a retry, alone in its own pack, and completes it', async () => {
