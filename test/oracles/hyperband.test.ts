@@ -56,6 +56,16 @@ function shape(trials: PastTrial[]): Record<string, number[]> {
 }
 
 describe('Hyperband: KerasTuner bracket arithmetic', () => {
+  it("plans KerasTuner's 23, 211 and 1818 trials for max_epochs 9, 81 and 729 (factor 3): exact powers of the factor", () => {
+    // KerasTuner's HyperbandOracle sizes rounds with math.ceil(1 + math.log(max_epochs, factor)),
+    // and Python's math.log(9, 3) is exactly 2.0; its formulas, run in Python 3.11 here, give
+    // 23, 211, 1818 (and 30, 254, 90 for max_epochs 10, 100, 50).
+    assert.equal(plannedTrials({ maxEpochs: 9, factor: 3, iterations: 1 }), 23);
+    assert.equal(plannedTrials({ maxEpochs: 81, factor: 3, iterations: 1 }), 211);
+    assert.equal(plannedTrials({ maxEpochs: 729, factor: 3, iterations: 1 }), 1818);
+    assert.equal(plannedTrials({ maxEpochs: 50, factor: 3, iterations: 1 }), 90);
+  });
+
   it('plans 30 trials for max_epochs 10 and 254 for 100 (factor 3)', () => {
     assert.equal(bracketCount(10, 3), 3);
     assert.equal(plannedTrials(TEN), 30);
