@@ -13,7 +13,7 @@ describe('tune run on a real 80-column terminal (tmux)', () => {
 
   it('shows the live leaderboard while trials run, then the results summary', async () => {
     const dir = tempDir();
-    const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 2000, valid: 34, test: 34 } }), { max_trials: 3, epochs: 20 }));
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 2000, valid: 34, test: 34 } }), { max_trials: 3, epochs: 200 }));
     // Ink draws only the last frame when CI is set; a user's terminal has no CI variable.
     tmux(
       'new-session',
@@ -28,8 +28,9 @@ describe('tune run on a real 80-column terminal (tmux)', () => {
     );
     let live = '';
     let screen = '';
-    for (let i = 0; i < 240 && !/EXIT=\d+/.test(screen); i++) {
-      await sleep(250);
+    // Trials live long enough to be seen (the native engine trains 20 epochs of this in under a second), looked at often.
+    for (let i = 0; i < 1200 && !/EXIT=\d+/.test(screen); i++) {
+      await sleep(50);
       screen = tmux('capture-pane', '-p', '-t', 'run');
       if (!live && /exec 1\/1 \[/.test(screen)) live = screen;
     }
