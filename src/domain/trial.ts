@@ -17,9 +17,12 @@ export interface Schedule {
  * running, complete and failed as in KerasTuner; interrupted: cut off by a signal or a crash,
  * run again by the next start; invalid: its values build no model, so it never trains;
  * stopped: ended by the study itself (another trial's failure ended the run), run again by the
- * next start like an interrupted one.
+ * next start like an interrupted one; pruned: ended early by the study's pruner, with its
+ * epochs and its score so far (Optuna's PRUNED: the oracle learns from it as from a complete
+ * one); waiting: enqueued by the user (`tune enqueue`, the tuner's `enqueue`), run before any
+ * new proposal (Optuna's WAITING).
  */
-export const TRIAL_STATUSES = ['running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped'] as const;
+export const TRIAL_STATUSES = ['running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped', 'pruned', 'waiting'] as const;
 export type TrialStatus = (typeof TRIAL_STATUSES)[number];
 
 /**
@@ -32,10 +35,12 @@ export const TRANSITIONS = {
   fail: { from: ['running'], to: 'failed', refused: 'only a running trial finishes' },
   invalid: { from: ['running'], to: 'invalid', refused: 'only a running trial finishes' },
   stop: { from: ['running'], to: 'stopped', refused: 'only a running trial finishes' },
+  prune: { from: ['running'], to: 'pruned', refused: 'only a running trial finishes' },
   interrupt: { from: ['running'], to: 'interrupted', refused: 'only a running trial is interrupted' },
   // A retry starts the trial's next attempt at once: it stays running.
   retry: { from: ['running'], to: 'running', refused: 'only a running trial is retried' },
-  restart: { from: ['interrupted', 'stopped'], to: 'running', refused: 'only an interrupted or stopped trial restarts' },
+  // A waiting trial's first start is a restart too: it has a number and values, and no attempt yet.
+  restart: { from: ['interrupted', 'stopped', 'waiting'], to: 'running', refused: 'only an interrupted, stopped or waiting trial (re)starts' },
 } as const satisfies Record<string, { from: readonly TrialStatus[]; to: TrialStatus; refused: string }>;
 export type Transition = keyof typeof TRANSITIONS;
 
@@ -46,10 +51,18 @@ export function checkTransition(trialId: number, status: TrialStatus, transition
 }
 
 /** Statuses that count toward max_trials: done, or going to run until done. */
-export const COUNTED_STATUSES: ReadonlySet<TrialStatus> = new Set(['complete', 'running', 'interrupted', 'stopped']);
+export const COUNTED_STATUSES: ReadonlySet<TrialStatus> = new Set(['complete', 'pruned', 'running', 'interrupted', 'stopped', 'waiting']);
 
-/** Statuses of trials that run again, with their own values, before anything new. */
-export const RESUMABLE_STATUSES: ReadonlySet<TrialStatus> = new Set(['interrupted', 'stopped']);
+/** Statuses of trials that run (again), with their own values, before anything new. */
+export const RESUMABLE_STATUSES: ReadonlySet<TrialStatus> = new Set(['interrupted', 'stopped', 'waiting']);
+
+/** Statuses of trials with a score that the oracle learns from (a pruned trial's is its best so far). */
+export const SCORED_STATUSES: ReadonlySet<TrialStatus> = new Set(['complete', 'pruned']);
+
+/** A status set as an SQL list (`'a', 'b'`), so that queries count what the sets above say. */
+export function sqlList(statuses: ReadonlySet<TrialStatus> | readonly TrialStatus[]): string {
+  return [...statuses].map((s) => `'${s}'`).join(', ');
+}
 
 /** One epoch's metrics, as Keras names them. */
 export interface EpochMetrics {

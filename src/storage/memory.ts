@@ -13,7 +13,7 @@ import {
 } from '../domain/trial.js';
 import type { DataRecord, StudyRecord } from '../domain/study.js';
 import { MemoryStore, copyData, toStudy, toTrial, type TrialRow } from './memory-store.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from './storage.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialAppend, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 import { Direction } from '../domain/direction.js';
 
@@ -66,6 +66,15 @@ export class MemoryStorage implements Storage {
     const row = { id: db.nextStudyId(), name, spaceJson, objective, direction, createdAt: now() };
     db.studies.set(row.id, row);
     return toStudy(row);
+  }
+
+  async updateSpace(studyId: number, space: unknown): Promise<StudyRecord> {
+    const study = this.db.studies.get(studyId);
+    if (study === undefined) throw new Error(`no study with id ${studyId}`);
+    const spaceJson = JSON.stringify(space);
+    if (spaceJson === undefined) throw new Error(`study ${studyId}: the space is not JSON`);
+    study.spaceJson = spaceJson;
+    return toStudy(study);
   }
 
   async findStudy(name: string): Promise<StudyRecord | undefined> {
@@ -238,6 +247,11 @@ export class MemoryStorage implements Storage {
     return this.finish(trialId, 'invalid', { error, seconds: 0 });
   }
 
+  async pruneTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord> {
+    if (Number.isNaN(score)) throw new Error(`trial ${trialId}: a pruned trial needs a score, got NaN`);
+    return this.finish(trialId, 'prune', { score, bestEpoch, seconds });
+  }
+
   async stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord> {
     const row = this.row(trialId);
     checkTransition(trialId, row.status, 'stop');
@@ -246,7 +260,7 @@ export class MemoryStorage implements Storage {
   }
 
   /** Ends a running trial as `transition` says, with the fields of `set`. */
-  private finish(trialId: number, transition: 'complete' | 'fail' | 'invalid' | 'stop', set: Partial<TrialRow>): TrialRecord {
+  private finish(trialId: number, transition: 'complete' | 'fail' | 'invalid' | 'stop' | 'prune', set: Partial<TrialRow>): TrialRecord {
     const row = this.row(trialId);
     checkTransition(trialId, row.status, transition);
     return toTrial(Object.assign(row, set, { status: TRANSITIONS[transition].to, finishedAt: now() }));
@@ -365,6 +379,11 @@ export class MemoryStorage implements Storage {
     if (item.weights !== undefined) db.weights.set(row.id, encodeWeights(item.weights));
     for (const { execution, checkpoint } of item.checkpoints) this.putCheckpoint(row.id, execution, checkpoint);
     return toTrial(row);
+  }
+
+  async appendTrial(studyId: number, item: TrialAppend): Promise<TrialRecord> {
+    const number = this.db.trialsOf(studyId).reduce((last, t) => Math.max(last, t.number), 0) + 1;
+    return this.importTrial(studyId, { ...item, trial: { ...item.trial, number } });
   }
 
   /** Ends this handle; the store and the other handles on it go on. */

@@ -1,20 +1,33 @@
 import type { Values } from '../space/hyperparameter.js';
 import type { DataRecord, Split, StudyRecord } from '../domain/study.js';
-import type { EpochMetrics, Schedule, TrialRecord, TrialStatus } from '../domain/trial.js';
+import { sqlList, TRIAL_STATUSES, type EpochMetrics, type Schedule, type TrialRecord, type TrialStatus } from '../domain/trial.js';
 
 /*
  * SqliteStorage's tables, and how their rows become the frozen records Storage returns. Kept
  * apart from sqlite.ts so that the queries there read without the DDL and the mapping between.
  */
 
-const TRIALS_TABLE = `
+/** The trials table of version `statuses` allows: version 2's six, or version 4's eight. */
+const trialsTable = (statuses: readonly TrialStatus[]): string => `
 CREATE TABLE trials (
   id INTEGER PRIMARY KEY AUTOINCREMENT, study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
   number INTEGER NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped')),
+  status TEXT NOT NULL CHECK (status IN (${sqlList(statuses)})),
   values_json TEXT NOT NULL, score REAL, best_epoch INTEGER, started_at TEXT NOT NULL,
   finished_at TEXT, seconds REAL, error TEXT, schedule_json TEXT,
   attempt INTEGER NOT NULL DEFAULT 1, owner TEXT, heartbeat_at INTEGER, UNIQUE (study_id, number));`;
+const TRIALS_TABLE = trialsTable(TRIAL_STATUSES);
+const TRIALS_TABLE_V2 = trialsTable(['running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped']);
+
+/** Rebuilds the trials table as `table` (SQLite cannot change a CHECK in place), keeping ids and the id sequence. */
+const rebuildTrials = (table: string, columns: string): string => `
+${table.replace('CREATE TABLE trials', 'CREATE TABLE trials_next')}
+INSERT INTO trials_next (${columns}) SELECT ${columns} FROM trials;
+DELETE FROM sqlite_sequence WHERE name = 'trials_next';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'trials_next', seq FROM sqlite_sequence WHERE name = 'trials';
+DROP TABLE trials;
+ALTER TABLE trials_next RENAME TO trials;
+`;
 
 const ATTEMPTS_TABLE = `
 CREATE TABLE attempts (
@@ -37,7 +50,7 @@ CREATE TABLE study_data (
   PRIMARY KEY (study_id, split)) WITHOUT ROWID;`;
 
 /**
- * The tables of the current schema (version 3), created in one transaction on a new file.
+ * The tables of the current schema (version 4), created in one transaction on a new file.
  * AUTOINCREMENT so that an overwritten study's ids are never reused: a `tune show` holding an
  * old id must find nothing rather than another study's trials.
  */
@@ -69,19 +82,18 @@ export const MIGRATIONS: Record<number, string> = {
   // 2: the invalid and stopped statuses, Hyperband schedules, resumable checkpoints, and
   // attempts: which process runs a trial, its heartbeat, and the attempts that ended early.
   1: `
-${TRIALS_TABLE.replace('CREATE TABLE trials', 'CREATE TABLE trials_v2')}
-INSERT INTO trials_v2 (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error)
-  SELECT id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error FROM trials;
-DELETE FROM sqlite_sequence WHERE name = 'trials_v2';
-INSERT INTO sqlite_sequence (name, seq) SELECT 'trials_v2', seq FROM sqlite_sequence WHERE name = 'trials';
-DROP TABLE trials;
-ALTER TABLE trials_v2 RENAME TO trials;
+${rebuildTrials(TRIALS_TABLE_V2, 'id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error')}
 ${CHECKPOINTS_TABLE}
 ${ATTEMPTS_TABLE}
 `,
   // 3: the data each study ran on. Studies of version 2 get no record: the commands read the
   // space file's data for them, as before.
   2: STUDY_DATA_TABLE,
+  // 4: the pruned and waiting statuses.
+  3: rebuildTrials(
+    TRIALS_TABLE,
+    'id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error, schedule_json, attempt, owner, heartbeat_at',
+  ),
 };
 
 export interface StudyRow {

@@ -11,9 +11,19 @@ import { InputError } from '../errors.js';
 import { processAlive } from '../system/process-alive.js';
 import type { Values } from '../space/hyperparameter.js';
 import { SPLITS, type DataRecord, type StudyRecord } from '../domain/study.js';
-import { checkTransition, type AttemptRecord, type EpochMetrics, type Schedule, type TrialRecord, type Transition } from '../domain/trial.js';
+import {
+  checkTransition,
+  COUNTED_STATUSES,
+  RESUMABLE_STATUSES,
+  sqlList,
+  type AttemptRecord,
+  type EpochMetrics,
+  type Schedule,
+  type TrialRecord,
+  type Transition,
+} from '../domain/trial.js';
 import { type EpochRow, type StudyDataRow, type StudyRow, type TrialRow, now, toDataRecord, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from './storage.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialAppend, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 
 /** Storage's methods as they return before the promise: what SqliteStorage wraps. */
@@ -91,6 +101,16 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
     return row && toStudy(row);
   }
 
+  /** Replaces the study's stored space (a space that grew); throws Error for a study that does not exist. */
+  updateSpace(studyId: number, space: unknown): StudyRecord {
+    return this.write(() => {
+      const spaceJson = JSON.stringify(space);
+      if (spaceJson === undefined) throw new Error(`study ${studyId}: the space is not JSON`);
+      if (this.sql(`UPDATE studies SET space_json = ? WHERE id = ?`).run(spaceJson, studyId).changes === 0) throw new Error(`no study with id ${studyId}`);
+      return toStudy(this.sql(`SELECT * FROM studies WHERE id = ?`).get(studyId) as StudyRow);
+    });
+  }
+
   /** Deletes a study and everything of it; a study already gone is no error. */
   deleteStudy(studyId: number): void {
     this.write(() => this.sql(`DELETE FROM studies WHERE id = ?`).run(studyId));
@@ -152,7 +172,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
    */
   createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): TrialRecord | 'limit' | 'taken' {
     return this.write(() => {
-      const active = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ? AND status IN ('complete', 'running', 'interrupted', 'stopped')`)
+      const active = this.sql(`SELECT COUNT(*) FROM trials WHERE study_id = ? AND status IN (${sqlList(COUNTED_STATUSES)})`)
         .pluck()
         .get(studyId) as number;
       if (active >= limit) return 'limit';
@@ -167,16 +187,16 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
     });
   }
 
-  /** Claims the lowest-numbered interrupted or stopped trial of the study for this handle. */
+  /** Claims the lowest-numbered interrupted, stopped or waiting trial of the study for this handle. */
   claimInterrupted(studyId: number): TrialRecord | undefined {
     return this.write(() => {
-      const id = this.sql(`SELECT id FROM trials WHERE study_id = ? AND status IN ('interrupted', 'stopped') ORDER BY number LIMIT 1`).pluck().get(studyId) as
-        number | undefined;
+      const claim = `SELECT id FROM trials WHERE study_id = ? AND status IN (${sqlList(RESUMABLE_STATUSES)}) ORDER BY number LIMIT 1`;
+      const id = this.sql(claim).pluck().get(studyId) as number | undefined;
       return id === undefined ? undefined : this.restartTrial(id);
     });
   }
 
-  /** Sets an interrupted or stopped trial running again (same number and values); returns it. */
+  /** Sets an interrupted, stopped or waiting trial running (same number and values); returns it. */
   restartTrial(trialId: number): TrialRecord {
     return this.write(() => {
       const { status } = this.trialById(trialId);
@@ -300,6 +320,12 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
     return this.finish(trialId, 'invalid', `status = 'invalid', error = ?, seconds = 0`, [error]);
   }
 
+  /** Marks a running trial pruned with its score so far; its epochs stay. */
+  pruneTrial(trialId: number, score: number, bestEpoch: number, seconds: number): TrialRecord {
+    if (Number.isNaN(score)) throw new Error(`trial ${trialId}: a pruned trial needs a score, got NaN`);
+    return this.finish(trialId, 'prune', `status = 'pruned', score = ?, best_epoch = ?, seconds = ?`, [score, bestEpoch, seconds]);
+  }
+
   /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
   stopTrial(trialId: number, why: string, seconds: number): TrialRecord {
     return this.write(() => {
@@ -394,6 +420,14 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
       );
       if (data !== undefined) this.recordData(Number(lastInsertRowid), data, true);
       return this.findStudy(study.name)!;
+    });
+  }
+
+  /** Writes one trial as importTrial does, with the study's next free number, in one transaction. */
+  appendTrial(studyId: number, item: TrialAppend): TrialRecord {
+    return this.write(() => {
+      const number = this.sql(`SELECT COALESCE(MAX(number), 0) + 1 FROM trials WHERE study_id = ?`).pluck().get(studyId) as number;
+      return this.importTrial(studyId, { ...item, trial: { ...item.trial, number } });
     });
   }
 

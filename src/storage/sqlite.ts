@@ -7,11 +7,11 @@ import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord } from '../doma
 import type { DataRecord, StudyRecord } from '../domain/study.js';
 import { MIGRATIONS, SCHEMA } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
-import type { Checkpoint, Storage, StoredWeights, TrialImport } from './storage.js';
+import type { Checkpoint, Storage, StoredWeights, TrialAppend, TrialImport } from './storage.js';
 import { BUSY_TIMEOUT_MS, openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** The oldest schema that the read commands read as it is, where it cannot be migrated (a read-only mount). */
 const READ_AS_IS_VERSION = 2;
@@ -251,6 +251,18 @@ export class SqliteStorage implements Storage {
 
   interruptRunning(studyId: number): Promise<number> {
     return this.call(() => this.tables.interruptRunning(studyId));
+  }
+
+  pruneTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord> {
+    return this.call(() => this.tables.pruneTrial(trialId, score, bestEpoch, seconds));
+  }
+
+  updateSpace(studyId: number, space: unknown): Promise<StudyRecord> {
+    return this.call(() => this.tables.updateSpace(studyId, space));
+  }
+
+  appendTrial(studyId: number, item: TrialAppend): Promise<TrialRecord> {
+    return this.call(() => this.tables.appendTrial(studyId, item));
   }
 
   stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord> {

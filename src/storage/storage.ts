@@ -28,6 +28,14 @@ export interface TrialImport {
 }
 
 /**
+ * A trial to write with the study's next free number (`tune add`: an outside result, complete;
+ * `tune enqueue`: a value set to run first, waiting with attempt 0).
+ */
+export interface TrialAppend extends Omit<TrialImport, 'trial'> {
+  trial: Omit<TrialRecord, 'id' | 'number'>;
+}
+
+/**
  * Where studies, trials, per-epoch metrics and the best trials' weights live. Only the main
  * thread holds a Storage (workers never open it). Every method returns a promise, so that a
  * store behind a network (PostgreSQL) or one that must wait for another process's lock never
@@ -117,6 +125,25 @@ export interface Storage {
   interruptRunning(studyId: number): Promise<number>;
   /** Marks a running trial stopped by the study (its epochs are kept until it restarts). */
   stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord>;
+  /**
+   * Marks a running trial pruned by the study's pruner, with its score so far (the best
+   * objective value of its epochs, as for a complete trial) and best epoch; its epochs stay.
+   * Called by the study when the pruner says so. Throws Error for a trial not running.
+   */
+  pruneTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord>;
+  /**
+   * Replaces the study's stored space with `space`: `tune run` calls it when the space file
+   * only grew (src/space/growth.ts decides), so that the old trials stay. Returns the study.
+   * Throws Error for a study that does not exist.
+   */
+  updateSpace(studyId: number, space: unknown): Promise<StudyRecord>;
+  /**
+   * Writes one trial as importTrial does, with the next free number of the study, taken in the
+   * same transaction (so hosts appending at once get different numbers); returns the record.
+   * Called by `tune enqueue` (a waiting trial) and `tune add` (a complete one with its epochs).
+   * Throws Error as importTrial does.
+   */
+  appendTrial(studyId: number, item: TrialAppend): Promise<TrialRecord>;
   /** Stores a trial's weights, replacing earlier ones. */
   saveWeights(trialId: number, weights: StoredWeights): Promise<void>;
   /** A trial's weights, or undefined when none are kept. */

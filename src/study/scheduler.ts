@@ -1,6 +1,6 @@
 import type { StudyEndReason, StudyListener } from '../domain/events.js';
 import type { StudyRecord } from '../domain/study.js';
-import { COUNTED_STATUSES, type TrialRecord } from '../domain/trial.js';
+import { COUNTED_STATUSES, SCORED_STATUSES, type TrialRecord } from '../domain/trial.js';
 import type { Oracle } from '../oracles/oracle.js';
 import type { Executor } from '../pool/executor.js';
 import type { Values } from '../space/hyperparameter.js';
@@ -199,7 +199,7 @@ export class Scheduler implements TrialRunHost {
     for (let race = 0; race < RACES; race++) {
       const trials = await this.storage.trials(this.studyId);
       if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';
-      const completed = trials.filter((t) => t.status === 'complete').map((t) => ({ values: t.values as Values, score: t.score! }));
+      const completed = trials.filter((t) => SCORED_STATUSES.has(t.status)).map((t) => ({ values: t.values as Values, score: t.score! }));
       // Every host's running trials, as Optuna's samplers see them: a proposal away from what
       // another process trains now, not only from this one's trials.
       const pending = trials.filter((t) => t.status === 'running' || this.running.has(t.id)).map((t) => t.values as Values);

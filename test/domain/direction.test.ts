@@ -36,16 +36,19 @@ describe('Direction', () => {
 });
 
 describe('trial transitions', () => {
-  it('lets a running trial end every way, restarts only interrupted and stopped ones, and says why it refuses', () => {
-    for (const transition of ['complete', 'fail', 'invalid', 'stop', 'interrupt', 'retry'] as const) checkTransition(1, 'running', transition);
+  it('lets a running trial end every way, (re)starts only interrupted, stopped and waiting ones, and says why it refuses', () => {
+    for (const transition of ['complete', 'fail', 'invalid', 'stop', 'prune', 'interrupt', 'retry'] as const) checkTransition(1, 'running', transition);
     checkTransition(1, 'interrupted', 'restart');
     checkTransition(1, 'stopped', 'restart');
-    assert.throws(() => checkTransition(7, 'complete', 'restart'), /^Error: trial 7 is complete; only an interrupted or stopped trial restarts$/);
+    checkTransition(1, 'waiting', 'restart');
+    assert.throws(() => checkTransition(7, 'complete', 'restart'), /^Error: trial 7 is complete; only an interrupted, stopped or waiting trial \(re\)starts$/);
+    assert.throws(() => checkTransition(7, 'pruned', 'restart'), /trial 7 is pruned/);
+    assert.throws(() => checkTransition(7, 'waiting', 'prune'), /only a running trial finishes/);
     assert.throws(() => checkTransition(7, 'failed', 'complete'), /^Error: trial 7 is failed; only a running trial finishes$/);
     assert.throws(() => checkTransition(7, 'interrupted', 'retry'), /only a running trial is retried/);
     assert.deepEqual(
       Object.values(TRANSITIONS).map((t) => t.to),
-      ['complete', 'failed', 'invalid', 'stopped', 'interrupted', 'running', 'running'],
+      ['complete', 'failed', 'invalid', 'stopped', 'pruned', 'interrupted', 'running', 'running'],
     );
   });
 });

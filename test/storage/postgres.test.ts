@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { after, afterEach, describe, it } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { PostgresStorage } from '../../src/storage/postgres/postgres.js';
-import { MIGRATION_LOCK, SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
+import { MIGRATION_LOCK, MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/postgres/schema.js';
 import type { TrialRecord } from '../../src/domain/trial.js';
 import { dropTestDatabases, freshDatabase, onServer, testServer, withDatabase } from '../helpers/postgres.js';
 
@@ -76,6 +76,27 @@ describe('PostgresStorage: migrations', () => {
       (await again.trials(study.id)).map((t) => [t.number, t.status, t.score]),
       [[1, 'complete', 0.5]],
     );
+  });
+
+  it('migrates a version 1 database to the pruned and waiting statuses, keeping its trials', async () => {
+    const url = await freshDatabase();
+    await onServer(MIGRATIONS[0]!, [], url);
+    await onServer(`INSERT INTO tune_meta (key, value) VALUES ('schema_version', '1')`, [], url);
+    await onServer(`INSERT INTO studies (name, space_json, objective, direction, created_at) VALUES ('old', '{}', 'val_accuracy', 'max', now())`, [], url);
+    await onServer(`INSERT INTO trials (study_id, number, status, values_json, started_at) SELECT id, 1, 'stopped', '{"x":1}', now() FROM studies`, [], url);
+    await assert.rejects(
+      onServer(`INSERT INTO trials (study_id, number, status, values_json, started_at) SELECT id, 2, 'pruned', '{}', now() FROM studies`, [], url),
+      /trials_status_check/,
+    );
+    const s = await open(url);
+    assert.equal(await version(url), String(SCHEMA_VERSION));
+    const study = (await s.findStudy('old'))!;
+    assert.deepEqual(
+      (await s.trials(study.id)).map((t) => [t.number, t.status]),
+      [[1, 'stopped']],
+    );
+    const t = await s.createTrial(study.id, { x: 2 });
+    assert.equal((await s.pruneTrial(t.id, 0.5, 1, 1)).status, 'pruned');
   });
 
   it('lets 3 handles open one empty database at once: one schema, and one study when they open it at once too', async () => {

@@ -190,6 +190,38 @@ describe('SqliteStorage', () => {
     await (await SqliteStorage.open(path)).close();
   });
 
+  it('migrates a version 3 database to the pruned and waiting statuses, keeping every trial, its id sequence and its attempts', async () => {
+    const path = join(tempDir(), 'v3.db');
+    await (await SqliteStorage.open(path)).close();
+    // Version 3's trials table: the current one with the six statuses of its CHECK.
+    raw(path, (db) => {
+      const table = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'trials'`).pluck().get() as string;
+      db.pragma('foreign_keys = OFF');
+      db.exec(`
+        ${table.replace('CREATE TABLE trials', 'CREATE TABLE t3').replace(", 'pruned', 'waiting'", '')};
+        DROP TABLE trials; ALTER TABLE t3 RENAME TO trials;
+        UPDATE tune_meta SET value = '3' WHERE key = 'schema_version';
+        INSERT INTO studies VALUES (2, 'old', '{"a":1}', 'val_accuracy', 'max', 't0');
+        INSERT INTO trials (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, schedule_json, attempt, owner)
+          VALUES (7, 2, 1, 'stopped', '{"u":4}', NULL, NULL, 't0', 't1', 2.5, '{"iteration":0}', 3, 'h:1:x');
+        INSERT INTO attempts VALUES (7, 2, 'stopped', 't0', 't1', 'h:1:x', 'why');`);
+      assert.throws(() => db.exec(`INSERT INTO trials (study_id, number, status, values_json, started_at) VALUES (2, 9, 'pruned', '{}', 't')`), /CHECK/);
+    });
+    const s = await SqliteStorage.open(path);
+    const [old] = await s.trials(2);
+    assert.deepEqual([old!.id, old!.status, old!.attempt, old!.schedule], [7, 'stopped', 3, { iteration: 0 }]);
+    assert.equal((await s.attempts(7)).length, 1);
+    const t = await s.createTrial(2, { u: 5 });
+    assert.ok(t.id > 7, `ids go on from the old ones (got ${t.id})`);
+    assert.equal((await s.pruneTrial(t.id, 0.5, 1, 1)).status, 'pruned');
+    await s.close();
+    raw(path, (db) => {
+      assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
+      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+      assert.deepEqual(db.pragma('foreign_key_check'), []);
+    });
+  });
+
   it('reads a version 2 database that it may not migrate as it is, its studies without a record; refuses version 1', async () => {
     const path = join(tempDir(), 'v2-read.db');
     await version2(path);

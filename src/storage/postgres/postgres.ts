@@ -4,8 +4,17 @@ import { InputError } from '../../errors.js';
 import { processAlive } from '../../system/process-alive.js';
 import type { Values } from '../../space/hyperparameter.js';
 import { SPLITS, type DataRecord, type StudyRecord } from '../../domain/study.js';
-import { type AttemptRecord, type EpochMetrics, type Schedule, type TrialRecord } from '../../domain/trial.js';
-import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialImport } from '../storage.js';
+import {
+  COUNTED_STATUSES,
+  RESUMABLE_STATUSES,
+  sqlList,
+  type AttemptRecord,
+  type EpochMetrics,
+  type Schedule,
+  type TrialRecord,
+  type TrialStatus,
+} from '../../domain/trial.js';
+import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialAppend, type TrialImport } from '../storage.js';
 import { decodeWeights, encodeWeights } from '../weights-codec.js';
 import { Database, POOL_SIZE, type Queries } from './database.js';
 import { importTrialRows } from './import.js';
@@ -168,10 +177,9 @@ export class PostgresStorage implements Storage {
   createTrialWithin(studyId: number, values: Values, limit: number, schedule?: Schedule): Promise<TrialRecord | 'limit' | 'taken'> {
     return this.write(async (q) => {
       await lockStudy(q, studyId);
-      const { n } = (await q.row<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND status IN ('complete', 'running', 'interrupted', 'stopped')`,
-        [studyId],
-      ))!;
+      const { n } = (await q.row<{ n: number }>(`SELECT COUNT(*) AS n FROM trials WHERE study_id = $1 AND status IN (${sqlList(COUNTED_STATUSES)})`, [
+        studyId,
+      ]))!;
       if (n >= limit) return 'limit';
       const taken =
         schedule?.parent !== undefined
@@ -185,13 +193,13 @@ export class PostgresStorage implements Storage {
   }
 
   /**
-   * Claims the lowest-numbered interrupted or stopped trial that no other process is claiming:
+   * Claims the lowest-numbered interrupted, stopped or waiting trial that no other process is claiming:
    * SKIP LOCKED lets hosts claiming at once take different trials instead of queueing.
    */
   claimInterrupted(studyId: number): Promise<TrialRecord | undefined> {
     return this.write(async (q) => {
-      const row = await q.row<{ id: number; status: 'interrupted' | 'stopped' }>(
-        `SELECT id, status FROM trials WHERE study_id = $1 AND status IN ('interrupted', 'stopped') ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      const row = await q.row<{ id: number; status: TrialStatus }>(
+        `SELECT id, status FROM trials WHERE study_id = $1 AND status IN (${sqlList(RESUMABLE_STATUSES)}) ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED`,
         [studyId],
       );
       return row === undefined ? undefined : restart(q, this.owner, row.id, row.status);
@@ -278,6 +286,11 @@ export class PostgresStorage implements Storage {
 
   invalidTrial(trialId: number, error: string): Promise<TrialRecord> {
     return this.finish(trialId, `status = 'invalid', error = $2, seconds = 0`, [error]);
+  }
+
+  pruneTrial(trialId: number, score: number, bestEpoch: number, seconds: number): Promise<TrialRecord> {
+    if (Number.isNaN(score)) return Promise.reject(new Error(`trial ${trialId}: a pruned trial needs a score, got NaN`));
+    return this.finish(trialId, `status = 'pruned', score = $2, best_epoch = $3, seconds = $4`, [score, bestEpoch, seconds]);
   }
 
   stopTrial(trialId: number, why: string, seconds: number): Promise<TrialRecord> {
@@ -390,6 +403,26 @@ export class PostgresStorage implements Storage {
     return this.write(async (q) => {
       await lockStudy(q, studyId);
       return importTrialRows(q, studyId, item);
+    });
+  }
+
+  appendTrial(studyId: number, item: TrialAppend): Promise<TrialRecord> {
+    if (item.trial.status === 'running') return Promise.reject(new Error(`a running trial cannot be appended`));
+    return this.write(async (q) => {
+      // Under the study's lock, so that hosts appending or creating at once take different numbers.
+      await lockStudy(q, studyId);
+      const { number } = (await q.row<{ number: number }>(`SELECT COALESCE(MAX(number), 0) + 1 AS number FROM trials WHERE study_id = $1`, [studyId]))!;
+      return importTrialRows(q, studyId, { ...item, trial: { ...item.trial, number } });
+    });
+  }
+
+  updateSpace(studyId: number, space: unknown): Promise<StudyRecord> {
+    const spaceJson = JSON.stringify(space);
+    if (spaceJson === undefined) return Promise.reject(new Error(`study ${studyId}: the space is not JSON`));
+    return this.write(async (q) => {
+      const row = await q.row<StudyRow>(`UPDATE studies SET space_json = $2 WHERE id = $1 RETURNING ${STUDY_COLUMNS}`, [studyId, spaceJson]);
+      if (row === undefined) throw new Error(`no study with id ${studyId}`);
+      return toStudy(row);
     });
   }
 

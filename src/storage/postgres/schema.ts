@@ -5,6 +5,9 @@
  * appended: a released one stays as it was, so that every database reaches the same tables.
  */
 
+import { sqlList, TRIAL_STATUSES } from '../../domain/trial.js';
+
+// Version 1's statuses, as it was released; later ones change the CHECK in a migration of their own.
 const STATUSES = `'running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped'`;
 
 export const MIGRATIONS: readonly string[] = [
@@ -49,6 +52,12 @@ CREATE TABLE study_data (
   split text NOT NULL CHECK (split IN ('train', 'valid', 'test')),
   path text NOT NULL, size bigint NOT NULL, sha256 text NOT NULL,
   PRIMARY KEY (study_id, split));
+`,
+  // 2: the pruned and waiting statuses. The CHECK of version 1 is the column's first one, which
+  // PostgreSQL names trials_status_check.
+  `
+ALTER TABLE trials DROP CONSTRAINT trials_status_check;
+ALTER TABLE trials ADD CONSTRAINT trials_status_check CHECK (status IN (${sqlList(TRIAL_STATUSES)}));
 `,
 ];
 

@@ -1,5 +1,5 @@
 import type { Values } from '../../space/hyperparameter.js';
-import type { AttemptRecord, Schedule, TrialRecord, TrialStatus } from '../../domain/trial.js';
+import { checkTransition, type AttemptRecord, type Schedule, type TrialRecord, type TrialStatus } from '../../domain/trial.js';
 import type { Queries } from './database.js';
 import { TRIAL_COLUMNS, toTrial, type TrialRow } from './rows.js';
 
@@ -74,9 +74,9 @@ export async function interrupt(q: Queries, ids: readonly number[], outcome: Att
   return q.run(`UPDATE trials SET status = 'interrupted', finished_at = now() WHERE status = 'running' AND id = ANY($1::integer[])`, [ids]);
 }
 
-/** Sets an interrupted or stopped trial running again for `owner`; the caller holds its lock. */
+/** Sets an interrupted, stopped or waiting trial running for `owner`; the caller holds its lock. */
 export async function restart(q: Queries, owner: string, trialId: number, status: TrialStatus): Promise<TrialRecord> {
-  if (status !== 'interrupted' && status !== 'stopped') throw new Error(`trial ${trialId} is ${status}; only an interrupted or stopped trial restarts`);
+  checkTransition(trialId, status, 'restart');
   await dropResults(q, [trialId]);
   await q.run(
     `UPDATE trials SET status = 'running', started_at = now(), finished_at = NULL, score = NULL, best_epoch = NULL,
