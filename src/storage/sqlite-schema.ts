@@ -1,10 +1,9 @@
-import type { Values } from '../space/hyperparameter.js';
-import type { DataRecord, Split, StudyRecord } from '../domain/study.js';
-import { sqlList, TRIAL_STATUSES, type EpochMetrics, type Schedule, type TrialRecord, type TrialStatus } from '../domain/trial.js';
+import { sqlList, TRIAL_STATUSES, type TrialStatus } from '../domain/trial.js';
+import type { TrialRow as SqlTrialRow } from './sql-rows.js';
 
 /*
- * SqliteStorage's tables, and how their rows become the frozen records Storage returns. Kept
- * apart from sqlite.ts so that the queries there read without the DDL and the mapping between.
+ * SqliteStorage's tables and their migrations. Kept apart from sqlite.ts so that the queries
+ * there read without the DDL; rows become records in sql-rows.ts, as PostgreSQL's do.
  */
 
 /** The trials table of version `statuses` allows: version 2's six, or version 4's eight. */
@@ -96,94 +95,10 @@ ${ATTEMPTS_TABLE}
   ),
 };
 
-export interface StudyRow {
-  id: number;
-  name: string;
-  space_json: string;
-  objective: string;
-  direction: 'max' | 'min';
-  created_at: string;
-}
-
-export interface StudyDataRow {
-  split: Split;
-  path: string;
-  size: number;
-  sha256: string;
-}
-
-export interface TrialRow {
-  id: number;
-  number: number;
-  status: TrialStatus;
-  values_json: string;
-  score: number | null;
-  best_epoch: number | null;
-  started_at: string;
-  finished_at: string | null;
-  seconds: number | null;
-  error: string | null;
-  schedule_json: string | null;
-  attempt: number;
+/** A trials row as SqliteStorage reads it: the SQL columns and who runs it (heartbeat in ms since the epoch). */
+export interface TrialRow extends SqlTrialRow {
   owner: string | null;
   heartbeat_at: number | null;
 }
 
-export interface EpochRow {
-  execution: number;
-  epoch: number;
-  loss: number | null;
-  accuracy: number | null;
-  val_loss: number | null;
-  val_accuracy: number | null;
-}
-
-/** SQLite stores NaN as NULL; metrics are only ever NULL that way, so NULL reads back as NaN. */
-const metric = (value: number | null): number => value ?? Number.NaN;
-
 export const now = (): string => new Date().toISOString();
-
-export function toStudy(row: StudyRow): StudyRecord {
-  return Object.freeze({
-    id: row.id,
-    name: row.name,
-    space: JSON.parse(row.space_json) as unknown,
-    objective: row.objective,
-    direction: row.direction,
-    createdAt: row.created_at,
-  });
-}
-
-export function toTrial(row: TrialRow): TrialRecord {
-  return Object.freeze({
-    id: row.id,
-    number: row.number,
-    status: row.status,
-    values: Object.freeze(JSON.parse(row.values_json) as Values),
-    score: row.score,
-    bestEpoch: row.best_epoch,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    seconds: row.seconds,
-    error: row.error,
-    schedule: row.schedule_json === null ? null : Object.freeze(JSON.parse(row.schedule_json) as Schedule),
-    attempt: row.attempt,
-  });
-}
-
-export function toEpoch(row: EpochRow): { execution: number; epoch: number; metrics: EpochMetrics } {
-  return Object.freeze({
-    execution: row.execution,
-    epoch: row.epoch,
-    metrics: Object.freeze({ loss: metric(row.loss), accuracy: metric(row.accuracy), val_loss: metric(row.val_loss), val_accuracy: metric(row.val_accuracy) }),
-  });
-}
-
-/** The record of a study's data rows, or undefined when it has none (or only some, which no tune writes). */
-export function toDataRecord(rows: StudyDataRow[]): DataRecord | undefined {
-  const bySplit = new Map(rows.map((r) => [r.split, Object.freeze({ path: r.path, size: r.size, sha256: r.sha256 })]));
-  const train = bySplit.get('train');
-  const valid = bySplit.get('valid');
-  const test = bySplit.get('test');
-  return train && valid && test ? Object.freeze({ train, valid, test }) : undefined;
-}

@@ -22,7 +22,8 @@ import {
   type TrialRecord,
   type Transition,
 } from '../domain/trial.js';
-import { type EpochRow, type StudyDataRow, type StudyRow, type TrialRow, now, toDataRecord, toEpoch, toStudy, toTrial } from './sqlite-schema.js';
+import { type TrialRow, now } from './sqlite-schema.js';
+import { IMPORTED_COLUMNS, importedRow, type EpochRow, type StudyDataRow, type StudyRow, toDataRecord, toEpoch, toStudy, toTrial } from './sql-rows.js';
 import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialAppend, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 
@@ -438,22 +439,8 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
     return this.write(() => {
       if (this.sql(`SELECT 1 FROM studies WHERE id = ?`).get(studyId) === undefined) throw new Error(`no study with id ${studyId}`);
       if (this.trial(studyId, t.number) !== undefined) throw new Error(`trial ${t.number}: the study has that number already`);
-      const { lastInsertRowid } = this.sql(
-        `INSERT INTO trials (study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error, schedule_json, attempt)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        studyId,
-        t.number,
-        t.status,
-        JSON.stringify(t.values),
-        t.score,
-        t.bestEpoch,
-        t.startedAt,
-        t.finishedAt,
-        t.seconds,
-        t.error,
-        t.schedule === null ? null : JSON.stringify(t.schedule),
-        t.attempt,
+      const { lastInsertRowid } = this.sql(`INSERT INTO trials (${IMPORTED_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        ...importedRow(studyId, t),
       );
       const id = Number(lastInsertRowid);
       for (const { execution, epoch, metrics } of item.epochs) this.recordEpoch(id, execution, epoch, metrics);

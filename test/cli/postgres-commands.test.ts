@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MOBILENET_V2_BASE_LAYER, writeNsfwjsMobileNetV2 } from '../../scripts/nsfwjs-model.js';
 import { readFeatures } from '../../src/data/read-features.js';
-import { writeImageTree } from '../helpers/images.js';
+import { extractImageFeatures } from '../helpers/image-features.js';
 import { dropTestDatabases, freshDatabase } from '../helpers/postgres.js';
 import { tinySpace, writeSpace } from '../helpers/tiny-study.js';
 import { tempDir, tune } from '../helpers/tune.js';
@@ -32,13 +31,7 @@ describe('every command on PostgreSQL storage', () => {
   before(async () => {
     dir = tempDir();
     url = await freshDatabase();
-    const model = await writeNsfwjsMobileNetV2(join(dir, 'mnv2'));
-    for (const [split, n] of Object.entries({ train: 16, valid: 8, test: 8 })) {
-      await writeImageTree(join(dir, 'images', split), { cat: n / 2, dog: n / 2 }, { size: 48, seed: n * 7 + split.length });
-      const args = ['extract', join(dir, 'images', split), join(dir, `${split}.hdf5`), '--base', model, '--layer', MOBILENET_V2_BASE_LAYER, '--size', '48'];
-      const run = tune([...args, '--pool', 'avg']);
-      assert.equal(run.code, 0, run.stderr);
-    }
+    await extractImageFeatures(dir);
     space = writeSpace(dir, tinySpace(dir, { max_trials: 3, epochs: 3 }));
   });
   after(() => dropTestDatabases());

@@ -3,10 +3,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { MOBILENET_V2_BASE_LAYER, writeNsfwjsMobileNetV2 } from '../../scripts/nsfwjs-model.js';
 import { readFeatures } from '../../src/data/read-features.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
-import { writeImageTree } from '../helpers/images.js';
+import { extractImageFeatures } from '../helpers/image-features.js';
 import { dropTestDatabases, freshDatabase } from '../helpers/postgres.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
 import { listing, tempDir, tune } from '../helpers/tune.js';
@@ -61,13 +60,7 @@ describe('tune storage copy', () => {
 
   before(async () => {
     dir = tempDir();
-    const model = await writeNsfwjsMobileNetV2(join(dir, 'mnv2'));
-    for (const [split, n] of Object.entries({ train: 16, valid: 8, test: 8 })) {
-      await writeImageTree(join(dir, 'images', split), { cat: n / 2, dog: n / 2 }, { size: 48, seed: n * 7 + split.length });
-      const args = ['extract', join(dir, 'images', split), join(dir, `${split}.hdf5`), '--base', model, '--layer', MOBILENET_V2_BASE_LAYER, '--size', '48'];
-      const run = tune([...args, '--pool', 'avg']);
-      assert.equal(run.code, 0, run.stderr);
-    }
+    await extractImageFeatures(dir);
     space = writeSpace(dir, tinySpace(dir, { max_trials: 3, epochs: 3 }));
   });
   after(() => dropTestDatabases());

@@ -2,6 +2,7 @@ import type { TrialRecord } from '../../domain/trial.js';
 import type { TrialImport } from '../storage.js';
 import { encodeWeights } from '../weights-codec.js';
 import type { Queries } from './database.js';
+import { IMPORTED_COLUMNS, importedRow } from '../sql-rows.js';
 import { TRIAL_COLUMNS, toTrial, type TrialRow } from './rows.js';
 
 /*
@@ -22,22 +23,8 @@ export async function importTrialRows(q: Queries, studyId: number, item: TrialIm
   if ((await q.row(`SELECT 1 FROM trials WHERE study_id = $1 AND number = $2`, [studyId, t.number])) !== undefined)
     throw new Error(`trial ${t.number}: the study has that number already`);
   const row = await q.row<TrialRow>(
-    `INSERT INTO trials (study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error, schedule_json, attempt)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${TRIAL_COLUMNS}`,
-    [
-      studyId,
-      t.number,
-      t.status,
-      JSON.stringify(t.values),
-      t.score,
-      t.bestEpoch,
-      t.startedAt,
-      t.finishedAt,
-      t.seconds,
-      t.error,
-      t.schedule === null ? null : JSON.stringify(t.schedule),
-      t.attempt,
-    ],
+    `INSERT INTO trials (${IMPORTED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${TRIAL_COLUMNS}`,
+    importedRow(studyId, t),
   );
   const id = row!.id;
   for (let start = 0; start < item.epochs.length; start += EPOCH_BATCH) {
