@@ -23,7 +23,19 @@ import {
   type Transition,
 } from '../domain/trial.js';
 import { type TrialRow, now } from './sqlite-schema.js';
-import { IMPORTED_COLUMNS, importedRow, type EpochRow, type StudyDataRow, type StudyRow, toDataRecord, toEpoch, toStudy, toTrial } from './sql-rows.js';
+import {
+  IMPORTED_COLUMNS,
+  importedRow,
+  toAttempt,
+  type AttemptRow,
+  type EpochRow,
+  type StudyDataRow,
+  type StudyRow,
+  toDataRecord,
+  toEpoch,
+  toStudy,
+  toTrial,
+} from './sql-rows.js';
 import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialAppend, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
 
@@ -236,17 +248,8 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
 
   /** The attempts of a trial that ended without finishing it, oldest first. */
   attempts(trialId: number): AttemptRecord[] {
-    const rows = this.sql(`SELECT attempt, outcome, started_at, ended_at, owner, error FROM attempts WHERE trial_id = ? ORDER BY attempt`).all(trialId) as {
-      attempt: number;
-      outcome: AttemptRecord['outcome'];
-      started_at: string;
-      ended_at: string;
-      owner: string | null;
-      error: string | null;
-    }[];
-    return rows.map((r) =>
-      Object.freeze({ attempt: r.attempt, outcome: r.outcome, startedAt: r.started_at, endedAt: r.ended_at, owner: r.owner, error: r.error }),
-    );
+    const rows = this.sql(`SELECT attempt, outcome, started_at, ended_at, owner, error FROM attempts WHERE trial_id = ? ORDER BY attempt`).all(trialId);
+    return (rows as AttemptRow[]).map(toAttempt);
   }
 
   /** Tells the other processes that this handle's running trials are alive. */

@@ -3,7 +3,8 @@ import type { TrialImport } from '../storage.js';
 import { encodeWeights } from '../weights-codec.js';
 import type { Queries } from './database.js';
 import { IMPORTED_COLUMNS, importedRow } from '../sql-rows.js';
-import { TRIAL_COLUMNS, toTrial, type TrialRow } from './rows.js';
+import { toTrial, type TrialRow } from '../sql-rows.js';
+import { TRIAL_COLUMNS } from './rows.js';
 
 /*
  * The rows of one trial that `tune storage copy` brings in (PostgresStorage.importTrial), kept

@@ -20,8 +20,6 @@ import { Database, POOL_SIZE, type Queries } from './database.js';
 import { importTrialRows } from './import.js';
 import { migrate, shownUrl } from './open.js';
 import {
-  STUDY_COLUMNS,
-  TRIAL_COLUMNS,
   toAttempt,
   toDataRecord,
   toEpoch,
@@ -32,7 +30,8 @@ import {
   type StudyDataRow,
   type StudyRow,
   type TrialRow,
-} from './rows.js';
+} from '../sql-rows.js';
+import { STUDY_COLUMNS, TRIAL_COLUMNS } from './rows.js';
 import { endAttempts, insertTrial, interrupt, lockStudy, lockTrial, restart, trialById } from './steps.js';
 
 /** How often openStudy looks again for a study that another process created while it looked. */

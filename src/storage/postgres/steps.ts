@@ -1,7 +1,8 @@
 import type { Values } from '../../space/hyperparameter.js';
 import { checkTransition, type AttemptRecord, type Schedule, type TrialRecord, type TrialStatus } from '../../domain/trial.js';
 import type { Queries } from './database.js';
-import { TRIAL_COLUMNS, toTrial, type TrialRow } from './rows.js';
+import { toTrial, type TrialRow } from '../sql-rows.js';
+import { TRIAL_COLUMNS } from './rows.js';
 
 /*
  * The steps PostgresStorage's write transactions are made of. The rule that keeps them free of
