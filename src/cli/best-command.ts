@@ -23,7 +23,7 @@ export function registerBest(program: Command): void {
     program.command('best').description('the best trial: its values, score, and loss/accuracy on the test split; --export writes it as a tfjs model'),
     'to read',
   )
-    .option('--export <model.json>', 'write the best classifier as a tfjs Layers model (model.json + weights beside it)')
+    .option('--export <file>', 'write the best classifier: FILE.json as a tfjs Layers model (weights beside it), FILE.h5 in Keras HDF5 format')
     .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked)')
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
@@ -31,8 +31,13 @@ export function registerBest(program: Command): void {
     .action(async (flags: BestFlags) => {
       const location = storageLocation(flags);
       const where = shownLocation(location);
+      // Keras' format by the name's ending, and its writer loaded only then (it loads HDF5).
+      const keras = flags.export !== undefined && /\.(h5|hdf5)$/i.test(flags.export) ? await import('../export/keras-h5.js') : undefined;
       // A destination that cannot take the export is refused before the test split is evaluated.
-      if (flags.export !== undefined) exportTarget(flags.export);
+      if (flags.export !== undefined) {
+        if (keras) await keras.checkH5Target(flags.export);
+        else exportTarget(flags.export);
+      }
       const [
         tf,
         { readFeatureMeta, readFeatures },
@@ -98,7 +103,7 @@ export function registerBest(program: Command): void {
         };
         if (flags.export !== undefined) {
           const classNames = trainMeta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
-          await exportLayersModel(flags.export, model, weights, {
+          const metadata = {
             study: study.name,
             trial: best.number,
             values: best.values,
@@ -106,7 +111,9 @@ export function registerBest(program: Command): void {
             objective: study.objective,
             classNames,
             features: trainMeta,
-          });
+          };
+          if (keras) await keras.exportKerasH5(flags.export, model, weights, metadata);
+          else await exportLayersModel(flags.export, model, weights, metadata);
         }
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(result)}\n`);
