@@ -4,7 +4,7 @@ import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
 import type { Pooling } from '../extract/options.js';
 import type { PreprocessMode } from '../extract/preprocess.js';
-import { readExportMetadata } from '../export/export-metadata.js';
+import { classifierFiles } from '../export/classifier-files.js';
 import { chooseRuntime } from '../extract/runtime.js';
 import { baseSpec } from './extract-command.js';
 import { choiceFlag } from './parse.js';
@@ -23,22 +23,22 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .description('classify images with an exported model: the same conv base and preprocessing as its features, then the classifier')
     .argument('<images...>', 'image files (JPEG, PNG, WebP)')
-    .requiredOption('--model <model.json>', 'a model written by `tune best --export`')
+    .requiredOption('--model <model.json>', 'a model written by `tune best --export`, or the ensemble.json of `tune best --top K --export DIR/`')
     .option('--base <name>', 'override the recorded base: vgg19, a tfjs model.json or an ONNX model')
     .option('--weights <file>', 'VGG19 weights file (default: the Keras cache)')
     .option('--layer <name>', 'override the recorded layer of a tfjs base')
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--json', 'one JSON object per image')
     .action(async (images: string[], flags: PredictFlags) => {
-      const [tf, { defaultPreprocessing, loadBase }, { loadLayersFile, readModelJson }, { featuresOf }, { checkImages }] = await Promise.all([
+      const [tf, { defaultPreprocessing, loadBase }, { loadLayersFile }, { featuresOf }, { checkImages }] = await Promise.all([
         import('@tensorflow/tfjs'),
         import('../extract/bases/load-base.js'),
         import('../extract/bases/model-files.js'),
         import('../extract/features-of.js'),
         import('../extract/decode-image.js'),
       ]);
-      const json = readModelJson(flags.model);
-      const meta = readExportMetadata(flags.model, json);
+      const members = classifierFiles(flags.model);
+      const meta = members[0]!.meta;
       const f = meta.features;
       const baseName = flags.base ?? f.base;
       if (!baseName || f.inputSize === undefined)
@@ -49,15 +49,22 @@ export function registerPredict(program: Command): void {
       await checkImages(images);
       await useBackend(flags.backend);
       // The classifier first: its files are small, and a bad one is refused before the base loads.
-      const classifier = await loadLayersFile(flags.model, json);
+      const classifiers = await Promise.all(members.map((m) => loadLayersFile(m.path, m.json)));
       // --backend is the classifier's; the base takes extract's default runtime.
       const base = await loadBase(spec, f.inputSize, (await chooseRuntime(spec, {})).choice);
       const mode = (f.preprocessing as PreprocessMode | undefined) ?? defaultPreprocessing(spec);
       const { features } = await featuresOf(base, images, f.inputSize, mode, (f.pooling as Pooling | undefined) ?? 'none');
       const dim = features.length / images.length;
-      const expected = classifier.inputs[0]!.shape[1];
+      const expected = classifiers[0]!.inputs[0]!.shape[1];
       if (dim !== expected) throw new InputError(flags.model, 'input', `takes ${expected} features, but the base gives ${dim}; check --base/--layer`);
-      const probs = tf.tidy(() => (classifier.predict(tf.tensor2d(features, [images.length, dim])) as Tensor).arraySync() as number[][]);
+      // An ensemble votes with the mean of its members' probabilities, as `tune best --top` scores it.
+      const probs = tf.tidy(() => {
+        const x = tf.tensor2d(features, [images.length, dim]);
+        return tf
+          .addN(classifiers.map((c) => c.predict(x) as Tensor))
+          .div(classifiers.length)
+          .arraySync() as number[][];
+      });
       images.forEach((path, i) => {
         const p = probs[i]!;
         const binary = p.length === 1;
@@ -72,6 +79,6 @@ export function registerPredict(program: Command): void {
         }
       });
       base.dispose();
-      classifier.dispose();
+      for (const c of classifiers) c.dispose();
     });
 }

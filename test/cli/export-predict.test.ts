@@ -10,28 +10,8 @@ import { useBackend } from '../../src/engine/backend.js';
 import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { writeImageTree } from '../helpers/images.js';
 import { tinySpace, writeSpace } from '../helpers/tiny-study.js';
+import { fromFiles } from '../helpers/tfjs-files.js';
 import { listing, tempDir, tune } from '../helpers/tune.js';
-
-/** Loads a model.json and its weight files the way any tfjs user would, from the files alone. */
-function fromFiles(path: string): tf.io.IOHandler {
-  return {
-    load: async () => {
-      const json = JSON.parse(readFileSync(path, 'utf8')) as {
-        modelTopology: object;
-        weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-        userDefinedMetadata?: tf.io.ModelArtifacts['userDefinedMetadata'];
-      };
-      const bins = json.weightsManifest.flatMap((g) => g.paths.map((p) => readFileSync(join(dirname(path), p))));
-      const all = Buffer.concat(bins);
-      return {
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-        weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength),
-        ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
-      };
-    },
-  };
-}
 
 describe('tune best --export and tune predict', () => {
   let dir: string;

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { before, describe, it } from 'node:test';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { readFeatures } from '../../src/data/read-features.js';
+import { useBackend } from '../../src/engine/backend.js';
+import { extractImageFeatures } from '../helpers/image-features.js';
+import { fromFiles } from '../helpers/tfjs-files.js';
+import { tinySpace, writeSpace } from '../helpers/tiny-study.js';
+import { listing, tempDir, tune } from '../helpers/tune.js';
+
+interface TopJson {
+  top: { trial: number; score: number; test: { accuracy: number } }[];
+  ensemble: { trials: number[]; test: { accuracy: number; correct: number; rows: number; confusion: { matrix: number[][] } } };
+  exported: string;
+}
+
+describe('tune best --top K --export DIR/ and tune predict --model DIR/ensemble.json', () => {
+  let dir: string;
+
+  before(async () => {
+    await useBackend('wasm');
+    dir = tempDir();
+    await extractImageFeatures(dir);
+    const run = tune(['run', writeSpace(dir, tinySpace(dir, { max_trials: 4, epochs: 4 }))], dir);
+    assert.equal(run.code, 0, run.stderr);
+  });
+
+  it('writes the 3 best models, which plain tfjs loads, and an ensemble whose test score is that of their mean probability', async () => {
+    const out = join(dir, 'top');
+    const best = tune(['best', '--top', '3', '--export', `${out}/`, '--json'], dir);
+    assert.equal(best.code, 0, best.stderr);
+    const result = JSON.parse(best.stdout) as TopJson;
+    assert.equal(result.top.length, 3);
+    const numbers = result.top.map((t) => t.trial);
+    assert.equal(new Set(numbers).size, 3, numbers.join());
+    for (let i = 1; i < 3; i++) assert.ok(result.top[i - 1]!.score >= result.top[i]!.score, JSON.stringify(result.top));
+    assert.deepEqual(result.ensemble.trials, numbers);
+    assert.deepEqual(listing(out), ['ensemble.json', ...numbers.map((n) => `trial-${n}`)].sort());
+
+    const test = await readFeatures(join(dir, 'test.hdf5'));
+    const x = tf.tensor2d(test.data, [test.rows, test.dim]);
+    const each: Float32Array[] = [];
+    for (const n of numbers) {
+      const model = await tf.loadLayersModel(fromFiles(join(out, `trial-${n}`, 'model.json')));
+      assert.equal((model.getUserDefinedMetadata() as { tune: { trial: number } }).tune.trial, n);
+      each.push((model.predict(x) as tf.Tensor).dataSync() as Float32Array);
+    }
+    const mean = Array.from({ length: test.rows }, (_, r) => (each[0]![r]! + each[1]![r]! + each[2]![r]!) / 3);
+    const correct = mean.filter((p, r) => (p >= 0.5 ? 1 : 0) === test.labels[r]).length;
+    assert.equal(result.ensemble.test.correct, correct);
+    assert.equal(result.ensemble.test.rows, test.rows);
+    const matrix = result.ensemble.test.confusion.matrix;
+    assert.equal(
+      matrix.flat().reduce((a, b) => a + b, 0),
+      test.rows,
+    );
+    assert.equal(matrix[0]![0]! + matrix[1]![1]!, correct);
+
+    const picks = [test.paths![0]!, test.paths![5]!];
+    const predict = tune(['predict', ...picks, '--model', join(out, 'ensemble.json'), '--json']);
+    assert.equal(predict.code, 0, predict.stderr);
+    const lines = predict.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { image: string; class: string; probability: number });
+    assert.equal(lines.length, 2);
+    lines.forEach((line, i) => {
+      const row = test.paths!.indexOf(picks[i]!);
+      assert.ok(Math.abs(line.probability - mean[row]!) < 1e-5, `${picks[i]}: ${line.probability} vs the mean ${mean[row]}`);
+      assert.equal(line.class, mean[row]! >= 0.5 ? 'dog' : 'cat');
+    });
+  });
+
+  it('refuses more models than trials keep weights, and a model file as the folder, writing nothing', () => {
+    const many = tune(['best', '--top', '9', '--export', join(dir, 'many') + '/'], dir);
+    assert.equal(many.code, 2, many.stderr);
+    assert.match(many.stderr, /^tune: .*trials\.db: --top: asks for 9 models, but only 4 complete trials of study "tiny" keep their weights .*\n$/);
+    assert.ok(!listing(dir).includes('many'));
+    const file = tune(['best', '--top', '2', '--export', join(dir, 'two.json')], dir);
+    assert.equal(file.code, 2, file.stderr);
+    assert.match(file.stderr, /^tune: command line: --export: with --top, give the folder .*two\.json\n$/);
+  });
+
+  it('refuses an ensemble.json whose member lies outside its folder, naming the member', () => {
+    const out = join(dir, 'outside');
+    mkdirSync(out);
+    const path = join(out, 'ensemble.json');
+    const ensemble = JSON.parse(readFileSync(join(dir, 'top', 'ensemble.json'), 'utf8')) as { members: { model: string }[] };
+    ensemble.members[1]!.model = '../top/trial-0/model.json';
+    writeFileSync(path, JSON.stringify(ensemble));
+    const run = tune(['predict', join(dir, 'images', 'test', 'cat', listing(join(dir, 'images', 'test', 'cat'))[0]!), '--model', path]);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      /^tune: .*outside\/ensemble\.json: members\[1\]\.model: must be trial-<number>\/model\.json beside the ensemble, got "\.\.\/top\/trial-0\/model\.json"\n$/,
+    );
+  });
+});
