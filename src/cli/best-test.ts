@@ -34,6 +34,8 @@ export interface TestContext {
   /** The train split's metadata: an export's class names and how its features were made. */
   trainMeta: FeatureMeta;
   classNames: string[];
+  /** The trial with its stored weights, or undefined when it keeps none; throws when they do not fit the test split. */
+  withWeights(trial: TrialRecord): Promise<{ trial: TrialRecord; weights: StoredWeights } | undefined>;
   /** The `k` best complete trials (ties to the earlier) that keep their weights, best first; throws if none does. */
   ranked(k: number): Promise<{ trial: TrialRecord; weights: StoredWeights }[]>;
   metadata(trial: TrialRecord): ExportMetadata;
@@ -75,23 +77,28 @@ export async function openTestContext(storage: Storage, study: StudyRecord, wher
   const classNames = trainMeta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
   const order = Direction.order(study.direction);
   const byScore = [...complete].sort((a, b) => order(a.score!, b.score!) || a.number - b.number);
+  const withWeights = async (trial: TrialRecord) => {
+    const weights = await storage.loadWeights(trial.id);
+    if (weights === undefined) return undefined;
+    if (test.dim !== weights.tensors[0]!.shape[0])
+      throw new InputError(paths.test, '/data', `has ${test.dim} features per row, but the model takes ${weights.tensors[0]!.shape[0]}`);
+    return { trial, weights };
+  };
   return {
     study,
     spec,
     test,
     trainMeta,
     classNames,
+    withWeights,
     async ranked(k) {
       const out: { trial: TrialRecord; weights: StoredWeights }[] = [];
       for (const trial of byScore) {
         if (out.length === k) break;
-        const weights = await storage.loadWeights(trial.id);
         // A trial added with `tune add` never had weights and a lower one may have lost them to the
         // kept-weights limit; the output names the trial it used, so skipping them misleads nobody.
-        if (weights === undefined) continue;
-        if (test.dim !== weights.tensors[0]!.shape[0])
-          throw new InputError(paths.test, '/data', `has ${test.dim} features per row, but the model takes ${weights.tensors[0]!.shape[0]}`);
-        out.push({ trial, weights });
+        const kept = await withWeights(trial);
+        if (kept !== undefined) out.push(kept);
       }
       if (out.length === 0) throw new InputError(where, `study "${study.name}"`, 'has no complete trial with stored weights');
       return out;

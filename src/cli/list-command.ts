@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import type { StudyRecord } from '../domain/study.js';
+import type { TrialRecord } from '../domain/trial.js';
 import { InputError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
 import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
 import { shownLocation } from '../storage/location.js';
 import { intFlag, studyFlag } from './parse.js';
@@ -76,8 +79,9 @@ export function registerList(program: Command): void {
         if (!trial)
           throw new InputError(where, `trial ${number}`, `does not exist in study "${study.name}" (it has ${(await storage.trials(study.id)).length} trials)`);
         const epochs = await storage.epochs(trial.id);
+        const test = trial.status === 'complete' ? await testSplit(storage, study, trial, where) : undefined;
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ ...trial, epochs })}\n`);
+          process.stdout.write(`${JSON.stringify({ ...trial, epochs, ...(test !== undefined ? { test: test.json } : {}) })}\n`);
           return;
         }
         process.stdout.write(
@@ -97,8 +101,34 @@ export function registerList(program: Command): void {
               `${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`,
           );
         }
+        if (test !== undefined) process.stdout.write(`${test.text}\n`);
       } finally {
         await storage.close();
       }
     });
+}
+
+/**
+ * A complete trial on the test split, as `tune best` evaluates it: loss, accuracy and the
+ * confusion matrix, from its stored weights; undefined for a trial that keeps none. A test
+ * split that is missing or changed leaves the rest of `tune show` standing: its reason is
+ * shown in place of the figures.
+ */
+async function testSplit(
+  storage: Storage,
+  study: StudyRecord,
+  trial: TrialRecord,
+  where: string,
+): Promise<{ json: Record<string, unknown>; text: string } | undefined> {
+  const { openTestContext, testTrial } = await import('./best-test.js');
+  try {
+    const context = await openTestContext(storage, study, where, { export: false });
+    const kept = await context.withWeights(trial);
+    if (kept === undefined) return undefined;
+    const tested = testTrial(context, kept);
+    return { json: tested.json['test'] as Record<string, unknown>, text: `${tested.text}\n${context.confusionText(tested.probabilities)}` };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return { json: { error: err.message }, text: `test split: not evaluated (${err.message})` };
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * A confusion matrix as text: one row per true class, one column per predicted class, headed
- * by the class names. Printed by `tune best`. Returns the block with no trailing newline.
+ * by the class names. Printed by `tune best` and `tune show`. Returns the block with no trailing newline.
  */
 export function formatConfusion(matrix: number[][], classNames: readonly string[]): string {
   const names = matrix.map((_, k) => classNames[k] ?? String(k));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -96,5 +96,29 @@ describe('tune best --top K --export DIR/ and tune predict --model DIR/ensemble.
       run.stderr,
       /^tune: .*outside\/ensemble\.json: members\[1\]\.model: must be trial-<number>\/model\.json beside the ensemble, got "\.\.\/top\/[^"]+"\n$/,
     );
+  });
+
+  it('tune show gives a complete trial its test figures and confusion matrix, the same as tune best, and stands without the test split', () => {
+    const best = tune(['best', '--json'], dir);
+    assert.equal(best.code, 0, best.stderr);
+    const chosen = JSON.parse(best.stdout) as { trial: number; test: { accuracy: number; confusion: { labels: string[]; matrix: number[][] } } };
+    const show = tune(['show', String(chosen.trial), '--json'], dir);
+    assert.equal(show.code, 0, show.stderr);
+    const shown = JSON.parse(show.stdout) as { number: number; test: { accuracy: number; confusion: unknown } };
+    assert.equal(shown.number, chosen.trial);
+    assert.deepEqual(shown.test.confusion, chosen.test.confusion);
+    assert.equal(shown.test.accuracy, chosen.test.accuracy);
+    const text = tune(['show', String(chosen.trial)], dir);
+    assert.equal(text.code, 0, text.stderr);
+    const [[tn, fp], [fn, tp]] = chosen.test.confusion.matrix as [[number, number], [number, number]];
+    assert.match(text.stdout, new RegExp(`\\n\\s*cat\\s+${tn}\\s+${fp}\\s*\\n\\s*dog\\s+${fn}\\s+${tp}\\s*\\n`));
+    renameSync(join(dir, 'test.hdf5'), join(dir, 'test.hdf5.away'));
+    try {
+      const without = tune(['show', String(chosen.trial)], dir);
+      assert.equal(without.code, 0, without.stderr);
+      assert.match(without.stdout, /\ntest split: not evaluated \(.*test\.hdf5.*\)\n$/);
+    } finally {
+      renameSync(join(dir, 'test.hdf5.away'), join(dir, 'test.hdf5'));
+    }
   });
 });
