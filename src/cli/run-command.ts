@@ -39,6 +39,11 @@ export function registerRun(program: Command): void {
     .option('--epochs <n>', 'epochs per execution (overrides tuner.epochs)', intFlag('--epochs', 1))
     .option('--executions <n>', 'executions per trial (overrides tuner.executions_per_trial)', intFlag('--executions', 1))
     .option('--oracle <name>', `search algorithm: ${ORACLES.join(', ')}`, choiceFlag('--oracle', ORACLES))
+    .option(
+      '--keep-weights <k>',
+      'how many of the best trials keep their weights for tune best (overrides tuner.keep_weights; default 5)',
+      intFlag('--keep-weights', 0),
+    )
     .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option(
@@ -163,6 +168,6 @@ function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid
 
 /** The flags that override the space file's tuner section, when given. */
 function pickDefined(flags: RunFlags): RunOverrides {
-  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack'] as const;
+  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack', 'keepWeights'] as const;
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as RunOverrides;
 }

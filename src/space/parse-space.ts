@@ -182,6 +182,7 @@ class Parser extends JsonParser {
       'max_epochs',
       'factor',
       'hyperband_iterations',
+      'keep_weights',
     ]);
     const d = TUNER_DEFAULTS;
     const objective =
@@ -212,6 +213,7 @@ class Parser extends JsonParser {
       factor: t['factor'] === undefined ? d.factor : this.int(t['factor'], 'tuner.factor', 2),
       hyperbandIterations:
         t['hyperband_iterations'] === undefined ? d.hyperbandIterations : this.int(t['hyperband_iterations'], 'tuner.hyperband_iterations', 1),
+      keepWeights: t['keep_weights'] === undefined ? d.keepWeights : this.int(t['keep_weights'], 'tuner.keep_weights', 0),
     };
   }
 

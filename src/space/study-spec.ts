@@ -65,6 +65,8 @@ export interface TunerSpec {
   factor: number;
   /** Hyperband's hyperband_iterations (KerasTuner's default 1). */
   hyperbandIterations: number;
+  /** How many of the best trials keep their weights, for `tune best` and its exports. */
+  keepWeights: number;
 }
 
 /** Keras' EarlyStopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
@@ -102,6 +104,7 @@ export const TUNER_DEFAULTS = {
   maxRetriesPerTrial: 0,
   factor: 3,
   hyperbandIterations: 1,
+  keepWeights: 5,
 };
 
 /** Keras' default learning rates. */

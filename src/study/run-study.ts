@@ -28,6 +28,7 @@ export interface RunOverrides {
   engine?: EngineName;
   /** Trials trained together by one worker; undefined: the study decides. */
   pack?: number;
+  keepWeights?: number;
 }
 
 export interface RunContext {
@@ -146,5 +147,6 @@ function pick(o: RunOverrides): Partial<StudySpec['tuner']> {
   if (o.executions !== undefined) out.executionsPerTrial = o.executions;
   if (o.oracle !== undefined) out.oracle = o.oracle;
   if (o.seed !== undefined) out.seed = o.seed;
+  if (o.keepWeights !== undefined) out.keepWeights = o.keepWeights;
   return out;
 }

@@ -58,6 +58,7 @@ export class Scheduler implements TrialRunHost {
   readonly oracle: Oracle;
   readonly listener: StudyListener;
   readonly maxRetries: number;
+  readonly keepWeights: number;
   /** Trials under way in this process, by id: the oracle sees their values as pending. */
   private readonly running = new Map<number, TrialRecord>();
   /** Packs under way: each holds a slot until its last trial's end is recorded. */
@@ -81,6 +82,7 @@ export class Scheduler implements TrialRunHost {
     this.oracle = o.oracle;
     this.listener = o.listener;
     this.maxRetries = o.tuner.maxRetriesPerTrial;
+    this.keepWeights = o.tuner.keepWeights;
     this.trialSignal = AbortSignal.any([o.signal, this.stop.signal]);
   }
 

@@ -5,9 +5,6 @@ import type { EpochMessage, TrialEnd } from '../pool/messages.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Storage } from '../storage/storage.js';
 
-/** Weights are kept for this many best trials; older ones are pruned so the file stays small. */
-export const WEIGHTS_KEPT = 5;
-
 /** A trial and which of its attempts in this run it is (1 for the first, each retry adds one). */
 export interface TrialAttempt {
   trial: TrialRecord;
@@ -29,6 +26,8 @@ export interface TrialRunHost {
   listener: StudyListener;
   /** max_retries_per_trial. */
   maxRetries: number;
+  /** keep_weights: the best trials whose weights stay stored. */
+  keepWeights: number;
   /** True once the run ends for an outside reason (the signal, a storage fault): its trials stay running. */
   halted(): boolean;
   /** Why trials end stopped now, when the study stops on its own rule; undefined otherwise. */
@@ -87,7 +86,7 @@ export class TrialRun {
       await storage.saveWeights(trial.id, outcome.weights);
       for (const [i, checkpoint] of (outcome.checkpoints ?? []).entries()) await storage.saveCheckpoint(trial.id, i + 1, checkpoint);
       await storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
-      await storage.pruneWeights(studyId, WEIGHTS_KEPT);
+      await storage.pruneWeights(studyId, this.host.keepWeights);
       if (oracle.checkpointsNeeded) await storage.keepCheckpoints(studyId, oracle.checkpointsNeeded((await storage.trials(studyId)).map(pastTrial)));
       listener({ type: 'trial-complete', number: trial.number, values: trial.values, score: outcome.score, bestEpoch: outcome.bestEpoch, seconds });
       return { kind: 'complete' };

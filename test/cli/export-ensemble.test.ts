@@ -121,4 +121,24 @@ describe('tune best --top K --export DIR/ and tune predict --model DIR/ensemble.
       renameSync(join(dir, 'test.hdf5.away'), join(dir, 'test.hdf5'));
     }
   });
+
+  it('--keep-weights 2 keeps the weights of the 2 best trials only, and tune best --top says so', () => {
+    const space = writeSpace(dir, tinySpace(dir, { max_trials: 4, epochs: 2 }, 'kept'));
+    const run = tune(['run', space, '--keep-weights', '2'], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const three = tune(['best', '--study', 'kept', '--top', '3'], dir);
+    assert.equal(three.code, 2, three.stderr);
+    assert.match(three.stderr, /: --top: asks for 3 models, but only 2 complete trials of study "kept" keep their weights \(tune run --keep-weights K/);
+    const two = tune(['best', '--study', 'kept', '--top', '2', '--json'], dir);
+    assert.equal(two.code, 0, two.stderr);
+    const listed = tune(['list', '--study', 'kept', '--json'], dir)
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { number: number; score: number });
+    const best = [...listed].sort((a, b) => b.score - a.score || a.number - b.number).slice(0, 2);
+    assert.deepEqual(
+      (JSON.parse(two.stdout) as TopJson).top.map((t) => t.trial),
+      best.map((t) => t.number),
+    );
+  });
 });
