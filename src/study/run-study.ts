@@ -124,7 +124,8 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   let result: SchedulerResult;
   try {
     const deadline = tuner.timeout !== undefined ? started + tuner.timeout * 1000 : undefined;
-    const scheduler = new Scheduler({ spec, tuner, study, storage, oracle, executor, packSize: size, inputDim: ctx.data.train.dim, signal, listener, deadline });
+    const options = { spec, tuner, study, storage, oracle, executor, packSize: size, inputDim: ctx.data.train.dim, signal, listener, deadline };
+    const scheduler = new Scheduler(options);
     result = await Heartbeat.during(storage, study.id, () => scheduler.run());
   } finally {
     await executor.close();
