@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAdd } from './add-command.js';
 import { registerBest } from './best-command.js';
 import { registerEnqueue } from './enqueue-command.js';
 import { registerExtract } from './extract-command.js';
@@ -29,6 +30,7 @@ registerPredict(program);
 registerSpace(program);
 registerStorage(program);
 registerEnqueue(program);
+registerAdd(program);
 // Every command, nested ones included, reports usage errors through the contract's exit path.
 const override = (c: Command): void => {
   c.exitOverride();
