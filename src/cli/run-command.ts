@@ -113,7 +113,7 @@ export function registerRun(program: Command): void {
         if (!flags.json) {
           const trials = (await storage.trials(study.id))
             .filter((t) => t.status === 'complete')
-            .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
+            .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch, seconds: t.seconds ?? 0 }));
           writeOut(`${resultsSummary(trials, study.objective, study.direction)}\n`);
         }
         const end = endOfRun(result, signal, spacePath, spec.tuner.maxConsecutiveFailedTrials);
