@@ -75,7 +75,7 @@ export function registerBest(program: Command): void {
         const tested = chosen.map((t) => testTrial(context, t));
         const summary = (list: TestedTrial[]) =>
           resultsSummary(
-            list.map(({ trial: t }) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds ?? 0 })),
+            list.map(({ trial: t }) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch, seconds: t.seconds ?? 0 })),
             study.objective,
             study.direction,
             list.length,

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerAdd } from './add-command.js';
 import { registerBest } from './best-command.js';
+import { registerEnqueue } from './enqueue-command.js';
 import { registerExtract } from './extract-command.js';
 import { registerList } from './list-command.js';
 import { registerPredict } from './predict-command.js';
@@ -27,6 +29,8 @@ registerExtract(program);
 registerPredict(program);
 registerSpace(program);
 registerStorage(program);
+registerEnqueue(program);
+registerAdd(program);
 // Every command, nested ones included, reports usage errors through the contract's exit path.
 const override = (c: Command): void => {
   c.exitOverride();

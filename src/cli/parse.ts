@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { DURATION_RULE, durationSeconds } from '../space/duration.js';
 import { nameProblem } from '../space/names.js';
 
 /** Where `--db` points when it is not given. */
@@ -33,4 +34,13 @@ export function studyFlag(value: string): string {
   const bad = nameProblem(value);
   if (bad) throw new InputError('command line', '--study', bad);
   return value;
+}
+
+/** Parses a duration flag (`90s`, `30m`, `2h`; a bare number is seconds) into seconds; throws InputError naming the flag. */
+export function durationFlag(flag: string) {
+  return (value: string): number => {
+    const seconds = durationSeconds(value);
+    if (seconds === undefined) throw new InputError('command line', flag, `${DURATION_RULE}, got "${value}"`);
+    return seconds;
+  };
 }

@@ -12,7 +12,7 @@ import type { RunOverrides, RunResult } from '../study/run-study.js';
 import { plainReporter } from '../tui/plain-reporter.js';
 import { resultsSummary } from '../tui/summary.js';
 import { Interrupted, StudyStopped, databaseFault, interruptSignal, reading, writeOut } from './fail.js';
-import { choiceFlag, intFlag, studyFlag } from './parse.js';
+import { choiceFlag, durationFlag, intFlag, studyFlag } from './parse.js';
 import { storageLocation, storageOptions } from './storage-flag.js';
 
 interface RunFlags extends RunOverrides {
@@ -56,6 +56,7 @@ export function registerRun(program: Command): void {
       'trials each worker trains together (default: up to 4 as memory allows on the native engine and on GPUs, 1 with tfjs on the CPU)',
       intFlag('--pack', 1, 64),
     )
+    .option('--timeout <duration>', 'start no trial after this long (90s, 30m, 2h); running ones finish (overrides tuner.timeout)', durationFlag('--timeout'))
     .option('--no-tui', 'plain lines instead of the live leaderboard')
     .option('--overwrite', 'replace a study of the same name whose space differs')
     .option('--study <name>', "study name (default: the space file's name)", studyFlag)
@@ -117,7 +118,7 @@ export function registerRun(program: Command): void {
         if (!flags.json) {
           const trials = (await storage.trials(study.id))
             .filter((t) => t.status === 'complete')
-            .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch!, seconds: t.seconds! }));
+            .map((t) => ({ number: t.number, values: t.values, score: t.score!, bestEpoch: t.bestEpoch, seconds: t.seconds ?? 0 }));
           writeOut(`${resultsSummary(trials, study.objective, study.direction)}\n`);
         }
         const end = endOfRun(result, signal, spacePath, spec.tuner.maxConsecutiveFailedTrials);
@@ -168,6 +169,6 @@ function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid
 
 /** The flags that override the space file's tuner section, when given. */
 function pickDefined(flags: RunFlags): RunOverrides {
-  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack', 'keepWeights'] as const;
+  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack', 'keepWeights', 'timeout'] as const;
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as RunOverrides;
 }

@@ -37,6 +37,7 @@ export type StudyEvent =
  */
 export type OracleEndReason = 'space-exhausted' | 'search-complete';
 
-export type StudyEndReason = 'max-trials' | OracleEndReason | 'failures' | 'invalid' | 'interrupted';
+/** timeout: the tuner's budget of time was spent; plateau: stop_when's patience ran out. */
+export type StudyEndReason = 'max-trials' | OracleEndReason | 'failures' | 'invalid' | 'interrupted' | 'timeout' | 'plateau';
 
 export type StudyListener = (event: StudyEvent) => void;

@@ -9,6 +9,7 @@ import { discreteValues, type Condition, type Hyperparameter, type RangeHp, type
 import { Space } from './space.js';
 import { ORACLES, TUNER_DEFAULTS, inferDirection, type EarlyStopping, type StudySpec, type TunerSpec } from './study-spec.js';
 import { checkLayerConditions } from './check-conditions.js';
+import { parseEnqueue, parseStopWhen, parseTimeout } from './parse-budget.js';
 
 /**
  * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
@@ -48,7 +49,7 @@ export function parseSpace(json: unknown, file: string): StudySpec {
     space,
     model,
     compile,
-    tuner: p.tuner(root['tuner']),
+    tuner: p.tuner(root['tuner'], space),
     source: json,
   };
 }
@@ -163,7 +164,7 @@ class Parser extends JsonParser {
     return hps;
   }
 
-  tuner(v: unknown): TunerSpec {
+  tuner(v: unknown, space: Space): TunerSpec {
     const t = v === undefined ? {} : this.object(v, 'tuner');
     this.only(t, 'tuner', [
       'oracle',
@@ -183,6 +184,9 @@ class Parser extends JsonParser {
       'factor',
       'hyperband_iterations',
       'keep_weights',
+      'enqueue',
+      'timeout',
+      'stop_when',
     ]);
     const d = TUNER_DEFAULTS;
     const objective =
@@ -214,6 +218,9 @@ class Parser extends JsonParser {
       hyperbandIterations:
         t['hyperband_iterations'] === undefined ? d.hyperbandIterations : this.int(t['hyperband_iterations'], 'tuner.hyperband_iterations', 1),
       keepWeights: t['keep_weights'] === undefined ? d.keepWeights : this.int(t['keep_weights'], 'tuner.keep_weights', 0),
+      ...(t['enqueue'] === undefined ? {} : { enqueue: parseEnqueue(this, t['enqueue'], space) }),
+      ...(t['timeout'] === undefined ? {} : { timeout: parseTimeout(this, t['timeout']) }),
+      ...(t['stop_when'] === undefined ? {} : { stopWhen: parseStopWhen(this, t['stop_when']) }),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { Values } from './hyperparameter.js';
 import type { Space } from './space.js';
 
 /** `"$name"` in the model or compile section: the value of hyperparameter `name`. */
@@ -67,6 +68,17 @@ export interface TunerSpec {
   hyperbandIterations: number;
   /** How many of the best trials keep their weights, for `tune best` and its exports. */
   keepWeights: number;
+  /** Value sets that run first, queued when the study is created (checked against the space). */
+  enqueue?: Values[];
+  /** Seconds after which a run starts no more trials; those running finish. */
+  timeout?: number;
+  /** Ends the study early on a rule of its own. */
+  stopWhen?: StopWhen;
+}
+
+/** `stop_when`: the study ends when the best score has not improved for `patienceTrials` scored trials. */
+export interface StopWhen {
+  patienceTrials: number;
 }
 
 /** Keras' EarlyStopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */

@@ -89,7 +89,8 @@ export async function openRunStudy(storage: Storage, run: RunData, o: RunDataOpt
     if (SPLITS.some((s) => prior.record[s].path !== run.digests[s].path)) await storage.recordData(study.id, run.digests, true);
     return study;
   }
-  if ((await storage.studyData(study.id)) === undefined && (await storage.trials(study.id)).length > 0) return study;
+  // Trials that only wait, or results added from outside (attempt 0), ran on no data of tune's.
+  if ((await storage.studyData(study.id)) === undefined && (await storage.trials(study.id)).some((t) => t.attempt > 0)) return study;
   const kept = await storage.recordData(study.id, run.digests, false);
   const split = differingSplit(kept, run.digests);
   if (split !== undefined) throw otherData(run.digests, kept, split, o.name);

@@ -16,6 +16,7 @@ import { Heartbeat, STALE_MS } from './heartbeat.js';
 import type { StudyData } from './load-data.js';
 import { packSize } from './pack-size.js';
 import { Scheduler, type SchedulerResult } from './scheduler.js';
+import { enqueueTrials } from './warm-start.js';
 
 export interface RunOverrides {
   workers?: number;
@@ -29,6 +30,8 @@ export interface RunOverrides {
   /** Trials trained together by one worker; undefined: the study decides. */
   pack?: number;
   keepWeights?: number;
+  /** Seconds after which no trial starts (overrides tuner.timeout). */
+  timeout?: number;
 }
 
 export interface RunContext {
@@ -55,8 +58,9 @@ export interface RunResult {
  * `tune run`'s study: picks the backend and engine, the workers and the pack size, takes over
  * the trials a dead process left running, then lets a Scheduler run the trials on the
  * executor that `ctx.executor` makes for these choices, with a heartbeat beating throughout.
- * Trials interrupted earlier run again first with their own values. Stops at max_trials
- * complete trials, when the oracle has nothing left, after too many consecutive failures, or
+ * Trials interrupted earlier, and enqueued ones, run first with their own values. Stops at
+ * max_trials complete trials, when the oracle has nothing left, after too many consecutive
+ * failures, past the timeout or on stop_when's plateau (the running trials finish first), or
  * on the signal (running trials are then marked interrupted).
  */
 export async function runStudy(ctx: RunContext): Promise<RunResult> {
@@ -75,6 +79,10 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const started = performance.now();
   // Trials a dead process left running run again; those of live processes are theirs.
   await storage.recoverStale(study.id, STALE_MS);
+  // The tuner's `enqueue` belongs to the study's creation: a study with trials already has it.
+  if (spec.tuner.enqueue !== undefined && (await storage.trials(study.id)).length === 0) {
+    await enqueueTrials(storage, study.id, spec.space, spec.tuner.enqueue);
+  }
   const before = await storage.trials(study.id);
   const oracle = makeOracle(tuner, spec.space, tuner.seed + before.length);
   const share = (set: StudyData['train']): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
@@ -116,7 +124,9 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   );
   let result: SchedulerResult;
   try {
-    const scheduler = new Scheduler({ spec, tuner, study, storage, oracle, executor, packSize: size, inputDim: ctx.data.train.dim, signal, listener });
+    const deadline = tuner.timeout !== undefined ? started + tuner.timeout * 1000 : undefined;
+    const options = { spec, tuner, study, storage, oracle, executor, packSize: size, inputDim: ctx.data.train.dim, signal, listener, deadline };
+    const scheduler = new Scheduler(options);
     result = await Heartbeat.during(storage, study.id, () => scheduler.run());
   } finally {
     await executor.close();
@@ -148,5 +158,6 @@ function pick(o: RunOverrides): Partial<StudySpec['tuner']> {
   if (o.oracle !== undefined) out.oracle = o.oracle;
   if (o.seed !== undefined) out.seed = o.seed;
   if (o.keepWeights !== undefined) out.keepWeights = o.keepWeights;
+  if (o.timeout !== undefined) out.timeout = o.timeout;
   return out;
 }

@@ -7,6 +7,7 @@ import type { Values } from '../space/hyperparameter.js';
 import type { StudySpec } from '../space/study-spec.js';
 import type { Storage } from '../storage/storage.js';
 import { trialJob, whyInvalid } from './trial-job.js';
+import { plateaued } from './plateau.js';
 import { pastTrial, TrialRun, type TrialAttempt, type TrialRunHost, type TrialVerdict } from './trial-run.js';
 
 /** How often an idle run looks at the study while other processes run its last trials. */
@@ -29,6 +30,8 @@ export interface SchedulerOptions {
   inputDim: number;
   signal: AbortSignal;
   listener: StudyListener;
+  /** performance.now() past which no trial starts (the tuner's timeout); undefined: none. */
+  deadline?: number;
 }
 
 export interface SchedulerResult {
@@ -114,6 +117,7 @@ export class Scheduler implements TrialRunHost {
         this.startRetries();
         if (signal.aborted) reason = 'interrupted';
         else if (this.consecutiveFailures >= tuner.maxConsecutiveFailedTrials) reason = 'failures';
+        else reason = await this.budgetSpent();
         while (reason === undefined && this.packs.size < this.o.executor.slots) {
           const filled = await this.fillPack();
           last = filled.last;
@@ -136,7 +140,8 @@ export class Scheduler implements TrialRunHost {
         // The poll's timer and listener go when a pack wins the race: a fast study starts many.
         const poll = new AbortController();
         const woken = new Promise<void>((resolve) => (this.wake = resolve));
-        await Promise.race([...this.packs, woken, delay(POLL_MS, AbortSignal.any([signal, poll.signal]))]);
+        const wait = this.o.deadline !== undefined ? Math.max(0, Math.min(POLL_MS, this.o.deadline - performance.now())) : POLL_MS;
+        await Promise.race([...this.packs, woken, delay(wait, AbortSignal.any([signal, poll.signal]))]);
         poll.abort();
       }
       // A retry queued by a trial that ends now still runs, as it would have while the loop went on.
@@ -158,6 +163,15 @@ export class Scheduler implements TrialRunHost {
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
       ...(reason === 'invalid' && this.lastInvalid ? { invalid: { ...this.lastInvalid, count: this.consecutiveInvalid } } : {}),
     };
+  }
+
+  /** 'timeout' past the deadline, 'plateau' when stop_when's patience ran out; else undefined. */
+  private async budgetSpent(): Promise<StudyEndReason | undefined> {
+    const { deadline, tuner } = this.o;
+    if (deadline !== undefined && performance.now() >= deadline) return 'timeout';
+    const patience = tuner.stopWhen?.patienceTrials;
+    if (patience !== undefined && plateaued(await this.storage.trials(this.studyId), tuner.direction, patience)) return 'plateau';
+    return undefined;
   }
 
   /**
@@ -197,7 +211,8 @@ export class Scheduler implements TrialRunHost {
   private async nextTrial(): Promise<NextTrial> {
     const { spec, tuner } = this.o;
     const again = await this.storage.claimInterrupted(this.studyId);
-    if (again) return { record: again, resumed: true };
+    // An enqueued trial's first start is attempt 1: it starts, it does not resume.
+    if (again) return { record: again, resumed: again.attempt > 1 };
     for (let race = 0; race < RACES; race++) {
       const trials = await this.storage.trials(this.studyId);
       if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';

@@ -7,7 +7,8 @@ export interface SummaryTrial {
   number: number;
   values: Values;
   score: number;
-  bestEpoch: number;
+  /** Null for a result added from outside without epochs (`tune add`). */
+  bestEpoch: number | null;
   seconds: number;
 }
 
@@ -29,7 +30,7 @@ export function resultsSummary(trials: readonly SummaryTrial[], objective: strin
     lines.push('', `Trial ${t.number} summary`, 'Hyperparameters:');
     // Values hold only the active hyperparameters, in the order the oracle chose them.
     for (const [name, value] of Object.entries(t.values)) lines.push(`${name}: ${formatValue(value)}`);
-    lines.push(`Score: ${formatScore(t.score)}`, `Best epoch: ${t.bestEpoch}`, `Seconds: ${t.seconds.toFixed(1)}`);
+    lines.push(`Score: ${formatScore(t.score)}`, `Best epoch: ${t.bestEpoch ?? '-'}`, `Seconds: ${t.seconds.toFixed(1)}`);
   }
   return lines.join('\n');
 }
