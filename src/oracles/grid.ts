@@ -72,7 +72,8 @@ export class GridOracle implements Oracle {
         const hp = hps[i]!;
         if (!this.space.isActive(hp, values)) {
           wheels[i] = undefined;
-          delete values[hp.name];
+          // A name declared again under an excluding condition keeps the active declaration's value.
+          if (!this.space.repeated.has(hp.name) || !hps.some((other, k) => k < i && other.name === hp.name && wheels[k] !== undefined)) delete values[hp.name];
           continue;
         }
         const options = gridValues(hp);
@@ -89,7 +90,7 @@ export class GridOracle implements Oracle {
       for (i = dead ? i - 1 : n - 1; i >= 0; i--) {
         const options = wheels[i];
         if (options !== undefined && at[i]! + 1 < options.length) break;
-        delete values[hps[i]!.name];
+        if (options !== undefined) delete values[hps[i]!.name];
       }
       if (i < 0) return;
       values[hps[i]!.name] = wheels[i]![++at[i]!]!;

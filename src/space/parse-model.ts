@@ -62,6 +62,7 @@ export class ModelParser extends JsonParser {
       const at = `${where}.${name}`;
       const hp = space.byName.get(name);
       if (!hp) this.fail(at, `refers to an unknown hyperparameter, got ${show(name)}`);
+      if (space.repeated.has(name)) this.fail(at, `refers to ${show(name)}, which is declared more than once; a condition needs a name declared once`);
       const options = discreteValues(hp);
       if (!options) this.fail(at, `${show(name)} is a continuous float; a layer's condition needs a discrete hyperparameter`);
       const list = this.array(allowed, at);
@@ -79,6 +80,7 @@ export class ModelParser extends JsonParser {
     const hp = space.byName.get(name);
     if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(name)}`);
     if (hp.type !== 'boolean') this.fail(where, `must name a boolean hyperparameter, got ${show(name)} (${hp.type})`);
+    if (space.repeated.has(name)) this.fail(where, `refers to ${show(name)}, which is declared more than once; a condition needs a name declared once`);
     return name;
   }
 
