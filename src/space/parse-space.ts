@@ -187,7 +187,7 @@ class Parser extends JsonParser {
         if (new ActivityContext(graph, literals).satisfiable()) {
           this.fail(
             `hyperparameters[${i}].name`,
-            `repeats ${show(hp.name)} (hyperparameters[${k}]) under conditions that can both hold; a name repeats only under conditions that exclude each other`,
+            `repeats ${show(hp.name)} (hyperparameters[${k}]) under conditions that can both hold; a name repeats only under exclusive conditions`,
           );
         }
       }
