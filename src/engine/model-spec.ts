@@ -1,5 +1,5 @@
 import type { Value, Values } from '../space/hyperparameter.js';
-import { DEFAULT_LEARNING_RATE, type Activation, type CompileSpec, type LayerSpec, type OptimizerName, type Param } from '../space/study-spec.js';
+import { DEFAULT_LEARNING_RATE, layerBuilt, type Activation, type CompileSpec, type LayerSpec, type OptimizerName, type Param } from '../space/study-spec.js';
 
 /** A layer with every `$name` resolved: what a trial actually builds. */
 export type ConcreteLayer = { kind: 'dense'; units: number; activation: Activation } | { kind: 'dropout'; rate: number };
@@ -39,7 +39,7 @@ function resolve<T extends Value>(param: Param<T>, values: Values, index = 0): T
 export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: Values, inputDim: number): ConcreteModel {
   const layers: ConcreteLayer[] = [];
   for (const layer of model) {
-    if (layer.if !== undefined && values[layer.if] !== true) continue;
+    if (!layerBuilt(layer, values)) continue;
     const times = layer.repeat === undefined ? 1 : resolve(layer.repeat, values);
     for (let i = 0; i < times; i++) {
       if (layer.kind === 'dense') {

@@ -4,13 +4,14 @@ import type { Space } from '../space/space.js';
 import { fromUnit } from '../space/encoding.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 
-/** Points a float without `step` contributes to the grid (KerasTuner's). */
+/** Samples a float without `step` (or an int with log sampling and no step) gives the grid (KerasTuner's). */
 export const GRID_FLOAT_POINTS = 10;
 
 /**
- * Grid search: the defaults first, then every combination in odometer order (the last
- * hyperparameter turns fastest), skipping inactive ones and anything tried. The study ends
- * when the grid is done. Deterministic: the seed plays no part.
+ * Grid search as KerasTuner's: each hyperparameter's wheel is its default, then its other
+ * values; every combination in odometer order (the last hyperparameter turns fastest), so the
+ * first point is the defaults. Inactive hyperparameters are skipped, anything tried too. The
+ * study ends when the grid is done. Deterministic: the seed plays no part.
  */
 export class GridOracle implements Oracle {
   readonly name = 'grid';
@@ -39,7 +40,7 @@ export class GridOracle implements Oracle {
     return undefined;
   }
 
-  /** The number of points of the grid (defaults excluded when they are also a combination). */
+  /** The number of points of the grid. */
   size(): number {
     let n = 0;
     for (const _ of this.combinations()) n++;
@@ -47,14 +48,7 @@ export class GridOracle implements Oracle {
   }
 
   private *order(): Generator<Values> {
-    yield this.defaults();
     yield* this.combinations();
-  }
-
-  private defaults(): Values {
-    const values: Values = {};
-    for (const hp of this.space.hyperparameters) if (this.space.isActive(hp, values)) values[hp.name] = defaultValue(hp);
-    return values;
   }
 
   /**
@@ -78,7 +72,8 @@ export class GridOracle implements Oracle {
         const hp = hps[i]!;
         if (!this.space.isActive(hp, values)) {
           wheels[i] = undefined;
-          delete values[hp.name];
+          // A name declared again under an excluding condition keeps the active declaration's value.
+          if (!this.space.repeated.has(hp.name) || !hps.some((other, k) => k < i && other.name === hp.name && wheels[k] !== undefined)) delete values[hp.name];
           continue;
         }
         const options = gridValues(hp);
@@ -95,7 +90,7 @@ export class GridOracle implements Oracle {
       for (i = dead ? i - 1 : n - 1; i >= 0; i--) {
         const options = wheels[i];
         if (options !== undefined && at[i]! + 1 < options.length) break;
-        delete values[hps[i]!.name];
+        if (options !== undefined) delete values[hps[i]!.name];
       }
       if (i < 0) return;
       values[hps[i]!.name] = wheels[i]![++at[i]!]!;
@@ -104,10 +99,16 @@ export class GridOracle implements Oracle {
   }
 }
 
-/** The grid's values of one hyperparameter: its discrete values, or 10 evenly spread floats. */
+/**
+ * One hyperparameter's wheel: its default, then KerasTuner's `values` without the default.
+ * Those are the discrete values, except for a float without step and an int with log
+ * sampling and no step (or a grid too large to list): the distinct fromUnit(k * 0.1 + 0.05) for k < 10
+ * the centres of ten buckets.
+ */
 export function gridValues(hp: Hyperparameter): Values[string][] {
-  const discrete = discreteValues(hp);
-  if (discrete) return discrete;
-  // Evenly spread in the hyperparameter's own sampling (log kinds spread in log space).
-  return Array.from({ length: GRID_FLOAT_POINTS }, (_, k) => fromUnit(hp, k / (GRID_FLOAT_POINTS - 1)));
+  const sampled = hp.type === 'float' ? hp.step === undefined : hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear';
+  // A grid too large to list is sampled the same way.
+  const listed = (!sampled && discreteValues(hp)) || [...new Set(Array.from({ length: GRID_FLOAT_POINTS }, (_, k) => fromUnit(hp, k * 0.1 + 0.05)))];
+  const first = defaultValue(hp);
+  return [first, ...listed.filter((v) => v !== first)];
 }

@@ -56,11 +56,12 @@ export class TpeOracle implements Oracle {
     const n = goodCount(sorted.length);
     const good = sorted.slice(0, n).map((o) => o.values);
     const bad = [...sorted.slice(n).map((o) => o.values), ...context.pending];
-    const models = new Map<string, { l: Estimator; g: Estimator; categorical: boolean }>();
+    // By declaration index: one name may be declared under conditions that exclude each other.
+    const models: { l: Estimator; g: Estimator; categorical: boolean }[] = [];
     for (const hp of this.space.hyperparameters) {
       const categorical = isCategorical(hp);
       const fit = (set: Values[]): Estimator => {
-        const seen = set.filter((v) => hp.name in v).map((v) => v[hp.name]!);
+        const seen = set.filter((v) => hp.name in v && this.space.isActive(hp, v)).map((v) => v[hp.name]!);
         return categorical
           ? new CategoricalParzen(
               seen.map((x) => categoryOf(hp, x)),
@@ -72,16 +73,16 @@ export class TpeOracle implements Oracle {
               this.options.priorWeight,
             );
       };
-      models.set(hp.name, { l: fit(good), g: fit(bad), categorical });
+      models.push({ l: fit(good), g: fit(bad), categorical });
     }
     let best: Values | undefined;
     let bestScore = -Infinity;
     for (let c = 0; c < this.options.candidates; c++) {
       const values: Values = {};
       let score = 0;
-      for (const hp of this.space.hyperparameters) {
+      for (const [i, hp] of this.space.hyperparameters.entries()) {
         if (!this.space.isActive(hp, values)) continue;
-        const m = models.get(hp.name)!;
+        const m = models[i]!;
         const x = m.l.sample(this.rng);
         const value = m.categorical ? valueOf(hp, x) : fromUnit(hp, x);
         values[hp.name] = value;

@@ -1,10 +1,7 @@
 import { InputError } from '../errors.js';
 import { ActivityContext } from './activity.js';
-import type { Value } from './hyperparameter.js';
 import type { Space } from './space.js';
-import { layerRefs, type CompileSpec, type LayerSpec, type Param, type Ref } from './study-spec.js';
-
-const TRUE: ReadonlySet<Value> = new Set([true]);
+import { ifCondition, layerRefs, type CompileSpec, type LayerSpec, type Param, type Ref } from './study-spec.js';
 
 /**
  * Proves that every `$name` the model uses is active whenever its layer is built: a layer
@@ -16,12 +13,17 @@ const TRUE: ReadonlySet<Value> = new Set([true]);
 export function checkLayerConditions(file: string, space: Space, model: LayerSpec[], compile: CompileSpec): void {
   const graph = space.graph;
   const at = (name: string): number => graph.index.get(name)!;
-  const base = (layer: LayerSpec): ActivityContext => new ActivityContext(graph, layer.if === undefined ? [] : [[at(layer.if), TRUE]]);
+  // A layer's `if` holds exactly when each of its parents has one of its values: literals.
+  const base = (layer: LayerSpec): ActivityContext =>
+    new ActivityContext(graph, layer.if === undefined ? [] : Object.entries(ifCondition(layer.if)).map(([name, allowed]) => [at(name), new Set(allowed)]));
   const byIf = new Map<string, ActivityContext>();
 
   model.forEach((layer, k) => {
     const where = `model[${k}]`;
-    const fix = layer.if === undefined ? `add "if" naming the boolean that activates it` : `its "if" (${layer.if}) does not imply it`;
+    const fix =
+      layer.if === undefined
+        ? `add "if" naming the boolean or the condition that activates it`
+        : `its "if" (${typeof layer.if === 'string' ? layer.if : JSON.stringify(layer.if)}) does not imply it`;
     const refs = layerRefs(layer);
     const fixedRefs = refs.filter((r) => !r.includes('{i}'));
     const indexed = refs.filter((r) => r.includes('{i}'));
@@ -32,7 +34,7 @@ export function checkLayerConditions(file: string, space: Space, model: LayerSpe
 
     if (layer.repeat === undefined || typeof layer.repeat === 'number') {
       const times = layer.repeat ?? 1;
-      const key = layer.if ?? '';
+      const key = layer.if === undefined ? '' : JSON.stringify(ifCondition(layer.if));
       const ctx = byIf.get(key) ?? base(layer);
       byIf.set(key, ctx);
       if (times === 0 || !ctx.satisfiable()) return;

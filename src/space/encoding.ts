@@ -8,6 +8,8 @@ import { discreteValues, gridIndex, gridPoint, gridSize, rangeGrid, type Hyperpa
  *   linear: min + p (max - min)
  *   log: min (max / min)^p
  *   reverse_log: max + min - min (max / min)^(1 - p)
+ * An int without a step takes the floor of that formula over [min, max + 1] (every whole
+ * number gets a bucket of its own, max included), as KerasTuner's Int.prob_to_value does.
  */
 export function fromUnit(hp: Hyperparameter, p: number): Value {
   const u = Math.min(1 - 1e-12, Math.max(0, p));
@@ -20,13 +22,13 @@ export function fromUnit(hp: Hyperparameter, p: number): Value {
       return hp.values[bucket(u, hp.values.length)]!;
     default: {
       if (hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear') {
-        return Math.min(hp.max, Math.max(hp.min, Math.round(scale(hp, u))));
+        return Math.min(hp.max, Math.max(hp.min, Math.floor(scale(hp, u, hp.max + 1))));
       }
       const grid = rangeGrid(hp);
       if (grid) return grid[bucket(u, grid.length)]!;
       // A grid too large to list is still a grid: an int stays whole, a step stays on its points.
       const n = gridSize(hp);
-      if (n !== undefined) return gridPoint(hp, bucket(u, n), n);
+      if (n !== undefined) return gridPoint(hp, bucket(u, n));
       return scale(hp, u);
     }
   }
@@ -43,7 +45,7 @@ export function toUnit(hp: Hyperparameter, value: Value): number {
       return centre(Math.max(0, hp.values.indexOf(value)), hp.values.length);
     default: {
       const v = value as number;
-      if (hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear') return unscale(hp, v);
+      if (hp.type === 'int' && hp.step === undefined && hp.sampling !== 'linear') return unscale(hp, v + 0.5, hp.max + 1);
       const grid = rangeGrid(hp);
       if (grid) return centre(nearest(grid, v), grid.length);
       const n = gridSize(hp);
@@ -53,8 +55,9 @@ export function toUnit(hp: Hyperparameter, value: Value): number {
   }
 }
 
+/** KerasTuner's prob_to_index: floor(p / (1 / n)), which is not always floor(p n) in floats (0.3 / 0.1 < 3). */
 function bucket(u: number, n: number): number {
-  return Math.min(n - 1, Math.floor(u * n));
+  return Math.min(n - 1, Math.floor(u / (1 / n)));
 }
 
 function centre(index: number, n: number): number {
@@ -67,15 +70,15 @@ function nearest(grid: number[], v: number): number {
   return best;
 }
 
-function scale(hp: RangeHp, u: number): number {
-  const { min, max } = hp;
+function scale(hp: RangeHp, u: number, max = hp.max): number {
+  const { min } = hp;
   if (hp.sampling === 'log') return min * Math.pow(max / min, u);
   if (hp.sampling === 'reverse_log') return max + min - min * Math.pow(max / min, 1 - u);
   return min + u * (max - min);
 }
 
-function unscale(hp: RangeHp, v: number): number {
-  const { min, max } = hp;
+function unscale(hp: RangeHp, v: number, max = hp.max): number {
+  const { min } = hp;
   if (max === min) return 0.5;
   if (hp.sampling === 'log') return Math.log(v / min) / Math.log(max / min);
   if (hp.sampling === 'reverse_log') return 1 - Math.log((max + min - v) / min) / Math.log(max / min);
@@ -92,7 +95,7 @@ export function isValueOf(hp: Hyperparameter, value: Value): boolean {
   if (n === undefined) return true;
   // A grid too large to list: the value must be one of its points (a whole number for an int).
   if (range.type === 'int' && !Number.isInteger(value)) return false;
-  const point = gridPoint(range, gridIndex(range, value, n), n);
+  const point = gridPoint(range, gridIndex(range, value, n));
   const linear = range.step === undefined || range.sampling === 'linear';
   const tolerance = linear ? 1e-9 * (range.step ?? 1) + 1e-11 * Math.abs(value) : 1e-9 * Math.abs(value);
   return Math.abs(point - value) <= tolerance;

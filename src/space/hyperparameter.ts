@@ -70,7 +70,8 @@ export function defaultValue(hp: Hyperparameter): Value {
 const MAX_GRID = 100_000;
 
 /**
- * The grid of a stepped range, or of an int without step, in ascending order; undefined for
+ * The grid of a stepped range, or of an int without step, in KerasTuner's index order:
+ * ascending, except reverse_log, whose index 0 is max (max + min - min step^k). Undefined for
  * a continuous float or a grid too large to list.
  */
 export function rangeGrid(hp: RangeHp): number[] | undefined {
@@ -81,7 +82,7 @@ export function rangeGrid(hp: RangeHp): number[] | undefined {
     // A log kind with a step: the step multiplies; reverse_log mirrors the grid toward max.
     if (gridSize(hp)! > MAX_GRID + 1) return undefined;
     for (let v = hp.min; v <= hp.max * (1 + 1e-12) && values.length <= MAX_GRID; v *= step) values.push(tidy(v, hp));
-    return values.length > MAX_GRID ? undefined : hp.sampling === 'log' ? values : values.map((v) => tidy(hp.max + hp.min - v, hp)).reverse();
+    return values.length > MAX_GRID ? undefined : hp.sampling === 'log' ? values : values.map((v) => tidy(hp.max + hp.min - v, hp));
   }
   const count = Math.floor((hp.max - hp.min) / step + 1e-9) + 1;
   if (count > MAX_GRID) return undefined;
@@ -105,14 +106,14 @@ export function gridSize(hp: RangeHp): number | undefined {
 }
 
 /**
- * Point `k` (0-based, ascending) of a range's grid of `n` points (gridSize), computed instead
- * of listed: min + k step, min step^k for log, mirrored toward max for reverse_log.
+ * Point `k` (0-based, rangeGrid's order) of a range's grid, computed instead of listed:
+ * min + k step, min step^k for log, max + min - min step^k for reverse_log.
  */
-export function gridPoint(hp: RangeHp, k: number, n: number): number {
+export function gridPoint(hp: RangeHp, k: number): number {
   const step = hp.step ?? 1;
   if (hp.step === undefined || hp.sampling === 'linear') return tidy(hp.min + k * step, hp);
   if (hp.sampling === 'log') return tidy(hp.min * Math.pow(step, k), hp);
-  return tidy(hp.max + hp.min - tidy(hp.min * Math.pow(step, n - 1 - k), hp), hp);
+  return tidy(hp.max + hp.min - tidy(hp.min * Math.pow(step, k), hp), hp);
 }
 
 /** The index of the grid point nearest `value`, the inverse of gridPoint. */
@@ -121,7 +122,7 @@ export function gridIndex(hp: RangeHp, value: number, n: number): number {
   let k: number;
   if (hp.step === undefined || hp.sampling === 'linear') k = Math.round((value - hp.min) / step);
   else if (hp.sampling === 'log') k = Math.round(Math.log(value / hp.min) / Math.log(step));
-  else k = n - 1 - Math.round(Math.log((hp.max + hp.min - value) / hp.min) / Math.log(step));
+  else k = Math.round(Math.log((hp.max + hp.min - value) / hp.min) / Math.log(step));
   return Number.isFinite(k) ? Math.min(n - 1, Math.max(0, k)) : 0;
 }
 

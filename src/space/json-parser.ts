@@ -70,6 +70,7 @@ export class JsonParser {
       if (ref.includes('{i}')) return { ref };
       const hp = space.byName.get(ref);
       if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(v)}`);
+      if (space.repeated.has(ref)) this.fail(where, `refers to ${show(ref)}, which is declared more than once; a layer reads a name declared once`);
       checkValues(hp, ref, where, check);
       return { ref };
     }
@@ -86,6 +87,7 @@ export class JsonParser {
     for (let i = 0; i < times; i++) {
       const name = p.ref.replaceAll('{i}', String(i));
       const hp = space.byName.get(name);
+      if (hp && space.repeated.has(name)) this.fail(where, `refers to ${show(name)}, which is declared more than once; a layer reads a name declared once`);
       if (hp) checkValues(hp, name, where, check);
     }
   }

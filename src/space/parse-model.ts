@@ -1,7 +1,7 @@
-import { discreteValues } from './hyperparameter.js';
+import { discreteValues, type Condition, type Value } from './hyperparameter.js';
 import { JsonParser, show } from './json-parser.js';
 import type { Space } from './space.js';
-import { ACTIVATIONS, LOSSES, OPTIMIZERS, layerRefs, type Activation, type CompileSpec, type LayerSpec, type Param } from './study-spec.js';
+import { ACTIVATIONS, LOSSES, OPTIMIZERS, layerRefs, type Activation, type CompileSpec, type LayerIf, type LayerSpec, type Param } from './study-spec.js';
 
 /** Parses the `model` and `compile` sections of a space file. */
 export class ModelParser extends JsonParser {
@@ -15,7 +15,7 @@ export class ModelParser extends JsonParser {
 
   private layerBody(v: unknown, where: string, space: Space): LayerSpec {
     const l = this.object(v, where);
-    const cond = l['if'] === undefined ? {} : { if: this.ifName(l['if'], `${where}.if`, space) };
+    const cond = l['if'] === undefined ? {} : { if: this.ifSpec(l['if'], `${where}.if`, space) };
     if ('dense' in l) {
       this.only(l, where, ['dense', 'activation', 'if', 'repeat']);
       const units = this.param(l['dense'], `${where}.dense`, space, this.units);
@@ -52,11 +52,35 @@ export class ModelParser extends JsonParser {
     return (discreteValues(space.byName.get(repeat.ref)!) as number[]).reduce((a, b) => Math.max(a, b), 0);
   }
 
+  /** `"if"`: a boolean's name, or a condition object as in `when` whose parents are discrete. */
+  ifSpec(v: unknown, where: string, space: Space): LayerIf {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return this.ifName(v, where, space);
+    const c = this.object(v, where);
+    if (Object.keys(c).length === 0) this.fail(where, 'must name at least one hyperparameter');
+    const out = Object.create(null) as Condition;
+    for (const [name, allowed] of Object.entries(c)) {
+      const at = `${where}.${name}`;
+      const hp = space.byName.get(name);
+      if (!hp) this.fail(at, `refers to an unknown hyperparameter, got ${show(name)}`);
+      if (space.repeated.has(name)) this.fail(at, `refers to ${show(name)}, which is declared more than once; a condition needs a name declared once`);
+      const options = discreteValues(hp);
+      if (!options) this.fail(at, `${show(name)} is a continuous float; a layer's condition needs a discrete hyperparameter`);
+      const list = this.array(allowed, at);
+      if (list.length === 0) this.fail(at, 'must list at least one allowed value');
+      list.forEach((a, k) => {
+        if (!options.some((o) => o === a)) this.fail(`${at}[${k}]`, `is not a value of ${show(name)} (${show(options)}), got ${show(a)}`);
+      });
+      out[name] = list as Value[];
+    }
+    return out;
+  }
+
   ifName(v: unknown, where: string, space: Space): string {
     const name = this.string(v, where);
     const hp = space.byName.get(name);
     if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(name)}`);
     if (hp.type !== 'boolean') this.fail(where, `must name a boolean hyperparameter, got ${show(name)} (${hp.type})`);
+    if (space.repeated.has(name)) this.fail(where, `refers to ${show(name)}, which is declared more than once; a condition needs a name declared once`);
     return name;
   }
 

@@ -10,6 +10,7 @@ import { Space } from './space.js';
 import { ORACLES, TUNER_DEFAULTS, inferDirection, type EarlyStopping, type StudySpec, type TunerSpec } from './study-spec.js';
 import { checkLayerConditions } from './check-conditions.js';
 import { parseEnqueue, parseStopWhen, parseTimeout } from './parse-budget.js';
+import { ActivityContext } from './activity.js';
 
 /**
  * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
@@ -35,6 +36,7 @@ export function parseSpace(json: unknown, file: string): StudySpec {
   p.only(data, 'data', ['train', 'valid', 'test']);
   const hyperparameters = p.array(root['hyperparameters'], 'hyperparameters').map((h, i) => p.hyperparameter(h, `hyperparameters[${i}]`));
   const space = new Space(p.checkHyperparameters(hyperparameters));
+  p.checkRepeatedNames(space);
   const model = p.array(root['model'], 'model').map((l, i) => m.layer(l, `model[${i}]`, space));
   if (model.length === 0) p.fail('model', 'must have at least one layer');
   const compile = m.compile(root['compile'], space);
@@ -140,13 +142,20 @@ class Parser extends JsonParser {
     return out;
   }
 
-  /** Names are unique; parents come first, are discrete, and the allowed values are theirs. */
+  /**
+   * Parents come first, are discrete, are declared once, and the allowed values are theirs.
+   * A name may be declared again only under a condition (checkRepeatedNames decides which).
+   */
   checkHyperparameters(hps: Hyperparameter[]): Hyperparameter[] {
     const seen = new Map<string, Hyperparameter>();
+    const repeated = new Set(hps.filter((hp, i) => hps.findIndex((h) => h.name === hp.name) !== i).map((hp) => hp.name));
     hps.forEach((hp, i) => {
-      if (seen.has(hp.name)) this.fail(`hyperparameters[${i}].name`, `repeats ${show(hp.name)}`);
+      const before = seen.get(hp.name);
+      if (before && (!hp.when || !before.when))
+        this.fail(`hyperparameters[${i}].name`, `repeats ${show(hp.name)}; a name may repeat only under conditions that exclude each other`);
       for (const [parent, allowed] of Object.entries(hp.when ?? {})) {
         const where = `hyperparameters[${i}].when.${parent}`;
+        if (repeated.has(parent)) this.fail(where, `parent ${show(parent)} is declared more than once; a condition needs a name declared once`);
         const p = seen.get(parent);
         if (!p)
           this.fail(
@@ -159,9 +168,32 @@ class Parser extends JsonParser {
           if (!options.some((o) => o === a)) this.fail(`${where}[${k}]`, `is not a value of ${show(parent)} (${show(options)}), got ${show(a)}`);
         });
       }
-      seen.set(hp.name, hp);
+      if (!seen.has(hp.name)) seen.set(hp.name, hp);
     });
     return hps;
+  }
+
+  /**
+   * A name declared more than once must have declarations that can never be active together
+   * (KerasTuner's test_parent_name: "b" under a = 1 and again under a = 2). Decided by the
+   * conditions' literals, as the layer checks are: both declarations' `when`, with their
+   * parents' own conditions, must leave some hyperparameter no value.
+   */
+  checkRepeatedNames(space: Space): void {
+    const { graph } = space;
+    const earlier = new Map<string, number[]>();
+    space.hyperparameters.forEach((hp, i) => {
+      for (const k of earlier.get(hp.name) ?? []) {
+        const literals = [...graph.edges[k]!, ...graph.edges[i]!].map((e): [number, ReadonlySet<Value>] => [e.parent, e.allowed]);
+        if (new ActivityContext(graph, literals).satisfiable()) {
+          this.fail(
+            `hyperparameters[${i}].name`,
+            `repeats ${show(hp.name)} (hyperparameters[${k}]) under conditions that can both hold; a name repeats only under exclusive conditions`,
+          );
+        }
+      }
+      earlier.set(hp.name, [...(earlier.get(hp.name) ?? []), i]);
+    });
   }
 
   tuner(v: unknown, space: Space): TunerSpec {

@@ -10,12 +10,23 @@ import { defaultValue, discreteValues, type Hyperparameter, type Value, type Val
  * trial's active values and a point of the unit cube, one dimension per hyperparameter.
  */
 export class Space {
+  /** Each name's first declaration (see `repeated` for the names declared more than once). */
   readonly byName: Map<string, Hyperparameter>;
+  /**
+   * Names declared more than once, under conditions that cannot both hold (KerasTuner's
+   * test_parent_name): at most one of them is active, so a trial's values stay keyed by name.
+   */
+  readonly repeated: Set<string>;
   /** The conditions as a graph, for the checks and counts that reason over them. */
   readonly graph: ConditionGraph;
 
   constructor(readonly hyperparameters: Hyperparameter[]) {
-    this.byName = new Map(hyperparameters.map((hp) => [hp.name, hp]));
+    this.byName = new Map();
+    this.repeated = new Set();
+    for (const hp of hyperparameters) {
+      if (this.byName.has(hp.name)) this.repeated.add(hp.name);
+      else this.byName.set(hp.name, hp);
+    }
     this.graph = new ConditionGraph(hyperparameters);
   }
 
@@ -44,7 +55,8 @@ export class Space {
 
   /** A point of [0, 1]^d; inactive hyperparameters sit at their default's position. */
   encode(values: Values): number[] {
-    return this.hyperparameters.map((hp) => toUnit(hp, values[hp.name] ?? defaultValue(hp)));
+    // Activity, not presence: a repeated name's value belongs to its active declaration only.
+    return this.hyperparameters.map((hp) => toUnit(hp, this.isActive(hp, values) ? (values[hp.name] ?? defaultValue(hp)) : defaultValue(hp)));
   }
 
   /** The active values that a point of [0, 1]^d stands for. */
@@ -58,7 +70,8 @@ export class Space {
 
   /** A canonical text of a values set, equal for equal trials whatever the key order. */
   key(values: Values): string {
-    return JSON.stringify(this.hyperparameters.filter((hp) => hp.name in values).map((hp) => [hp.name, values[hp.name]]));
+    const names = [...new Set(this.hyperparameters.map((hp) => hp.name))];
+    return JSON.stringify(names.filter((name) => name in values).map((name) => [name, values[name]]));
   }
 
   /** How many distinct active value sets exist: exact, a lower bound past COUNT_CAP, or continuous. */

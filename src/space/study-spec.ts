@@ -1,5 +1,5 @@
-import type { Values } from './hyperparameter.js';
 import type { Space } from './space.js';
+import type { Condition, Values } from './hyperparameter.js';
 
 /** `"$name"` in the model or compile section: the value of hyperparameter `name`. */
 export interface Ref {
@@ -16,8 +16,26 @@ export type Activation = (typeof ACTIVATIONS)[number];
  * so `"$units_{i}"` reads units_0, units_1, ...
  */
 export type LayerSpec =
-  | { kind: 'dense'; units: Param<number>; activation: Param<Activation>; if?: string; repeat?: Param<number> }
-  | { kind: 'dropout'; rate: Param<number>; if?: string; repeat?: Param<number> };
+  | { kind: 'dense'; units: Param<number>; activation: Param<Activation>; if?: LayerIf; repeat?: Param<number> }
+  | { kind: 'dropout'; rate: Param<number>; if?: LayerIf; repeat?: Param<number> };
+
+/**
+ * A layer's `if`: a boolean's name (built when it is true), or a condition in the form of
+ * `when` (built when every parent holds one of its listed values, KerasTuner's
+ * `conditional_scope`).
+ */
+export type LayerIf = string | Condition;
+
+/** The `if` as a condition: a boolean's name is `{name: [true]}`. */
+export function ifCondition(cond: LayerIf): Condition {
+  return typeof cond === 'string' ? { [cond]: [true] } : cond;
+}
+
+/** True when a layer is built for these values (no `if`, or every condition of it holds). */
+export function layerBuilt(layer: LayerSpec, values: Values): boolean {
+  if (layer.if === undefined) return true;
+  return Object.entries(ifCondition(layer.if)).every(([name, allowed]) => values[name] !== undefined && allowed.some((a) => a === values[name]));
+}
 
 /** The `$name`s a layer reads (with `{i}` still in them). */
 export function layerRefs(layer: LayerSpec): string[] {

@@ -10,6 +10,7 @@ import { sameSpace, type Storage } from '../storage/storage.js';
 import { dataPaths, loadStudyData, type StudyData } from './load-data.js';
 import { checkRecorded, differingSplit, digestSplits, recordedPaths, shortDigest } from './study-data.js';
 import { SPLITS, type DataRecord, type StudyRecord } from '../domain/study.js';
+import { compareStored, growStoredSpace } from './grow-space.js';
 
 export interface RunData {
   data: StudyData;
@@ -44,7 +45,10 @@ const OVER = 'pass --overwrite to start the study over on it';
 export async function loadRunData(storage: Storage | undefined, o: RunDataOptions): Promise<RunData> {
   const study = await storage?.findStudy(o.name);
   // A study whose space differs is replaced or refused by openStudy; its record is not this run's.
-  const record = study !== undefined && sameSpace(study.space, o.spec.source) ? await storage!.studyData(study.id) : undefined;
+  // A space that only grew resumes its study as an equal one does (see growStoredSpace).
+  const resumes =
+    study !== undefined && (sameSpace(study.space, o.spec.source) || (!o.overwrite && compareStored(study.space, o.spec.source).kind === 'grows'));
+  const record = resumes ? await storage!.studyData(study.id) : undefined;
   const prior = record !== undefined ? { study: study!, record } : undefined;
   let restart = false;
   let digests: DataRecord | undefined;
@@ -77,11 +81,13 @@ export async function loadRunData(storage: Storage | undefined, o: RunDataOption
  * started over is deleted first; a new one records the files read; a resume on the same bytes
  * at other paths (--data naming a moved folder) records the new paths; a study of an earlier
  * tune that has trials and no record stays without one (they may have run on other data).
- * Returns the study. Throws InputError as openStudy does, and when another process created
- * the study first, on other data.
+ * A study whose space file only grew is resumed with the grown space stored (growStoredSpace).
+ * Returns the study. Throws InputError as openStudy does, for a space that does not only grow
+ * (naming its first difference), and when another process created the study first, on other data.
  */
 export async function openRunStudy(storage: Storage, run: RunData, o: RunDataOptions): Promise<StudyRecord> {
   if (run.restart) await storage.deleteStudy(run.prior!.study.id);
+  else await growStoredSpace(storage, o.spec, o.specPath, o.overwrite);
   const { tuner } = o.spec;
   const study = await storage.openStudy(o.name, o.spec.source, tuner.objective, tuner.direction, o.overwrite);
   const prior = run.prior;

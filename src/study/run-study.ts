@@ -102,7 +102,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     ...(oracle.plan?.({ maxTrials: tuner.maxTrials, epochs: tuner.epochs }) ?? { maxTrials: tuner.maxTrials, epochs: tuner.epochs }),
     executionsPerTrial: tuner.executionsPerTrial,
     completedBefore: before.filter((t) => t.status === 'complete').length,
-    hyperparameters: spec.space.hyperparameters.map((h) => h.name),
+    hyperparameters: [...new Set(spec.space.hyperparameters.map((h) => h.name))],
   });
   const executor = ctx.executor(
     {

@@ -4,6 +4,7 @@ import { COUNTED_STATUSES, SCORED_STATUSES, type TrialRecord } from '../domain/t
 import type { Oracle } from '../oracles/oracle.js';
 import type { Executor } from '../pool/executor.js';
 import type { Values } from '../space/hyperparameter.js';
+import { fillGrown } from '../space/growth.js';
 import type { StudySpec } from '../space/study-spec.js';
 import type { Storage } from '../storage/storage.js';
 import { trialJob, whyInvalid } from './trial-job.js';
@@ -214,7 +215,8 @@ export class Scheduler implements TrialRunHost {
     // An enqueued trial's first start is attempt 1: it starts, it does not resume.
     if (again) return { record: again, resumed: again.attempt > 1 };
     for (let race = 0; race < RACES; race++) {
-      const trials = await this.storage.trials(this.studyId);
+      // Trials of a space that grew since read as KerasTuner reads them: new names at their defaults.
+      const trials = (await this.storage.trials(this.studyId)).map((t) => ({ ...t, values: fillGrown(spec.space, t.values as Values) }));
       if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';
       const completed = trials.filter((t) => SCORED_STATUSES.has(t.status)).map((t) => ({ values: t.values as Values, score: t.score! }));
       // Every host's running trials, as Optuna's samplers see them: a proposal away from what

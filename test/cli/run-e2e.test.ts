@@ -116,11 +116,12 @@ describe('tune run end to end (tiny study, real HDF5 and SQLite files)', () => {
     const space = writeSpace(dir, tinySpace(data, { max_trials: 1 }));
     assert.equal(tune(['run', space], dir).code, 0);
     const changed = tinySpace(data, { max_trials: 1 });
-    (changed['hyperparameters'] as { values?: number[] }[])[0]!.values = [2, 4, 8, 16];
+    // A space that only grows resumes (test/cli/run-grown-space.test.ts); one that loses a value does not.
+    (changed['hyperparameters'] as { values?: number[] }[])[0]!.values = [2, 8];
     writeSpace(dir, changed);
     const refused = tune(['run', space], dir);
     assert.equal(refused.code, 2);
-    assert.match(refused.stderr, /^tune: .*trials\.db: study "tiny": exists with a different search space; pass --overwrite to replace it/);
+    assert.match(refused.stderr, /^tune: .*space\.json: hyperparameters\.first_dense: values lose 4, which narrows the choice; .*pass --overwrite/);
     assert.equal(trialsOf(dir).length, 1);
     const replaced = tune(['run', space, '--overwrite'], dir);
     assert.equal(replaced.code, 0, replaced.stderr);

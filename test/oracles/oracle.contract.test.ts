@@ -132,12 +132,13 @@ describe('GridOracle', () => {
     ]);
   });
 
-  it('has one point per distinct value set, and 10 values for a float without step', () => {
+  it('has one point per distinct value set, and the default plus 10 bucket centres for a float without step', () => {
     assert.equal(new GridOracle(space).size(), space.cardinality());
     const float = gridValues({ name: 'lr', type: 'float', min: 1e-4, max: 1e-1, sampling: 'log' }) as number[];
-    assert.equal(float.length, 10);
-    assert.ok(Math.abs(float[0]! - 1e-4) < 1e-12 && Math.abs(float[9]! - 1e-1) < 1e-12);
-    assert.ok(Math.abs(float[1]! / float[0]! - float[9]! / float[8]!) < 1e-9, 'log spacing: a constant ratio');
+    assert.equal(float.length, 11);
+    assert.ok(Math.abs(float[0]! - 1e-4) < 1e-12, 'the default (min) first');
+    assert.ok(Math.abs(float[1]! - 1e-4 * 1000 ** 0.05) < 1e-12 && Math.abs(float[10]! - 1e-4 * 1000 ** 0.95) < 1e-12);
+    assert.ok(Math.abs(float[2]! / float[1]! - float[10]! / float[9]!) < 1e-9, 'log spacing: a constant ratio');
   });
 });
 
