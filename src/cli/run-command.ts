@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { BACKENDS } from '../engine/backend.js';
 import { ENGINES } from '../pool/messages.js';
 import { InputError } from '../errors.js';
+import { PRUNER_KINDS } from '../pruners/pruner.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import { shownLocation } from '../storage/location.js';
@@ -39,6 +40,7 @@ export function registerRun(program: Command): void {
     .option('--epochs <n>', 'epochs per execution (overrides tuner.epochs)', intFlag('--epochs', 1))
     .option('--executions <n>', 'executions per trial (overrides tuner.executions_per_trial)', intFlag('--executions', 1))
     .option('--oracle <name>', `search algorithm: ${ORACLES.join(', ')}`, choiceFlag('--oracle', ORACLES))
+    .option('--pruner <kind>', `stops poor trials early: ${PRUNER_KINDS.join(', ')} (overrides tuner.pruner's kind)`, choiceFlag('--pruner', PRUNER_KINDS))
     .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option(
@@ -163,6 +165,6 @@ function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid
 
 /** The flags that override the space file's tuner section, when given. */
 function pickDefined(flags: RunFlags): RunOverrides {
-  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack'] as const;
+  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack', 'pruner'] as const;
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as RunOverrides;
 }

@@ -9,6 +9,7 @@ import { discreteValues, type Condition, type Hyperparameter, type RangeHp, type
 import { Space } from './space.js';
 import { ORACLES, TUNER_DEFAULTS, inferDirection, type EarlyStopping, type StudySpec, type TunerSpec } from './study-spec.js';
 import { checkLayerConditions } from './check-conditions.js';
+import { parsePruner } from './parse-pruner.js';
 
 /**
  * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
@@ -182,6 +183,7 @@ class Parser extends JsonParser {
       'max_epochs',
       'factor',
       'hyperband_iterations',
+      'pruner',
     ]);
     const d = TUNER_DEFAULTS;
     const objective =
@@ -212,6 +214,7 @@ class Parser extends JsonParser {
       factor: t['factor'] === undefined ? d.factor : this.int(t['factor'], 'tuner.factor', 2),
       hyperbandIterations:
         t['hyperband_iterations'] === undefined ? d.hyperbandIterations : this.int(t['hyperband_iterations'], 'tuner.hyperband_iterations', 1),
+      pruner: parsePruner(this, t['pruner']),
     };
   }
 

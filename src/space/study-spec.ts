@@ -1,3 +1,4 @@
+import type { PrunerSpec } from '../pruners/pruner.js';
 import type { Space } from './space.js';
 
 /** `"$name"` in the model or compile section: the value of hyperparameter `name`. */
@@ -65,6 +66,8 @@ export interface TunerSpec {
   factor: number;
   /** Hyperband's hyperband_iterations (KerasTuner's default 1). */
   hyperbandIterations: number;
+  /** Stops poor trials early against the others (Optuna's pruners); kind 'none' by default. */
+  pruner: PrunerSpec;
 }
 
 /** Keras' EarlyStopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
