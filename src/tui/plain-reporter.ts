@@ -38,6 +38,12 @@ export function plainReporter(write: (line: string) => void): StudyListener {
       case 'epoch':
         return;
       case 'trial-complete': {
+        if (event.pruned !== undefined) {
+          write(
+            `trial ${event.number} pruned at epoch ${event.pruned} ${objective}=${formatScore(event.score)} (best epoch ${event.bestEpoch}, ${event.seconds.toFixed(1)}s)`,
+          );
+          return;
+        }
         // The reducer has already ranked this trial, so the best may be this very trial.
         const best = state.top[0]!;
         write(
