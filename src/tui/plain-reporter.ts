@@ -39,9 +39,8 @@ export function plainReporter(write: (line: string) => void): StudyListener {
         return;
       case 'trial-complete': {
         if (event.pruned !== undefined) {
-          write(
-            `trial ${event.number} pruned at epoch ${event.pruned} ${objective}=${formatScore(event.score)} (best epoch ${event.bestEpoch}, ${event.seconds.toFixed(1)}s)`,
-          );
+          const score = `${objective}=${formatScore(event.score)}`;
+          write(`trial ${event.number} pruned at epoch ${event.pruned} ${score} (best epoch ${event.bestEpoch}, ${event.seconds.toFixed(1)}s)`);
           return;
         }
         // The reducer has already ranked this trial, so the best may be this very trial.
