@@ -51,6 +51,19 @@ describe('tune run --pruner (tiny study, real HDF5 and SQLite files)', () => {
     assert.match(list, new RegExp(`^\\s+${pruned[0]!.number}  pruned `, 'm'));
   });
 
+  it('refuses an unknown --pruner, and a bad tuner.pruner, in one line with exit 2', () => {
+    const dir = tempDir();
+    const data = writeTinyData(dir);
+    const good = writeSpace(dir, tinySpace(data));
+    const flag = tune(['run', good, '--pruner', 'bogus'], dir);
+    assert.equal(flag.code, 2);
+    assert.equal(flag.stderr, 'tune: command line: --pruner: must be one of none, median, percentile, asha, got "bogus"\n');
+    const bad = writeSpace(dir, tinySpace(data, { pruner: { kind: 'asha', reduction_factor: 1 } }), 'bad.json');
+    const file = tune(['run', bad], dir);
+    assert.equal(file.code, 2);
+    assert.equal(file.stderr, `tune: ${bad}: tuner.pruner.reduction_factor: must be a whole number >= 2, got 1\n`);
+  });
+
   it('takes a pruned member out of its pack; the others train as they would alone', () => {
     const packed = study({ pruner: { kind: 'median', n_startup_trials: 2 } }, ['--pack', '4']);
     const alone = study({}, ['--pack', '1']);
