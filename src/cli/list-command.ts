@@ -33,7 +33,9 @@ export function registerList(program: Command): void {
           for (const t of trials) process.stdout.write(`${JSON.stringify(t)}\n`);
           return;
         }
-        process.stdout.write(`study ${study.name}: ${trials.length} trials (${study.objective}, ${study.direction})\n`);
+        const pruned = trials.filter((t) => t.status === 'pruned').length;
+        const prunedNote = pruned > 0 ? `, ${pruned} pruned` : '';
+        process.stdout.write(`study ${study.name}: ${trials.length} trials${prunedNote} (${study.objective}, ${study.direction})\n`);
         // Hyperband studies get their schedule columns: where each trial sits, and whom it continues.
         const scheduled = trials.some((t) => t.schedule !== null);
         const scheduleHead = scheduled ? `${'bracket'.padStart(7)}  ${'round'.padStart(5)}  ${'from'.padStart(5)}  ${'epochs'.padStart(7)}  ` : '';

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { BACKENDS } from '../engine/backend.js';
 import { ENGINES } from '../pool/messages.js';
 import { InputError } from '../errors.js';
+import { PRUNER_KINDS } from '../pruners/pruner.js';
 import { ORACLES } from '../space/study-spec.js';
 import { readSpaceFile } from '../space/parse-space.js';
 import { shownLocation } from '../storage/location.js';
@@ -44,6 +45,7 @@ export function registerRun(program: Command): void {
       'how many of the best trials keep their weights for tune best (overrides tuner.keep_weights; default 5)',
       intFlag('--keep-weights', 0),
     )
+    .option('--pruner <kind>', `stops poor trials early: ${PRUNER_KINDS.join(', ')} (overrides tuner.pruner's kind)`, choiceFlag('--pruner', PRUNER_KINDS))
     .option('--seed <n>', 'seed of the oracle and of every trial', intFlag('--seed', 0, 0xffffffff))
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option(
@@ -169,6 +171,6 @@ function invalidRange(spacePath: string, invalid: NonNullable<RunResult['invalid
 
 /** The flags that override the space file's tuner section, when given. */
 function pickDefined(flags: RunFlags): RunOverrides {
-  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack', 'keepWeights', 'timeout'] as const;
+  const keys = ['workers', 'maxTrials', 'epochs', 'executions', 'oracle', 'seed', 'backend', 'engine', 'pack', 'keepWeights', 'timeout', 'pruner'] as const;
   return Object.fromEntries(keys.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as RunOverrides;
 }

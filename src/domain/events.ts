@@ -26,7 +26,8 @@ export type StudyEvent =
     }
   | { type: 'trial-started'; number: number; values: Values; resumed: boolean; schedule?: Schedule }
   | { type: 'epoch'; number: number; execution: number; epoch: number; metrics: EpochMetrics }
-  | { type: 'trial-complete'; number: number; values: Values; score: number; bestEpoch: number; seconds: number }
+  /** `pruned`: the epoch at which the study's pruner stopped the trial (its status is then pruned, its score its best so far). */
+  | { type: 'trial-complete'; number: number; values: Values; score: number; bestEpoch: number; seconds: number; pruned?: number }
   /** `status` says how it ended: failed (an error), invalid (its values build no model), stopped (by the study). */
   | { type: 'trial-failed'; number: number; values: Values; error: string; status: 'failed' | 'invalid' | 'stopped' }
   | { type: 'study-finished'; reason: StudyEndReason; seconds: number; best?: { number: number; values: Values; score: number } };

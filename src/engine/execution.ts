@@ -20,6 +20,12 @@ export interface ExecutionSettings {
   resume?: Checkpoint;
   /** Also keep the optimizer's state at the best epoch, for a trial that may be promoted. */
   checkpoint?: boolean;
+  /**
+   * Asked at the end of each epoch, after every member of a pack has reported that epoch (so
+   * that a trial's executions are all in): true stops this execution there, as early stopping
+   * does (the study's pruner). It may block until the study has decided.
+   */
+  pruned?: (epoch: number) => boolean;
 }
 
 export interface ExecutionResult {

@@ -216,6 +216,7 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
             )
             .add(tf.concat(groups.map((g) => g.b1))) as tf.Tensor2D,
       );
+      const ending = new Set<Member>();
       try {
         let at = 0;
         for (const g of groups) {
@@ -241,13 +242,15 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
               const weights = g.weights(m);
               m.best = { best: value, bestEpoch: epoch, weights, ...(m.spec.settings.checkpoint ? { checkpoint: await g.checkpoint(m, weights) } : {}) };
             }
-            if (epoch >= m.spec.settings.epochs || m.stop?.(metrics)) leave(m);
+            if (epoch >= m.spec.settings.epochs || m.stop?.(metrics)) ending.add(m);
           }
           at += g.width;
         }
       } finally {
         z1.dispose();
       }
+      // Only once every member has reported the epoch: a pruner judges a trial on all its executions.
+      for (const m of pack) if (!m.done && (ending.has(m) || m.spec.settings.pruned?.(epoch))) leave(m);
     }
     return pack.map((m) => m.error ?? m.best!);
   } finally {

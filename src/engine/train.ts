@@ -76,7 +76,7 @@ export async function trainExecution(
         const weights = mlp.weights();
         best = { best: value, bestEpoch: epoch, weights, ...(settings.checkpoint ? { checkpoint: { weights, ...(await optimizerState(optimizer)) } } : {}) };
       }
-      if (stopper?.(metrics)) break;
+      if (stopper?.(metrics) || settings.pruned?.(epoch)) break;
     }
     return best!;
   } finally {

@@ -56,14 +56,26 @@ export interface TrialTask {
   /** Seed of the trial's first execution; execution k uses seed + k. */
   seed: number;
   /**
+   * Set when the study prunes: the study's verdicts on this trial, in shared memory. Cell
+   * DECIDED holds the last epoch the study has judged, cell PRUNED the epoch it pruned the trial
+   * at (0: not pruned). The worker waits on DECIDED at each epoch end (bounded by
+   * VERDICT_WAIT_MS), so a pruned trial stops at the epoch it was judged at.
+   */
+  verdict?: Int32Array;
+  /**
    * Where the worker posts the trial's EpochMessages, then its TrialEnd as soon as the trial
    * is done (its pack mates may train on), then null once nothing more will come.
    */
   port: MessagePort;
 }
 
-/** How a trial of a pack ended: its outcome, or the error that failed it alone. */
-export type TrialEnd = { outcome: TrialOutcome } | { error: string };
+/** How a trial of a pack ended: its outcome (`pruned`: the epoch the study's pruner stopped it at), or the error that failed it alone. */
+export type TrialEnd = { outcome: TrialOutcome; pruned?: number } | { error: string };
+
+/** The cells of a TrialTask's verdict. */
+export const VERDICT = { DECIDED: 0, PRUNED: 1, CELLS: 2 } as const;
+/** How long a worker waits for a verdict before it trains on (the main thread being busy); a later verdict still stops it. */
+export const VERDICT_WAIT_MS = 2000;
 
 export interface EpochMessage {
   execution: number;

@@ -1,7 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { Executor, PackSetup, TrialJob } from './executor.js';
-import type { EpochMessage, PackTask, TrialEnd } from './messages.js';
+import type { EpochVerdict, Executor, PackSetup, TrialJob } from './executor.js';
+import { VERDICT, type EpochMessage, type PackTask, type TrialEnd, type TrialTask } from './messages.js';
 
 /** How long a trial's last epoch messages are awaited after its worker died or was aborted. */
 const DRAIN_MS = 1000;
@@ -17,9 +17,12 @@ export class PiscinaExecutor implements Executor {
     this.pool = new Piscina<PackTask, void>({ filename: new URL('./trial-worker.js', import.meta.url).href, minThreads: slots, maxThreads: slots });
   }
 
-  train(jobs: TrialJob[], onEpoch: (index: number, message: EpochMessage) => void, signal: AbortSignal): Promise<TrialEnd>[] {
-    const channels = jobs.map((_, i) => channel((m) => onEpoch(i, m)));
-    const task: PackTask = { ...this.setup, trials: jobs.map((job, i) => ({ ...job, port: channels[i]!.port2 })) };
+  train(jobs: TrialJob[], onEpoch: (index: number, message: EpochMessage) => EpochVerdict, signal: AbortSignal): Promise<TrialEnd>[] {
+    // Shared memory: a worker busy training hears no message, but it can read these cells.
+    const verdicts = jobs.map(({ judged }) => (judged ? new Int32Array(new SharedArrayBuffer(VERDICT.CELLS * Int32Array.BYTES_PER_ELEMENT)) : undefined));
+    const channels = jobs.map((_, i) => channel((m) => tell(verdicts[i], m.epoch, onEpoch(i, m))));
+    const trials = jobs.map(({ judged: _, ...job }, i): TrialTask => ({ ...job, port: channels[i]!.port2, ...(verdicts[i] ? { verdict: verdicts[i] } : {}) }));
+    const task: PackTask = { ...this.setup, trials };
     const run = this.pool.run(task, { transferList: channels.map((ch) => ch.port2), signal });
     return channels.map(async (ch) => {
       // The trial's own end, or the pack's: a worker that died or was aborted sends none.
@@ -41,6 +44,14 @@ export class PiscinaExecutor implements Executor {
   close(): Promise<void> {
     return this.pool.destroy();
   }
+}
+
+/** Hands the worker the study's verdict on one epoch, waking it if it waits. */
+function tell(cells: Int32Array | undefined, epoch: number, verdict: EpochVerdict): void {
+  if (cells === undefined || verdict === undefined) return;
+  if (verdict === 'prune' && Atomics.load(cells, VERDICT.PRUNED) === 0) Atomics.store(cells, VERDICT.PRUNED, epoch);
+  Atomics.store(cells, VERDICT.DECIDED, Math.max(epoch, Atomics.load(cells, VERDICT.DECIDED)));
+  Atomics.notify(cells, VERDICT.DECIDED);
 }
 
 /** The main thread's end of a trial's port: epochs handed on as they come, then its end. */

@@ -3,7 +3,7 @@ import { concreteModel, type ConcreteModel } from '../engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
 import { nativeCannot, packData, sparseSplits, trainPack, type PackData, type PackMember } from '../engine/native/pack.js';
 import type { Batches, SplitTensors } from '../engine/train.js';
-import type { EpochMessage, PackTask, TrialEnd, TrialOutcome, TrialTask } from './messages.js';
+import { VERDICT, VERDICT_WAIT_MS, type EpochMessage, type PackTask, type TrialEnd, type TrialOutcome, type TrialTask } from './messages.js';
 import { Direction } from '../domain/direction.js';
 
 let cache: { key: string; train: Batches; valid: SplitTensors } | undefined;
@@ -57,6 +57,10 @@ class Trial {
   readonly members: PackMember[];
   private readonly results: (ExecutionResult | Error | undefined)[];
   private ended = false;
+  /** Executions that have reported each epoch: the study judges an epoch once all have. */
+  private readonly reported = new Map<number, number>();
+  /** The epoch the study's pruner stopped the trial at. */
+  private prunedAt: number | undefined;
 
   constructor(
     readonly task: PackTask,
@@ -76,20 +80,43 @@ class Trial {
         seed: trial.seed + execution - 1,
         checkpoint: trial.checkpoint,
         ...(resume ? { resume } : {}),
+        ...(trial.verdict ? { pruned: (epoch: number) => this.judged(offset + epoch) } : {}),
       };
       const onEpoch = (epoch: number, metrics: EpochMessage['metrics']): void => {
         const m: EpochMessage = { execution, epoch: offset + epoch, metrics };
+        this.reported.set(m.epoch, (this.reported.get(m.epoch) ?? 0) + 1);
         trial.port.postMessage(m);
       };
       return { model, settings, onEpoch, onDone: (result: ExecutionResult | Error) => this.executionDone(i, result) };
     });
   }
 
+  /**
+   * Whether the study pruned the trial, asked at an execution's epoch end. Once every execution
+   * has reported `epoch` the study judges it, so the worker waits for that verdict (bounded: a
+   * busy main thread only makes the trial stop an epoch or so later).
+   */
+  private judged(epoch: number): boolean {
+    const cells = this.trial.verdict!;
+    if (Atomics.load(cells, VERDICT.PRUNED) === 0 && this.reported.get(epoch) === this.trial.executions) {
+      const until = performance.now() + VERDICT_WAIT_MS;
+      for (let seen = Atomics.load(cells, VERDICT.DECIDED); seen < epoch; seen = Atomics.load(cells, VERDICT.DECIDED)) {
+        const left = until - performance.now();
+        if (left <= 0) break;
+        Atomics.wait(cells, VERDICT.DECIDED, seen, left);
+      }
+    }
+    const at = Atomics.load(cells, VERDICT.PRUNED);
+    if (at > 0) this.prunedAt = at;
+    return at > 0;
+  }
+
   /** Records one execution's end; the trial ends with its first error or when all are done. */
   executionDone(i: number, result: ExecutionResult | Error): void {
     this.results[i] = result;
     if (result instanceof Error) this.end({ error: result.message });
-    else if (this.results.every((r) => r !== undefined)) this.end({ outcome: this.outcome(this.results as ExecutionResult[]) });
+    else if (this.results.every((r) => r !== undefined))
+      this.end({ outcome: this.outcome(this.results as ExecutionResult[]), ...(this.prunedAt !== undefined ? { pruned: this.prunedAt } : {}) });
   }
 
   end(end: TrialEnd): void {

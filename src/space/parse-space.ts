@@ -11,6 +11,7 @@ import { ORACLES, TUNER_DEFAULTS, inferDirection, type EarlyStopping, type Study
 import { checkLayerConditions } from './check-conditions.js';
 import { parseEnqueue, parseStopWhen, parseTimeout } from './parse-budget.js';
 import { ActivityContext } from './activity.js';
+import { parsePruner } from './parse-pruner.js';
 
 /**
  * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
@@ -219,6 +220,7 @@ class Parser extends JsonParser {
       'enqueue',
       'timeout',
       'stop_when',
+      'pruner',
     ]);
     const d = TUNER_DEFAULTS;
     const objective =
@@ -253,6 +255,7 @@ class Parser extends JsonParser {
       ...(t['enqueue'] === undefined ? {} : { enqueue: parseEnqueue(this, t['enqueue'], space) }),
       ...(t['timeout'] === undefined ? {} : { timeout: parseTimeout(this, t['timeout']) }),
       ...(t['stop_when'] === undefined ? {} : { stopWhen: parseStopWhen(this, t['stop_when']) }),
+      pruner: parsePruner(this, t['pruner']),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { PrunerSpec } from '../pruners/pruner.js';
 import type { Space } from './space.js';
 import type { Condition, Values } from './hyperparameter.js';
 
@@ -92,6 +93,8 @@ export interface TunerSpec {
   timeout?: number;
   /** Ends the study early on a rule of its own. */
   stopWhen?: StopWhen;
+  /** Stops poor trials early against the others (Optuna's pruners); kind 'none' by default. */
+  pruner: PrunerSpec;
 }
 
 /** `stop_when`: the study ends when the best score has not improved for `patienceTrials` scored trials. */

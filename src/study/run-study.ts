@@ -11,6 +11,7 @@ import type { ExecutorFactory } from '../pool/executor.js';
 import type { EngineName, SharedSplit } from '../pool/messages.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { OracleName, StudySpec } from '../space/study-spec.js';
+import { defaultPruner, type PrunerKind } from '../pruners/pruner.js';
 import type { Storage } from '../storage/storage.js';
 import { Heartbeat, STALE_MS } from './heartbeat.js';
 import type { StudyData } from './load-data.js';
@@ -32,6 +33,8 @@ export interface RunOverrides {
   keepWeights?: number;
   /** Seconds after which no trial starts (overrides tuner.timeout). */
   timeout?: number;
+  /** The pruner, with its defaults unless the space file names the same kind with options. */
+  pruner?: PrunerKind;
 }
 
 export interface RunContext {
@@ -66,6 +69,7 @@ export interface RunResult {
 export async function runStudy(ctx: RunContext): Promise<RunResult> {
   const { spec, study, storage, overrides, signal, listener } = ctx;
   const tuner = { ...spec.tuner, ...pick(overrides) };
+  if (overrides.pruner !== undefined && overrides.pruner !== spec.tuner.pruner.kind) tuner.pruner = defaultPruner(overrides.pruner);
   // The main thread never trains: it loads tfjs only to prove that the workers' backend starts.
   // With the native engine it names the backend instead, and the workers load tfjs only for a
   // model the kernels cannot run.

@@ -7,6 +7,9 @@ import type { Values } from '../space/hyperparameter.js';
 import { fillGrown } from '../space/growth.js';
 import type { StudySpec } from '../space/study-spec.js';
 import type { Storage } from '../storage/storage.js';
+import { makePruner } from '../pruners/make-pruner.js';
+import type { EpochMetrics } from '../domain/trial.js';
+import { PruningBoard } from './pruning-board.js';
 import { trialJob, whyInvalid } from './trial-job.js';
 import { plateaued } from './plateau.js';
 import { pastTrial, TrialRun, type TrialAttempt, type TrialRunHost, type TrialVerdict } from './trial-run.js';
@@ -63,6 +66,7 @@ export class Scheduler implements TrialRunHost {
   readonly listener: StudyListener;
   readonly maxRetries: number;
   readonly keepWeights: number;
+  readonly board: PruningBoard | undefined;
   /** Trials under way in this process, by id: the oracle sees their values as pending. */
   private readonly running = new Map<number, TrialRecord>();
   /** Packs under way: each holds a slot until its last trial's end is recorded. */
@@ -88,6 +92,8 @@ export class Scheduler implements TrialRunHost {
     this.maxRetries = o.tuner.maxRetriesPerTrial;
     this.keepWeights = o.tuner.keepWeights;
     this.trialSignal = AbortSignal.any([o.signal, this.stop.signal]);
+    const { pruner, direction, objective, executionsPerTrial } = o.tuner;
+    this.board = pruner.kind === 'none' ? undefined : new PruningBoard(makePruner(pruner), direction, objective as keyof EpochMetrics, executionsPerTrial);
   }
 
   halted(): boolean {
@@ -112,6 +118,7 @@ export class Scheduler implements TrialRunHost {
     const { tuner, signal } = this.o;
     let reason: StudyEndReason | undefined;
     try {
+      await this.board?.load(this.storage, await this.storage.trials(this.studyId));
       let last: NextTrial = 'full';
       while (reason === undefined) {
         if (this.failure !== undefined) throw this.failure.error;
@@ -250,7 +257,9 @@ export class Scheduler implements TrialRunHost {
     for (const attempt of attempts) {
       const run = new TrialRun(this, attempt, t0);
       try {
-        ready.push({ run, job: await trialJob(storage, studyId, attempt.trial, this.o.tuner, oracle) });
+        const job = await trialJob(storage, studyId, attempt.trial, this.o.tuner, oracle);
+        // A Hyperband trial is already cut short by its own schedule, and its epochs start past 1.
+        ready.push({ run, job: { ...job, ...(this.board && !attempt.trial.schedule ? { judged: true } : {}) } });
       } catch (err) {
         await this.settle(run, { error: err instanceof Error ? err.message : String(err) });
       }
@@ -258,7 +267,7 @@ export class Scheduler implements TrialRunHost {
     if (ready.length === 0) return;
     const ends = this.o.executor.train(
       ready.map((r) => r.job),
-      (i, message) => ready[i]!.run.epoch(message),
+      (i, message) => ready[i]!.run.epoch(message, ready[i]!.job.judged === true),
       this.trialSignal,
     );
     await Promise.all(ends.map(async (end, i) => this.settle(ready[i]!.run, await end)));

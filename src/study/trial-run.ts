@@ -1,9 +1,11 @@
 import type { StudyListener } from '../domain/events.js';
 import type { TrialRecord } from '../domain/trial.js';
 import type { Oracle, PastTrial } from '../oracles/oracle.js';
+import type { EpochVerdict } from '../pool/executor.js';
 import type { EpochMessage, TrialEnd } from '../pool/messages.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Storage } from '../storage/storage.js';
+import type { PruningBoard } from './pruning-board.js';
 
 /** A trial and which of its attempts in this run it is (1 for the first, each retry adds one). */
 export interface TrialAttempt {
@@ -36,6 +38,8 @@ export interface TrialRunHost {
   fault(error: unknown): void;
   /** True once fault was called: writes are then no use. */
   faulted(): boolean;
+  /** The study's pruner and its curves; undefined when nothing is pruned. */
+  board: PruningBoard | undefined;
 }
 
 /**
@@ -58,10 +62,14 @@ export class TrialRun {
     return this.attempt.trial;
   }
 
-  /** Records one epoch after the ones before it, then tells the listener. Called by the executor as epochs come. */
-  epoch(m: EpochMessage): void {
+  /**
+   * Records one epoch after the ones before it, then tells the listener. Called by the
+   * executor as epochs come; returns the pruner's verdict, at once, for a judged trial.
+   */
+  epoch(m: EpochMessage, judged: boolean): EpochVerdict {
     const { storage, listener } = this.host;
     const { id, number } = this.trial;
+    const verdict = judged ? this.host.board?.report(number, m.execution, m.epoch, m.metrics) : undefined;
     this.written = this.written.then(async () => {
       // Epochs after a signal are still written: a trial that completes anyway must show them all.
       if (this.host.faulted()) return;
@@ -73,6 +81,7 @@ export class TrialRun {
       }
       listener({ type: 'epoch', number, execution: m.execution, epoch: m.epoch, metrics: m.metrics });
     });
+    return verdict;
   }
 
   /** Records how the attempt ended, once its epochs are in: complete, stopped, to run again, failed, or left running. */
@@ -82,15 +91,26 @@ export class TrialRun {
     const { trial, attempt } = this.attempt;
     const seconds = (performance.now() - this.t0) / 1000;
     if ('outcome' in end) {
-      const { outcome } = end;
+      const { outcome, pruned } = end;
       await storage.saveWeights(trial.id, outcome.weights);
       for (const [i, checkpoint] of (outcome.checkpoints ?? []).entries()) await storage.saveCheckpoint(trial.id, i + 1, checkpoint);
-      await storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
+      if (pruned !== undefined) await storage.pruneTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
+      else await storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
+      this.host.board?.finished(trial.number, pruned !== undefined ? 'pruned' : 'complete');
       await storage.pruneWeights(studyId, this.host.keepWeights);
       if (oracle.checkpointsNeeded) await storage.keepCheckpoints(studyId, oracle.checkpointsNeeded((await storage.trials(studyId)).map(pastTrial)));
-      listener({ type: 'trial-complete', number: trial.number, values: trial.values, score: outcome.score, bestEpoch: outcome.bestEpoch, seconds });
+      listener({
+        type: 'trial-complete',
+        number: trial.number,
+        values: trial.values,
+        score: outcome.score,
+        bestEpoch: outcome.bestEpoch,
+        seconds,
+        ...(pruned !== undefined ? { pruned } : {}),
+      });
       return { kind: 'complete' };
     }
+    this.host.board?.forget(trial.number);
     // Left running, the run's end marks it interrupted, so that the next run resumes it.
     if (this.host.halted()) return { kind: 'left' };
     const why = this.host.stopping();

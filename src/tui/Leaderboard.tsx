@@ -55,7 +55,8 @@ function leaderboardLines(state: LeaderboardState, now: number, width: number): 
   const lines: Line[] = [];
   lines.push({ text: `study ${h.study}  oracle ${h.oracle}  backend ${h.backend}  workers ${h.workers}  pack ${h.pack}`, bold: true });
   const end = state.finished ? `  finished: ${state.finished.reason}` : '';
-  lines.push({ text: `trials ${state.done}/${h.maxTrials}  elapsed ${clock(elapsed(state, now))}  ETA ${clock(eta(state) ?? Number.NaN)}${end}` });
+  const pruned = state.pruned > 0 ? ` (${state.pruned} pruned)` : '';
+  lines.push({ text: `trials ${state.done}/${h.maxTrials}${pruned}  elapsed ${clock(elapsed(state, now))}  ETA ${clock(eta(state) ?? Number.NaN)}${end}` });
   const best = bestTrial(state);
   if (best) {
     // The values get a line of their own: they are what the user came for, and the table cuts them.

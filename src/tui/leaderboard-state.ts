@@ -49,6 +49,8 @@ export interface LeaderboardState {
   top: RankedTrial[];
   /** In the order they failed. */
   failed: FailedTrial[];
+  /** Trials the study's pruner stopped early in this run: done, but not in `top` (their scores are partial). */
+  pruned: number;
   /** Seconds of the trials complete in this run, summed, for the ETA. */
   completedSeconds: number;
   finished?: { reason: StudyEndReason; seconds: number; best?: { number: number; values: Values; score: number } };
@@ -56,7 +58,7 @@ export interface LeaderboardState {
 
 /** The state before any event: what the reporters start from. */
 export function initialState(): LeaderboardState {
-  return { done: 0, running: [], top: [], failed: [], completedSeconds: 0 };
+  return { done: 0, running: [], top: [], failed: [], pruned: 0, completedSeconds: 0 };
 }
 
 /**
@@ -95,6 +97,7 @@ export function reduce(state: LeaderboardState, event: StudyEvent, now: number =
     }
     case 'trial-complete': {
       const { number, values, score, bestEpoch, seconds } = event;
+      if (event.pruned !== undefined) return { ...finish(state, number), pruned: state.pruned + 1 };
       const direction = state.header?.direction ?? 'max';
       const top = [...state.top, { rank: 0, number, values, score, bestEpoch, seconds }].sort(byScore(direction)).map((t, i) => ({ ...t, rank: i + 1 }));
       return { ...finish(state, number), top, completedSeconds: state.completedSeconds + seconds };

@@ -38,6 +38,11 @@ export function plainReporter(write: (line: string) => void): StudyListener {
       case 'epoch':
         return;
       case 'trial-complete': {
+        if (event.pruned !== undefined) {
+          const score = `${objective}=${formatScore(event.score)}`;
+          write(`trial ${event.number} pruned at epoch ${event.pruned} ${score} (best epoch ${event.bestEpoch}, ${event.seconds.toFixed(1)}s)`);
+          return;
+        }
         // The reducer has already ranked this trial, so the best may be this very trial.
         const best = state.top[0]!;
         write(

@@ -11,7 +11,7 @@ const indexOf = (match: (e: StudyEvent) => boolean) => events.findIndex(([e]) =>
 
 describe('leaderboard state', () => {
   it('starts empty, and takes the header and clock from study-started', () => {
-    assert.deepEqual(initialState(), { done: 0, running: [], top: [], failed: [], completedSeconds: 0 });
+    assert.deepEqual(initialState(), { done: 0, running: [], top: [], failed: [], pruned: 0, completedSeconds: 0 });
     const s = upTo(1);
     assert.equal(s.header?.study, 'gender');
     assert.equal(s.header?.executionsPerTrial, 2);
@@ -25,6 +25,23 @@ describe('leaderboard state', () => {
     assert.equal(upTo(indexOf((e) => e.type === 'trial-complete')).done, 1, 'started trials are not done');
     assert.equal(upTo(indexOf((e) => e.type === 'trial-complete') + 1).done, 2);
     assert.equal(feed(events).done, 6);
+  });
+
+  it('counts a pruned trial as done and pruned, and leaves it out of the ranking', () => {
+    const s = upTo(1);
+    const after = reduce(reduce(s, { type: 'trial-started', number: 9, values: {}, resumed: false }), {
+      type: 'trial-complete',
+      number: 9,
+      values: {},
+      score: 0.99,
+      bestEpoch: 1,
+      seconds: 2,
+      pruned: 1,
+    });
+    assert.equal(after.done, s.done + 1);
+    assert.equal(after.pruned, 1);
+    assert.deepEqual(after.top, s.top);
+    assert.deepEqual(after.running, s.running);
   });
 
   it('has no ETA before a trial completes, even after a failure', () => {

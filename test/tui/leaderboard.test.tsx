@@ -3,7 +3,7 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, it } from 'node:test';
 import { cleanup, render } from 'ink-testing-library';
 import { Leaderboard } from '../../src/tui/Leaderboard.js';
-import { initialState } from '../../src/tui/leaderboard-state.js';
+import { initialState, reduce } from '../../src/tui/leaderboard-state.js';
 import { columns, feed, studyEvents, T0 } from './study-events.js';
 
 /** The frame Ink drew for the board at 2:05 into the study, ANSI codes removed. */
@@ -30,6 +30,13 @@ describe('Leaderboard', () => {
     assert.match(text, /^study gender {2}oracle random {2}backend tfjs-node {2}workers 2 {2}pack 1$/m);
     // 1 before + 4 complete + 1 failed; mean 34.5 s x 4 left / 2 workers = 69 s.
     assert.match(text, /^trials 6\/10 {2}elapsed 2:05 {2}ETA 1:09$/m);
+  });
+
+  it('counts the pruned trials beside the trials done', () => {
+    const pruned = reduce(feed(studyEvents('max')), { type: 'trial-complete', number: 7, values: {}, score: 0.5, bestEpoch: 1, seconds: 1, pruned: 1 });
+    const { lastFrame } = render(<Leaderboard state={pruned} now={T0 + 125_000} />);
+    assert.match(stripVTControlCharacters(lastFrame() ?? ''), /^trials 7\/10 \(1 pruned\) {2}elapsed 2:05 {2}ETA /m);
+    assert.doesNotMatch(frame(), /pruned/, 'nothing said when none is');
   });
 
   it('shows the best score with its hyperparameters, inactive ones left out', () => {

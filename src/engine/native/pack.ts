@@ -208,6 +208,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
       );
     }
     tail.evaluate(z1, width, data.valid.rows, data.validLabels);
+    const ending = new Set<Member>();
     for (const [k, m] of pack.entries()) {
       if (m.done) continue;
       const rows = data.train.rows;
@@ -227,8 +228,10 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         const weights = memberWeights(m, w1, dim, width);
         m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, s1, s2, dim, width) } : {}) };
       }
-      if (epoch >= m.settings.epochs || m.stop?.(metrics)) leave(m);
+      if (epoch >= m.settings.epochs || m.stop?.(metrics)) ending.add(m);
     }
+    // Only once every member has reported the epoch: a pruner judges a trial on all its executions.
+    for (const m of pack) if (!m.done && (ending.has(m) || m.settings.pruned?.(epoch))) leave(m);
   }
   return pack.map((m) => m.error ?? m.best!);
 }
