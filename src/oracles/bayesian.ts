@@ -4,6 +4,7 @@ import type { Space } from '../space/space.js';
 import { GaussianProcess } from './gp.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { lazyEnumeration, untriedSample } from './random.js';
+import { MODEL_LIMIT, modelSubset } from './subset.js';
 import { Direction } from '../domain/direction.js';
 
 /** Defaults of the Bayesian oracle (KerasTuner's). */
@@ -18,13 +19,19 @@ export const BAYESIAN_DEFAULTS = {
   randomStarts: 1000,
   /** Of those, how many are refined by local search. */
   refined: 10,
+  /** Observations the Gaussian process is fitted on, at most (see modelSubset). */
+  modelLimit: MODEL_LIMIT,
+  /** Running trials it believes at their predicted scores, at most (the latest ones). */
+  pendingLimit: 32,
 };
 
 /**
  * Bayesian optimisation: a Gaussian process over the encoded space, proposals maximising the
  * upper confidence bound mean + beta * std (scores negated when the objective is minimised).
  * Running trials count as observations at the model's own prediction ("kriging believer"),
- * so parallel workers are pushed apart. Small spaces are scored exhaustively over every
+ * so parallel workers are pushed apart. Past MODEL_LIMIT trials the process is fitted on a
+ * bounded, deterministic subset of them (modelSubset), so a proposal costs the same at 1,000
+ * trials as at 200. Small spaces are scored exhaustively over every
  * untried values set; larger ones from many random starts refined by local moves.
  */
 export class BayesianOracle implements Oracle {
@@ -51,13 +58,20 @@ export class BayesianOracle implements Oracle {
       return untriedSample(this.space, this.rng, context.tried, this.enumerated);
     }
     const sign = Direction.sign(this.direction);
-    const gp = new GaussianProcess(this.options.alpha);
     const x = context.completed.map((o) => this.space.encode(o.values));
     const y = context.completed.map((o) => sign * o.score);
-    gp.fit(x, y);
+    // The whole study's mean and spread, so that regions left out of the subset are predicted
+    // at the study's average rather than at its best trials'.
+    const mean = y.reduce((a, b) => a + b, 0) / y.length;
+    const normalisation = { mean, std: Math.sqrt(y.reduce((a, b) => a + (b - mean) ** 2, 0) / y.length) };
+    const subset = modelSubset(x, y, this.options.modelLimit);
+    const xs = subset.map((i) => x[i]!);
+    const ys = subset.map((i) => y[i]!);
+    const gp = new GaussianProcess(this.options.alpha);
+    gp.fit(xs, ys, normalisation);
     if (context.pending.length > 0) {
-      const believed = context.pending.map((values) => this.space.encode(values));
-      gp.fit([...x, ...believed], [...y, ...believed.map((point) => gp.predict(point).mean)]);
+      const believed = context.pending.slice(-this.options.pendingLimit).map((values) => this.space.encode(values));
+      gp.fit([...xs, ...believed], [...ys, ...believed.map((point) => gp.predict(point).mean)], normalisation);
     }
     const ucb = (point: number[]): number => {
       const p = gp.predict(point);

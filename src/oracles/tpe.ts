@@ -5,6 +5,7 @@ import type { Space } from '../space/space.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';
 import { lazyEnumeration, untriedSample } from './random.js';
+import { evenSubset } from './subset.js';
 import { Direction } from '../domain/direction.js';
 
 /** Defaults of the TPE oracle (Optuna's). */
@@ -14,6 +15,8 @@ export const TPE_DEFAULTS = {
   /** Candidates drawn from the good trials' estimator per proposal. */
   candidates: 24,
   priorWeight: 1,
+  /** Bad trials the bad estimator is fitted on, at most (see evenSubset). */
+  badLimit: 1000,
 };
 
 /** Optuna's split: the best min(ceil(0.1 n), 25) trials are "good". */
@@ -55,7 +58,9 @@ export class TpeOracle implements Oracle {
     const sorted = [...context.completed].sort((a, b) => order(a.score, b.score));
     const n = goodCount(sorted.length);
     const good = sorted.slice(0, n).map((o) => o.values);
-    const bad = [...sorted.slice(n).map((o) => o.values), ...context.pending];
+    // A bounded cost per proposal: past badLimit bad trials, an even spread of them by score
+    // stands for them all (its density is theirs, its kernels are hardly wider).
+    const bad = [...evenSubset(sorted.slice(n), this.options.badLimit).map((o) => o.values), ...context.pending];
     const models = new Map<string, { l: Estimator; g: Estimator; categorical: boolean }>();
     for (const hp of this.space.hyperparameters) {
       const categorical = isCategorical(hp);
