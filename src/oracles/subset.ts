@@ -35,17 +35,19 @@ export function modelSubset(points: readonly (readonly number[])[], scores: read
   }
   // Farthest-point sampling: each step takes the trial farthest from every one taken so far.
   // One pass per step both lowers each trial's distance to the taken ones and finds the next.
+  const d = points[0]!.length;
+  const flat = new Float64Array(n * d);
+  points.forEach((p, i) => flat.set(p, i * d));
   const nearest = new Float64Array(n).fill(Infinity);
   let far = -1;
   const closer = (from: number): void => {
-    const p = points[from]!;
+    const o = from * d;
     far = -1;
     for (let i = 0; i < n; i++) {
       if (chosen[i]) continue;
-      const q = points[i]!;
-      let d = 0;
-      for (let j = 0; j < p.length; j++) d += (p[j]! - q[j]!) ** 2;
-      if (d < nearest[i]!) nearest[i] = d;
+      let sq = 0;
+      for (let j = 0; j < d; j++) sq += (flat[o + j]! - flat[i * d + j]!) ** 2;
+      if (sq < nearest[i]!) nearest[i] = sq;
       if (far < 0 || nearest[i]! > nearest[far]!) far = i;
     }
   };

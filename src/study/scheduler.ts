@@ -197,6 +197,10 @@ export class Scheduler implements TrialRunHost {
     const again = await this.storage.claimInterrupted(this.studyId);
     if (again) return { record: again, resumed: true };
     for (let race = 0; race < RACES; race++) {
+      // The workers' messages and the leaderboard's redraws that came in meanwhile go first: a
+      // pack's proposals would otherwise run back to back on resolved promises, holding the
+      // main thread for all of them.
+      await new Promise((resolve) => setImmediate(resolve));
       const trials = await this.storage.trials(this.studyId);
       if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';
       const completed = trials.filter((t) => SCORED_STATUSES.has(t.status)).map((t) => ({ values: t.values as Values, score: t.score! }));
