@@ -1,6 +1,7 @@
 import type { Rng } from '../random/rng.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
+import { EncodingCache } from './encodings.js';
 import { GaussianProcess } from './gp.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
 import { lazyEnumeration, untriedSample } from './random.js';
@@ -21,6 +22,8 @@ export const BAYESIAN_DEFAULTS = {
   refined: 10,
   /** Observations the Gaussian process is fitted on, at most (see modelSubset). */
   modelLimit: MODEL_LIMIT,
+  /** Untried value sets of an enumerated space scored per proposal, at most (a seeded draw past it). */
+  scoredLimit: 2500,
   /** Running trials it believes at their predicted scores, at most (the latest ones). */
   pendingLimit: 32,
 };
@@ -31,13 +34,15 @@ export const BAYESIAN_DEFAULTS = {
  * Running trials count as observations at the model's own prediction ("kriging believer"),
  * so parallel workers are pushed apart. Past MODEL_LIMIT trials the process is fitted on a
  * bounded, deterministic subset of them (modelSubset), so a proposal costs the same at 1,000
- * trials as at 200. Small spaces are scored exhaustively over every
- * untried values set; larger ones from many random starts refined by local moves.
+ * trials as at 200. Small spaces are scored over every untried values set
+ * (a seeded draw of scoredLimit of them when more are left); larger ones from many random starts refined by local moves.
  */
 export class BayesianOracle implements Oracle {
   readonly name = 'bayesian';
   readonly endReason = 'space-exhausted' as const;
   private readonly enumerated: () => Values[] | undefined;
+  private readonly encodings: EncodingCache;
+  private listing: { values: Values[]; keys: string[]; points: number[][] } | undefined | null = null;
 
   constructor(
     private readonly space: Space,
@@ -46,6 +51,16 @@ export class BayesianOracle implements Oracle {
     private readonly options = BAYESIAN_DEFAULTS,
   ) {
     this.enumerated = lazyEnumeration(space);
+    this.encodings = new EncodingCache(space);
+  }
+
+  /** A small space's value sets with their keys and points, worked out once: every proposal scores them. */
+  private listed(): { values: Values[]; keys: string[]; points: number[][] } | undefined {
+    if (this.listing === null) {
+      const all = this.enumerated();
+      this.listing = all && { values: all, keys: all.map((v) => this.space.key(v)), points: all.map((v) => this.space.encode(v)) };
+    }
+    return this.listing;
   }
 
   propose(context: ProposalContext): Proposal | undefined {
@@ -58,7 +73,7 @@ export class BayesianOracle implements Oracle {
       return untriedSample(this.space, this.rng, context.tried, this.enumerated);
     }
     const sign = Direction.sign(this.direction);
-    const x = context.completed.map((o) => this.space.encode(o.values));
+    const x = context.completed.map((o) => this.encodings.point(o.values));
     const y = context.completed.map((o) => sign * o.score);
     // The whole study's mean and spread, so that regions left out of the subset are predicted
     // at the study's average rather than at its best trials'.
@@ -81,14 +96,24 @@ export class BayesianOracle implements Oracle {
   }
 
   private best(ucb: (point: number[]) => number, tried: Set<string>): Values | undefined {
-    const all = this.enumerated();
-    if (all) {
+    const listed = this.listed();
+    if (listed) {
+      const untried: number[] = [];
+      for (let i = 0; i < listed.values.length; i++) if (!tried.has(listed.keys[i]!)) untried.push(i);
+      // A bounded cost: past scoredLimit untried sets, a seeded draw of that many is scored.
+      if (untried.length > this.options.scoredLimit) {
+        for (let k = 0; k < this.options.scoredLimit; k++) {
+          const j = k + this.rng.int(untried.length - k);
+          [untried[k], untried[j]] = [untried[j]!, untried[k]!];
+        }
+        untried.length = this.options.scoredLimit;
+        untried.sort((a, b) => a - b);
+      }
       let best: Values | undefined;
       let bestValue = -Infinity;
-      for (const values of all) {
-        if (tried.has(this.space.key(values))) continue;
-        const value = ucb(this.space.encode(values));
-        if (value > bestValue) [best, bestValue] = [values, value];
+      for (const i of untried) {
+        const value = ucb(listed.points[i]!);
+        if (value > bestValue) [best, bestValue] = [listed.values[i]!, value];
       }
       return best;
     }

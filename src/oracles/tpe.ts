@@ -3,6 +3,7 @@ import { fromUnit, toUnit } from '../space/encoding.js';
 import type { Hyperparameter, Value, Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
+import { EncodingCache } from './encodings.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';
 import { lazyEnumeration, untriedSample } from './random.js';
 import { evenSubset } from './subset.js';
@@ -38,6 +39,7 @@ export class TpeOracle implements Oracle {
   readonly name = 'tpe';
   readonly endReason = 'space-exhausted' as const;
   private readonly enumerated: () => Values[] | undefined;
+  private readonly encodings: EncodingCache;
 
   constructor(
     private readonly space: Space,
@@ -46,6 +48,7 @@ export class TpeOracle implements Oracle {
     private readonly options = TPE_DEFAULTS,
   ) {
     this.enumerated = lazyEnumeration(space);
+    this.encodings = new EncodingCache(space);
   }
 
   propose(context: ProposalContext): Proposal | undefined {
@@ -62,23 +65,23 @@ export class TpeOracle implements Oracle {
     // stands for them all (its density is theirs, its kernels are hardly wider).
     const bad = [...evenSubset(sorted.slice(n), this.options.badLimit).map((o) => o.values), ...context.pending];
     const models = new Map<string, { l: Estimator; g: Estimator; categorical: boolean }>();
-    for (const hp of this.space.hyperparameters) {
+    this.space.hyperparameters.forEach((hp, index) => {
       const categorical = isCategorical(hp);
       const fit = (set: Values[]): Estimator => {
-        const seen = set.filter((v) => hp.name in v).map((v) => v[hp.name]!);
+        const seen = set.filter((v) => hp.name in v);
         return categorical
           ? new CategoricalParzen(
-              seen.map((x) => categoryOf(hp, x)),
+              seen.map((v) => categoryOf(hp, v[hp.name]!)),
               categoryCount(hp),
               this.options.priorWeight,
             )
           : new NumericParzen(
-              seen.map((x) => toUnit(hp, x)),
+              seen.map((v) => this.encodings.point(v)[index]!),
               this.options.priorWeight,
             );
       };
       models.set(hp.name, { l: fit(good), g: fit(bad), categorical });
-    }
+    });
     let best: Values | undefined;
     let bestScore = -Infinity;
     for (let c = 0; c < this.options.candidates; c++) {
