@@ -11,16 +11,18 @@ const MAX_REJECTIONS = 100;
  * bandwidths from the gaps between neighbours (Optuna's rule, endpoints not considered).
  */
 export class NumericParzen {
-  private readonly mus: number[];
-  private readonly sigmas: number[];
+  private readonly mus: Float64Array;
+  private readonly sigmas: Float64Array;
   private readonly weights: number[];
+  /** Each kernel's weight over its normaliser (sigma, sqrt(2 pi), its mass inside [0, 1]), computed once. */
+  private readonly scales: Float64Array;
 
   constructor(observations: number[], priorWeight: number) {
     const points = [...observations.map((mu) => ({ mu, prior: false })), { mu: 0.5, prior: true }].sort((a, b) => a.mu - b.mu);
     const n = observations.length;
     const minSigma = 1 / Math.min(MAGIC_CLIP_LIMIT, 1 + n);
-    this.mus = points.map((p) => p.mu);
-    this.sigmas = points.map((p, i) => {
+    this.mus = Float64Array.from(points, (p) => p.mu);
+    this.sigmas = Float64Array.from(points, (p, i) => {
       if (p.prior) return 1;
       const left = i > 0 ? p.mu - points[i - 1]!.mu : undefined;
       const right = i < points.length - 1 ? points[i + 1]!.mu - p.mu : undefined;
@@ -29,6 +31,12 @@ export class NumericParzen {
     });
     const total = n + priorWeight;
     this.weights = points.map((p) => (p.prior ? priorWeight : 1) / total);
+    this.scales = Float64Array.from(points, (_, k) => {
+      const mu = this.mus[k]!;
+      const s = this.sigmas[k]!;
+      const mass = phi((1 - mu) / s) - phi((0 - mu) / s);
+      return this.weights[k]! / (s * Math.sqrt(2 * Math.PI) * Math.max(mass, 1e-12));
+    });
   }
 
   /** A draw from the mixture. */
@@ -47,10 +55,8 @@ export class NumericParzen {
   logPdf(x: number): number {
     let p = 0;
     for (let k = 0; k < this.mus.length; k++) {
-      const mu = this.mus[k]!;
-      const s = this.sigmas[k]!;
-      const mass = phi((1 - mu) / s) - phi((0 - mu) / s);
-      p += (this.weights[k]! * Math.exp(-0.5 * ((x - mu) / s) ** 2)) / (s * Math.sqrt(2 * Math.PI) * Math.max(mass, 1e-12));
+      const z = (x - this.mus[k]!) / this.sigmas[k]!;
+      p += this.scales[k]! * Math.exp(-0.5 * z * z);
     }
     return Math.log(Math.max(p, 1e-300));
   }

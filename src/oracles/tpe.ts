@@ -3,8 +3,10 @@ import { fromUnit, toUnit } from '../space/encoding.js';
 import type { Hyperparameter, Value, Values } from '../space/hyperparameter.js';
 import type { Space } from '../space/space.js';
 import { asProposal, type Oracle, type Proposal, type ProposalContext } from './oracle.js';
+import { EncodingCache } from './encodings.js';
 import { CategoricalParzen, NumericParzen } from './parzen.js';
 import { lazyEnumeration, untriedSample } from './random.js';
+import { evenSubset } from './subset.js';
 import { Direction } from '../domain/direction.js';
 
 /** Defaults of the TPE oracle (Optuna's). */
@@ -14,6 +16,8 @@ export const TPE_DEFAULTS = {
   /** Candidates drawn from the good trials' estimator per proposal. */
   candidates: 24,
   priorWeight: 1,
+  /** Bad trials the bad estimator is fitted on, at most (see evenSubset). */
+  badLimit: 1000,
 };
 
 /** Optuna's split: the best min(ceil(0.1 n), 25) trials are "good". */
@@ -35,6 +39,7 @@ export class TpeOracle implements Oracle {
   readonly name = 'tpe';
   readonly endReason = 'space-exhausted' as const;
   private readonly enumerated: () => Values[] | undefined;
+  private readonly encodings: EncodingCache;
 
   constructor(
     private readonly space: Space,
@@ -43,6 +48,7 @@ export class TpeOracle implements Oracle {
     private readonly options = TPE_DEFAULTS,
   ) {
     this.enumerated = lazyEnumeration(space);
+    this.encodings = new EncodingCache(space);
   }
 
   propose(context: ProposalContext): Proposal | undefined {
@@ -55,26 +61,28 @@ export class TpeOracle implements Oracle {
     const sorted = [...context.completed].sort((a, b) => order(a.score, b.score));
     const n = goodCount(sorted.length);
     const good = sorted.slice(0, n).map((o) => o.values);
-    const bad = [...sorted.slice(n).map((o) => o.values), ...context.pending];
+    // A bounded cost per proposal: past badLimit bad trials, an even spread of them by score
+    // stands for them all (its density is theirs, its kernels are hardly wider).
+    const bad = [...evenSubset(sorted.slice(n), this.options.badLimit).map((o) => o.values), ...context.pending];
     // By declaration index: one name may be declared under conditions that exclude each other.
     const models: { l: Estimator; g: Estimator; categorical: boolean }[] = [];
-    for (const hp of this.space.hyperparameters) {
+    this.space.hyperparameters.forEach((hp, index) => {
       const categorical = isCategorical(hp);
       const fit = (set: Values[]): Estimator => {
-        const seen = set.filter((v) => hp.name in v && this.space.isActive(hp, v)).map((v) => v[hp.name]!);
+        const seen = set.filter((v) => hp.name in v && this.space.isActive(hp, v));
         return categorical
           ? new CategoricalParzen(
-              seen.map((x) => categoryOf(hp, x)),
+              seen.map((v) => categoryOf(hp, v[hp.name]!)),
               categoryCount(hp),
               this.options.priorWeight,
             )
           : new NumericParzen(
-              seen.map((x) => toUnit(hp, x)),
+              seen.map((v) => this.encodings.point(v)[index]!),
               this.options.priorWeight,
             );
       };
       models.push({ l: fit(good), g: fit(bad), categorical });
-    }
+    });
     let best: Values | undefined;
     let bestScore = -Infinity;
     for (let c = 0; c < this.options.candidates; c++) {

@@ -222,6 +222,10 @@ export class Scheduler implements TrialRunHost {
     // An enqueued trial's first start is attempt 1: it starts, it does not resume.
     if (again) return { record: again, resumed: again.attempt > 1 };
     for (let race = 0; race < RACES; race++) {
+      // The workers' messages and the leaderboard's redraws that came in meanwhile go first: a
+      // pack's proposals would otherwise run back to back on resolved promises, holding the
+      // main thread for all of them.
+      await new Promise((resolve) => setImmediate(resolve));
       // Trials of a space that grew since read as KerasTuner reads them: new names at their defaults.
       const trials = (await this.storage.trials(this.studyId)).map((t) => ({ ...t, values: fillGrown(spec.space, t.values as Values) }));
       if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';
