@@ -5,6 +5,7 @@ import { registerBest } from './best-command.js';
 import { registerExtract } from './extract-command.js';
 import { registerList } from './list-command.js';
 import { registerPredict } from './predict-command.js';
+import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerSpace } from './space-command.js';
 import { registerStorage } from './storage-command.js';
@@ -27,6 +28,7 @@ registerExtract(program);
 registerPredict(program);
 registerSpace(program);
 registerStorage(program);
+registerReport(program);
 // Every command, nested ones included, reports usage errors through the contract's exit path.
 const override = (c: Command): void => {
   c.exitOverride();
