@@ -67,7 +67,8 @@ export async function renderReport(d: ReportData): Promise<string> {
       'importance',
       "Hyperparameter importance (PED-ANOVA): how much each hyperparameter's values among the best trials " +
         'differ from its values among all trials where it is active' +
-        `<small>Shares of the summed Pearson divergence; the top set is the best ${TOP_QUANTILE * 100}% of the trials where it is active, at least ${MIN_TOP}.</small>`,
+        `<small>Shares of the summed Pearson divergence; the top set is the best ${TOP_QUANTILE * 100}% of the trials ` +
+        `where it is active, at least ${MIN_TOP}.</small>`,
       none ?? [toSvg(importanceSpec(d, pedAnova(d)))],
     ),
     ...(await testFigures(d)),
