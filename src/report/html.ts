@@ -16,8 +16,10 @@ import { confusionSpec, curveChartSpec } from './test-charts.js';
 export const REPORT_MARK = '<meta name="generator" content="tune report">';
 
 const STYLE = `<style>
-body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
-figure { margin: 0 0 28px; padding: 12px; border: 1px solid #ddd; border-radius: 6px; }
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+main { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+figure { margin: 0; padding: 12px; border: 1px solid #ddd; border-radius: 6px; max-width: 100%; box-sizing: border-box; }
+figcaption { contain: inline-size; } /* the caption wraps to its figure's width, never widens it */
 figure > div { display: flex; flex-wrap: wrap; gap: 12px; }
 figcaption { font-weight: 600; margin-bottom: 8px; }
 figcaption small { font-weight: normal; color: #555; display: block; }
@@ -81,8 +83,11 @@ export async function renderReport(d: ReportData): Promise<string> {
 <title>${title}</title>${STYLE}</head>
 <body><h1>${title}</h1>
 <p>${d.trials.length} trials (${escapeHtml(counts || 'none')}); objective ${objective} (${d.study.direction}); made ${escapeHtml(d.made)}.</p>
+<main>
 ${figures.join('\n')}
-<figure data-chart="table"><figcaption>Every trial, whatever its status (click a header to sort)</figcaption><div>${trialTable(d)}</div></figure>
+</main>
+<figure data-chart="table" style="margin-top: 16px"><figcaption>Every trial, whatever its status (click a header to sort)</figcaption>
+<div>${trialTable(d)}</div></figure>
 ${SORT_SCRIPT}
 </body></html>
 `;

@@ -51,6 +51,7 @@ export function parallelSpec(d: ReportData): vega.Spec {
   ];
   return {
     ...WIDE,
+    width: 640,
     padding: { left: 16, right: 60, top: 24, bottom: 8 },
     data: [
       { name: 'lines', values: lines },

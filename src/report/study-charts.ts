@@ -8,7 +8,7 @@ import type { Hyperparameter } from '../space/hyperparameter.js';
 import { scored, type ReportData, type ReportTrial } from './report.js';
 
 /** Plot sizes in CSS pixels: one wide figure, or one of a row of small ones. */
-export const WIDE = { width: 640, height: 260 };
+export const WIDE = { width: 520, height: 240 };
 export const SMALL = { width: 260, height: 180 };
 
 const xy = (x: vega.Scale, y: vega.Scale, xTitle: string, yTitle: string): Pick<vega.Spec, 'scales' | 'axes'> => ({
