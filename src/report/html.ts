@@ -17,7 +17,7 @@ export const REPORT_MARK = '<meta name="generator" content="tune report">';
 
 const STYLE = `<style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
-main { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+main { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; margin-bottom: 16px; }
 figure { margin: 0; padding: 12px; border: 1px solid #ddd; border-radius: 6px; max-width: 100%; box-sizing: border-box; }
 figcaption { contain: inline-size; } /* the caption wraps to its figure's width, never widens it */
 figure > div { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -86,7 +86,7 @@ export async function renderReport(d: ReportData): Promise<string> {
 <main>
 ${figures.join('\n')}
 </main>
-<figure data-chart="table" style="margin-top: 16px"><figcaption>Every trial, whatever its status (click a header to sort)</figcaption>
+<figure data-chart="table"><figcaption>Every trial, whatever its status (click a header to sort)</figcaption>
 <div>${trialTable(d)}</div></figure>
 ${SORT_SCRIPT}
 </body></html>
