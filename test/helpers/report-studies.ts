@@ -19,10 +19,17 @@ function listed(dir: string): TrialRecord[] {
     .map((l) => JSON.parse(l) as TrialRecord);
 }
 
-function run(tuner: Record<string, unknown>, flags: string[] = []): string {
+function run(tuner: Record<string, unknown>, flags: string[] = [], classes = 2): string {
   const dir = tempDir('tune-report-');
-  const space = writeSpace(dir, tinySpace(writeTinyData(dir), tuner));
-  const r = tune(['run', space, '--no-tui', ...flags], dir);
+  const names = ['cat', 'dog', 'fox'].slice(0, classes);
+  const space = tinySpace(writeTinyData(dir, { maxLabel: classes - 1, classNames: names }), tuner);
+  if (classes > 2) {
+    const model = space['model'] as unknown[];
+    model[model.length - 1] = { dense: classes, activation: 'softmax' };
+    (space['compile'] as Record<string, unknown>)['loss'] = 'sparse_categorical_crossentropy';
+  }
+  writeSpace(dir, space);
+  const r = tune(['run', join(dir, 'space.json'), '--no-tui', ...flags], dir);
   if (r.code !== 0) throw new Error(`tune run failed (${r.code}): ${r.stderr}`);
   return dir;
 }
@@ -30,6 +37,12 @@ function run(tuner: Record<string, unknown>, flags: string[] = []): string {
 /** A real `tune run` of the tiny study: random search, two executions per trial. */
 export function plainStudy(trials = 6): StudyOnDisk {
   const dir = run({ max_trials: trials, executions_per_trial: 2, epochs: 4 });
+  return { dir, db: join(dir, 'trials.db'), trials: listed(dir) };
+}
+
+/** A real run of a three-class model (softmax, sparse categorical cross-entropy). */
+export function threeClassStudy(): StudyOnDisk {
+  const dir = run({ max_trials: 3, executions_per_trial: 1, epochs: 3 }, [], 3);
   return { dir, db: join(dir, 'trials.db'), trials: listed(dir) };
 }
 

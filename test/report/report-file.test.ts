@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CHARTS, failedStudy, hyperbandStudy, plainStudy, type StudyOnDisk } from '../helpers/report-studies.js';
+import { CHARTS, failedStudy, hyperbandStudy, plainStudy, threeClassStudy, type StudyOnDisk } from '../helpers/report-studies.js';
 import { listing, tune } from '../helpers/tune.js';
 
 /** The inside of one `<figure data-chart=NAME>`. */
@@ -98,5 +98,18 @@ describe('tune report (real tune run, real SQLite and HDF5)', () => {
     const table = figure(html, 'table');
     assert.match(table, /<tr class="failed">.*loss became NaN at epoch 1/);
     assert.match(table, /<tr class="invalid">.*the model cannot be built/);
+  });
+
+  it('reports a three-class study: a 3 x 3 confusion matrix, ROC and PR curves one-vs-rest with an area per class', () => {
+    const s = threeClassStudy();
+    const { html } = report(s);
+    checkFigures(html, s);
+    const cells = /<g class="mark-rect role-mark"[^>]*>(.*?)<\/g>/s.exec(figure(html, 'confusion'))![1]!;
+    assert.equal((cells.match(/<path\b/g) ?? []).length, 9);
+    assert.match(figure(html, 'roc'), /one-vs-rest/);
+    for (const name of ['cat', 'dog', 'fox']) {
+      assert.match(figure(html, 'roc'), new RegExp(`${name}: AUC \\d\\.\\d{3}`));
+      assert.match(figure(html, 'pr'), new RegExp(`${name}: AP \\d\\.\\d{3}`));
+    }
   });
 });
