@@ -6,14 +6,11 @@
 import { MIN_TOP, TOP_QUANTILE, importanceSpec, pedAnova } from './importance.js';
 import { reportCurves } from './class-curves.js';
 import { parallelSpec } from './parallel-chart.js';
-import { scored, type ReportData } from './report.js';
+import { REPORT_MARK, scored, type ReportData } from './report.js';
 import { curveSpec, historySpec, sliceSpec } from './study-charts.js';
 import { toSvg } from './svg.js';
 import { SORT_SCRIPT, escapeHtml, trialTable } from './table.js';
 import { confusionSpec, curveChartSpec } from './test-charts.js';
-
-/** The meta tag that marks a file as a report of tune's (and so one it may replace). */
-export const REPORT_MARK = '<meta name="generator" content="tune report">';
 
 const STYLE = `<style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }

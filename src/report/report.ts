@@ -46,6 +46,12 @@ export interface ReportData {
   made: string;
 }
 
+/**
+ * The meta tag that marks a file as a report of tune's, and so one it may replace. Here rather
+ * than beside the HTML, so that checking --out does not load Vega.
+ */
+export const REPORT_MARK = '<meta name="generator" content="tune report">';
+
 /** A trial that the score figures draw: complete, with its score. */
 export function scored(t: ReportTrial): t is ReportTrial & { score: number } {
   return t.status === 'complete' && t.score !== null && Number.isFinite(t.score);

@@ -7,7 +7,7 @@ import { closeSync, lstatSync, openSync, readSync, renameSync, rmSync, writeFile
 import { basename, dirname, join } from 'node:path';
 import { InputError, reason } from '../errors.js';
 import { fileKind } from '../system/file-kind.js';
-import { REPORT_MARK } from './html.js';
+import { REPORT_MARK } from './report.js';
 
 /** How far into a file the mark is looked for: the head of a report holds it. */
 const HEAD_BYTES = 4096;
