@@ -7,6 +7,7 @@ import { registerEnqueue } from './enqueue-command.js';
 import { registerExtract } from './extract-command.js';
 import { registerList } from './list-command.js';
 import { registerPredict } from './predict-command.js';
+import { registerReport } from './report-command.js';
 import { registerRun } from './run-command.js';
 import { registerSpace } from './space-command.js';
 import { registerStorage } from './storage-command.js';
@@ -31,6 +32,7 @@ registerSpace(program);
 registerStorage(program);
 registerEnqueue(program);
 registerAdd(program);
+registerReport(program);
 // Every command, nested ones included, reports usage errors through the contract's exit path.
 const override = (c: Command): void => {
   c.exitOverride();

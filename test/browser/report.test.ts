@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { CHARTS, hyperbandStudy, plainStudy, type StudyOnDisk } from '../helpers/report-studies.js';
+import { tune } from '../helpers/tune.js';
+
+/** Debian's Chromium, which .ci/run installs; its absence fails the test, it never skips it. */
+const CHROMIUM = '/usr/bin/chromium';
+/** A blank or nearly blank page has a handful of colours; a page of charts has hundreds. */
+const MIN_COLOURS = 64;
+
+/** Writes the report of a study and returns its file:// address. */
+function reportOf(s: StudyOnDisk): string {
+  const out = join(s.dir, 'report.html');
+  const r = tune(['report', '--db', s.db, '--out', out], s.dir);
+  assert.equal(r.code, 0, r.stderr);
+  return pathToFileURL(out).href;
+}
+
+describe('tune report in headless Chromium', () => {
+  let browser: Browser;
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  for (const [name, make] of [
+    ['the tiny random study', () => plainStudy()],
+    ['a Hyperband study', () => hyperbandStudy()],
+  ] as const) {
+    it(`opens the report of ${name} from disk: every figure drawn, no request, a screenshot that is not blank`, async () => {
+      const study = make();
+      const url = reportOf(study);
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url, { waitUntil: 'load' });
+      for (const chart of CHARTS) {
+        // Marks with an area on the page: Vega's mark groups, axes aside, as Chromium lays them out.
+        const drawn = await page.$$eval(
+          `figure[data-chart="${chart}"] svg g.role-mark > *`,
+          (els) =>
+            els.filter((el) => {
+              const box = (el as SVGGraphicsElement).getBBox();
+              return box.width > 0 || box.height > 0;
+            }).length,
+        );
+        assert.ok(drawn > 0, `${chart}: ${drawn} drawn marks`);
+      }
+      const points = await page.$$eval('figure[data-chart="history"] g.trial-point path', (els) => els.length);
+      assert.equal(points, study.trials.filter((t) => t.status === 'complete').length, 'a history point per complete trial');
+      const rows = await page.$$eval('#trials tbody tr', (els) => els.length);
+      assert.equal(rows, study.trials.length);
+      // The sorting script runs: a click on the trial header twice puts the last trial first.
+      await page.click('#trials th[data-col="0"]');
+      await page.click('#trials th[data-col="0"]');
+      assert.equal(await page.$eval('#trials tbody tr td', (td) => td.textContent), String(study.trials.length));
+      const png = await page.screenshot({ fullPage: true });
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += info.channels) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+      assert.ok(colours.size >= MIN_COLOURS, `the screenshot has ${colours.size} distinct colours`);
+      assert.deepEqual(requests, [url], 'the page requests nothing but its own file');
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+  }
+});
