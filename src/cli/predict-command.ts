@@ -4,7 +4,6 @@ import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
 import type { Pooling } from '../extract/options.js';
 import type { PreprocessMode } from '../extract/preprocess.js';
-import { classifierFiles } from '../export/classifier-files.js';
 import { chooseRuntime } from '../extract/runtime.js';
 import { baseSpec } from './extract-command.js';
 import { choiceFlag } from './parse.js';
@@ -37,6 +36,8 @@ export function registerPredict(program: Command): void {
         import('../extract/features-of.js'),
         import('../extract/decode-image.js'),
       ]);
+      // Loaded here: an ensemble's writer beside it loads tfjs, which `tune --help` must not.
+      const { classifierFiles } = await import('../export/classifier-files.js');
       const members = classifierFiles(flags.model);
       const meta = members[0]!.meta;
       const f = meta.features;
