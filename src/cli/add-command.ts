@@ -64,16 +64,8 @@ function scoreFlag(value: string): number {
  * of its execution) and `execution` (default 1). Throws InputError naming the line.
  */
 async function epochsFile(path: string): Promise<EpochRecord[]> {
-  const { readFileSync } = await import('node:fs');
-  const { jsonLine } = await import('./space-study.js');
-  const text = reading(path, () => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(path, 'file', 'does not exist');
-      throw err;
-    }
-  });
+  const { jsonLine, textFile } = await import('./space-study.js');
+  const text = textFile(path);
   const out: EpochRecord[] = [];
   const last = new Map<number, number>();
   text.split('\n').forEach((line, i) => {

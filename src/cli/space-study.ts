@@ -59,14 +59,7 @@ export function valuesArgument(space: Space, text: string, where: string): Value
 
 /** The value sets of a JSON-lines file, one object a line (blank lines skipped), each checked against the space. */
 export function valuesFile(space: Space, path: string): Values[] {
-  const text = reading(path, () => {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(path, 'file', 'does not exist');
-      throw err;
-    }
-  });
+  const text = textFile(path);
   const sets: Values[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -84,4 +77,16 @@ export function jsonLine(line: string, path: string, n: number): unknown {
     if (err instanceof InputError) throw new InputError(path, `line ${n}`, err.what);
     throw err;
   }
+}
+
+/** A user's text file, read whole; a missing one is bad input, other faults are named by `reading`. */
+export function textFile(path: string): string {
+  return reading(path, () => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(path, 'file', 'does not exist');
+      throw err;
+    }
+  });
 }
