@@ -48,8 +48,7 @@ async function openReading(location: StorageLocation): Promise<Storage> {
     const { openExisting } = await import('./study-access.js');
     return await openExisting(location);
   }
-  if (!existsSync(location.path))
-    throw new InputError(location.path, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db or --storage)');
+  if (!existsSync(location.path)) throw new InputError(location.path, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db or --storage)');
   const { SqliteStorage } = await import('../storage/sqlite.js');
   return await SqliteStorage.openReadOnly(location.path, (line) => process.stderr.write(`tune: ${line}\n`));
 }

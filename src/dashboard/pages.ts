@@ -26,7 +26,8 @@ export function studyListPage(studies: readonly StudyState[], where: string): st
   const rows = studies.map(
     (s) =>
       `<tr data-study="${escapeHtml(s.name)}"><td><a href="/studies/${encodeURIComponent(s.name)}">${escapeHtml(s.name)}</a></td>` +
-      `<td>${s.trials}</td><td>${s.complete}</td><td>${s.running}</td><td>${escapeHtml(s.objective)} (${s.direction})</td><td>${escapeHtml(s.createdAt)}</td></tr>`,
+      `<td>${s.trials}</td><td>${s.complete}</td><td>${s.running}</td>` +
+      `<td>${escapeHtml(s.objective)} (${s.direction})</td><td>${escapeHtml(s.createdAt)}</td></tr>`,
   );
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tune dashboard</title>${STYLE}</head>

@@ -80,7 +80,9 @@ describe('tune dashboard against a live tune run, in headless Chromium', () => {
       await page.waitForFunction((n) => Number(document.getElementById('trial-count')!.textContent) > n, first, { timeout: 120_000 });
       assert.equal(await run.exited, 0, run.out());
       await page.waitForFunction(
-        () => document.querySelectorAll('figure[data-chart="history"] g.trial-point path').length === 6 && document.getElementById('trial-count')!.textContent === '6',
+        () =>
+          document.querySelectorAll('figure[data-chart="history"] g.trial-point path').length === 6 &&
+          document.getElementById('trial-count')!.textContent === '6',
         undefined,
         { timeout: 30_000 },
       );
