@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { registerAdd } from './add-command.js';
 import { registerBest } from './best-command.js';
+import { registerDashboard } from './dashboard-command.js';
 import { registerEnqueue } from './enqueue-command.js';
 import { registerExtract } from './extract-command.js';
 import { registerList } from './list-command.js';
@@ -33,6 +34,7 @@ registerStorage(program);
 registerEnqueue(program);
 registerAdd(program);
 registerReport(program);
+registerDashboard(program);
 // Every command, nested ones included, reports usage errors through the contract's exit path.
 const override = (c: Command): void => {
   c.exitOverride();

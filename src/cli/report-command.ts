@@ -35,7 +35,7 @@ export function registerReport(program: Command): void {
       let data: ReportData;
       try {
         const study = await chooseStudy(storage, where, flags.study);
-        data = await gather(storage, study, where);
+        data = await gatherReport(storage, study, where);
       } finally {
         await storage.close();
       }
@@ -48,8 +48,11 @@ export function registerReport(program: Command): void {
     });
 }
 
-/** The study's trials with their epochs, and its best trial on the test split when it can be evaluated. */
-async function gather(storage: Storage, study: StudyRecord, where: string): Promise<ReportData> {
+/**
+ * The study's trials with their epochs, and its best trial on the test split when it can be
+ * evaluated; `tune dashboard` draws the same data on each change.
+ */
+export async function gatherReport(storage: Storage, study: StudyRecord, where: string): Promise<ReportData> {
   const { studySpec } = await import('./study-access.js');
   const spec = studySpec(study, where);
   const trials: ReportTrial[] = [];

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import type { TrialRecord } from '../../src/domain/trial.js';
+import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
+import { TUNE, tempDir, tune } from '../helpers/tune.js';
+
+/** Debian's Chromium, which .ci/run installs; its absence fails the test, it never skips it. */
+const CHROMIUM = '/usr/bin/chromium';
+
+interface Child {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  exited: Promise<number | null>;
+}
+
+function start(dir: string, args: string[]): Child {
+  const child = spawn(process.execPath, [TUNE, ...args], { cwd: dir });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, out: () => out, exited };
+}
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 120_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `tune dashboard --port 0` on db; resolves with its child and the URL it printed. */
+async function dashboard(dir: string, db: string): Promise<Child & { url: string }> {
+  const d = start(dir, ['dashboard', '--port', '0', '--db', db]);
+  const url = await until('the dashboard URL', () => /http:\/\/127\.0\.0\.1:\d+\//.exec(d.out())?.[0], 60_000);
+  return { ...d, url };
+}
+
+const listJson = (dir: string, db: string): TrialRecord[] =>
+  tune(['list', '--json', '--db', db], dir)
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TrialRecord);
+
+describe('tune dashboard against a live tune run, in headless Chromium', () => {
+  let browser: Browser;
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('the study page counts the trials up while tune run works; the API equals tune list --json; POST and DELETE change nothing', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'trials.db');
+    // tfjs on 3000 rows and six epochs: a trial takes a second or more, so the run lasts several.
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 3000, valid: 34, test: 34 } }), { max_trials: 6, epochs: 6 }));
+    const run = start(dir, ['run', space, '--db', db, '--workers', '1', '--no-tui', '--engine', 'tfjs']);
+    await until('the first trial in the database', () => (existsSync(db) && listJson(dir, db).length > 0 ? true : undefined));
+    const dash = await dashboard(dir, db);
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${dash.url}studies/tiny`, { waitUntil: 'load' });
+      const count = async (): Promise<number> => Number(await page.$eval('#trial-count', (el) => el.textContent));
+      const first = await count();
+      assert.ok(first >= 1 && first < 6, `the page opened at ${first} trials, before the run ended`);
+      // No reload: the page's own script raises the count and redraws the figures.
+      await page.waitForFunction((n) => Number(document.getElementById('trial-count')!.textContent) > n, first, { timeout: 120_000 });
+      assert.equal(await run.exited, 0, run.out());
+      await page.waitForFunction(
+        () =>
+          document.querySelectorAll('figure[data-chart="history"] g.trial-point path').length === 6 &&
+          document.getElementById('trial-count')!.textContent === '6',
+        undefined,
+        { timeout: 30_000 },
+      );
+      assert.equal(await page.$$eval('#trials tbody tr', (els) => els.length), 6, 'the redrawn trial table');
+      assert.deepEqual(errors, []);
+      await page.close();
+
+      const trials = listJson(dir, db);
+      const api = (await (await fetch(`${dash.url}api/studies/tiny/trials`)).json()) as TrialRecord[];
+      assert.deepEqual(api, trials);
+      const studies = (await (await fetch(`${dash.url}api/studies`)).json()) as { name: string; trials: number; complete: number }[];
+      assert.deepEqual(
+        studies.map((s) => [s.name, s.trials, s.complete]),
+        [['tiny', 6, trials.filter((t) => t.status === 'complete').length]],
+      );
+      const list = await (await fetch(dash.url)).text();
+      assert.match(list, /<a href="\/studies\/tiny">tiny<\/a>/);
+
+      const missing = await fetch(`${dash.url}api/studies/nope/trials`);
+      assert.equal(missing.status, 404);
+      assert.match(((await missing.json()) as { error: string }).error, /study "nope" does not exist/);
+      assert.equal((await fetch(`${dash.url}studies/nope`)).status, 404);
+
+      const bytes = readFileSync(db);
+      for (const [method, path] of [
+        ['POST', 'api/studies/tiny/trials'],
+        ['DELETE', 'api/studies/tiny/trials'],
+        ['DELETE', 'studies/tiny'],
+        ['POST', ''],
+        ['PUT', 'api/studies'],
+      ] as const) {
+        const r = await fetch(`${dash.url}${path}`, { method, body: method === 'DELETE' ? undefined : '{"status":"failed"}' });
+        assert.equal(r.status, 405, `${method} /${path}`);
+        assert.equal(r.headers.get('allow'), 'GET, HEAD');
+      }
+      assert.ok(readFileSync(db).equals(bytes), 'the database file is byte for byte the same');
+      assert.deepEqual(listJson(dir, db), trials);
+    } finally {
+      dash.child.kill('SIGTERM');
+    }
+    assert.equal(await dash.exited, 0, dash.out());
+    assert.match(dash.out(), /tune dashboard: stopped\n$/);
+  });
+
+  it('a port in use is bad input: one line, exit 2', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'trials.db');
+    const space = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));
+    assert.equal(tune(['run', space, '--db', db, '--no-tui'], dir).code, 0);
+    const first = await dashboard(dir, db);
+    try {
+      const port = new URL(first.url).port;
+      const second = tune(['dashboard', '--port', port, '--db', db], dir);
+      assert.equal(second.code, 2, second.stderr);
+      assert.equal(second.stderr, `tune: command line: --port: ${port} is in use on 127.0.0.1; pass another --port, or --port 0 for a free one (EADDRINUSE)\n`);
+      assert.equal(second.stdout, '');
+    } finally {
+      first.child.kill('SIGINT');
+    }
+    assert.equal(await first.exited, 0, first.out());
+  });
+});
