@@ -33,24 +33,33 @@ export interface LeaderboardProps {
  * reporter (`startInkReporter`) on each event and each second.
  */
 export function Leaderboard({ state, now = Date.now(), width = 80, height = Number.POSITIVE_INFINITY }: LeaderboardProps) {
-  let topRows = TOP_ROWS;
-  let lines = leaderboardLines(state, now, width, topRows);
-  while (lines.length > height && topRows > 0) lines = leaderboardLines(state, now, width, --topRows);
-  lines = lines.slice(0, Math.max(1, height));
+  const lines = boardLines(state, now, width, height);
   // No width on the box: on a resize Ink lays the old frame out at the new width before the
   // reporter redraws, and a box wider than the terminal would wrap and leave stray lines.
   return (
     <Box flexDirection="column">
       {lines.map((line, i) => (
         <Text key={i} wrap="truncate" {...(line.color ? { color: line.color } : {})} bold={line.bold ?? false}>
-          {fit(line.text, width)}
+          {line.text}
         </Text>
       ))}
     </Box>
   );
 }
 
-interface Line {
+/**
+ * The board's lines as {@link Leaderboard} draws them, each at most `width` columns, at most
+ * `height` of them. The Ink reporter keeps the last ones to know how the terminal rewraps them
+ * when it narrows.
+ */
+export function boardLines(state: LeaderboardState, now: number, width: number, height = Number.POSITIVE_INFINITY): Line[] {
+  let topRows = TOP_ROWS;
+  let lines = leaderboardLines(state, now, width, topRows);
+  while (lines.length > height && topRows > 0) lines = leaderboardLines(state, now, width, --topRows);
+  return lines.slice(0, Math.max(1, height)).map((line) => ({ ...line, text: fit(line.text, width) }));
+}
+
+export interface Line {
   text: string;
   color?: 'green' | 'red' | 'cyan';
   bold?: boolean;

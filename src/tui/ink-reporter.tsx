@@ -37,9 +37,9 @@ export function startInkReporter(options: InkReporterOptions = {}): InkReporter 
   let stopped = false;
   const view = () => {
     const rows = height();
-    return <StudyView state={state} now={now()} width={width()} {...(rows !== undefined ? { height: rows } : {})} />;
+    const at = now();
+    return <StudyView state={state} now={at} width={width()} {...(rows !== undefined ? { height: rows } : {})} />;
   };
-
   const instance: Instance = render(view(), {
     stdout,
     debug: options.debug ?? false,

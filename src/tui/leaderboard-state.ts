@@ -118,7 +118,10 @@ export function reduce(state: LeaderboardState, event: StudyEvent, now: number =
     }
     case 'trial-complete': {
       const { number, values, score, bestEpoch, seconds } = event;
-      const ended = [...state.ended, { status: 'complete' as const, number, values, score, bestEpoch, seconds, ...(event.pruned !== undefined ? { pruned: event.pruned } : {}) }];
+      const ended = [
+        ...state.ended,
+        { status: 'complete' as const, number, values, score, bestEpoch, seconds, ...(event.pruned !== undefined ? { pruned: event.pruned } : {}) },
+      ];
       if (event.pruned !== undefined) return { ...finish(state, number), ended, pruned: state.pruned + 1 };
       const direction = state.header?.direction ?? 'max';
       const top = [...state.top, { rank: 0, number, values, score, bestEpoch, seconds }].sort(byScore(direction)).map((t, i) => ({ ...t, rank: i + 1 }));

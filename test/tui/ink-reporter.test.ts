@@ -39,7 +39,10 @@ describe('Ink reporter', () => {
       assert.match(frame, /^#8 exec 2\/2 \[#\.{9}\] 5\/50 val_accuracy 0\.7012 ▄  units=16 /m, 'the values fit on the line at 120');
       assert.match(frame, /^trial 5 complete val_accuracy 0\.9321 /m, 'ended trials are written above the board');
       for (const line of frame.split('\n')) assert.ok(columns(line) <= 120, line);
-      assert.ok(frame.split('\n').some((line) => columns(line) > 80), 'the board uses more than 80 columns');
+      assert.ok(
+        frame.split('\n').some((line) => columns(line) > 80),
+        'the board uses more than 80 columns',
+      );
     } finally {
       await reporter.stop();
     }
