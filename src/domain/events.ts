@@ -11,6 +11,8 @@ export type StudyEvent =
       study: string;
       oracle: string;
       backend: string;
+      /** What trains: the native kernels, or tfjs on `backend`. */
+      engine: 'native' | 'tfjs';
       workers: number;
       /** Trials each worker trains together. */
       pack: number;

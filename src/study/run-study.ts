@@ -99,6 +99,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     study: study.name,
     oracle: oracle.name,
     backend,
+    engine: native ? 'native' : 'tfjs',
     workers,
     pack: size,
     objective: tuner.objective,

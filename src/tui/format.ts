@@ -20,8 +20,35 @@ export function formatValue(value: Value, compact = false): string {
  * absent from `values` and so from the text. Used by the leaderboard and the plain reporter.
  */
 export function formatValues(values: Readonly<Values>, order: readonly string[] = [], compact = false): string {
+  return valuePairs(values, order, compact).join(' ');
+}
+
+/** The `name=value` pairs of {@link formatValues}, one string each, for callers that wrap them. */
+export function valuePairs(values: Readonly<Values>, order: readonly string[] = [], compact = false): string[] {
   const names = [...order.filter((name) => name in values), ...Object.keys(values).filter((name) => !order.includes(name))];
-  return names.map((name) => `${name}=${formatValue(values[name]!, compact)}`).join(' ');
+  return names.map((name) => `${name}=${formatValue(values[name]!, compact)}`);
+}
+
+/**
+ * Words joined by spaces into lines of at most `width` columns, broken only between words so
+ * that no `name=value` pair is cut; a word longer than the width alone is cut with an ellipsis.
+ * Always at least one line (empty when there are no words). The leaderboard wraps value sets
+ * with it instead of cutting them.
+ */
+export function wrapWords(words: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    const w = fit(word, width);
+    if (line === '') line = w;
+    else if ([...line].length + 1 + [...w].length <= width) line += ` ${w}`;
+    else {
+      lines.push(line);
+      line = w;
+    }
+  }
+  lines.push(line);
+  return lines;
 }
 
 /** A score with four decimals, the precision every reporter shows; `-` when not a number. */

@@ -1,6 +1,6 @@
 import { render, type Instance } from 'ink';
 import type { StudyListener } from '../domain/events.js';
-import { Leaderboard } from './Leaderboard.js';
+import { StudyView } from './StudyView.js';
 import { initialState, reduce } from './leaderboard-state.js';
 
 /** Redraw period: the elapsed clock and ETA move even when no event comes for minutes. */
@@ -29,12 +29,17 @@ export interface InkReporter {
 export function startInkReporter(options: InkReporterOptions = {}): InkReporter {
   const stdout = options.stdout ?? process.stdout;
   const now = options.now ?? Date.now;
-  // Never wider than 80 (what the layout is made for), narrower if the terminal is.
-  const width = (): number => Math.max(20, Math.min(80, stdout.columns || 80));
+  // The terminal's width and height as they are now: read on each frame, so that a resize
+  // redraws to the new size. One line short of the height, where the cursor waits.
+  const width = (): number => Math.max(20, stdout.columns || 80);
+  const height = (): number | undefined => (stdout.rows ? Math.max(3, stdout.rows - 1) : undefined);
   let state = initialState();
   let stopped = false;
-  const view = () => <Leaderboard state={state} now={now()} width={width()} />;
-
+  const view = () => {
+    const rows = height();
+    const at = now();
+    return <StudyView state={state} now={at} width={width()} {...(rows !== undefined ? { height: rows } : {})} />;
+  };
   const instance: Instance = render(view(), {
     stdout,
     debug: options.debug ?? false,
@@ -52,6 +57,8 @@ export function startInkReporter(options: InkReporterOptions = {}): InkReporter 
       // A closed terminal must not take the study down with it; the study's own log remains.
     }
   };
+  // Ink redraws on 'resize' itself, but with the frame's old width; this draws the new one.
+  stdout.on('resize', redraw);
   const timer = setInterval(redraw, TICK_MS);
   // The study keeps the process alive while it runs; the tick alone must not.
   timer.unref();
@@ -66,6 +73,7 @@ export function startInkReporter(options: InkReporterOptions = {}): InkReporter 
       redraw();
       stopped = true;
       clearInterval(timer);
+      stdout.off('resize', redraw);
       try {
         instance.unmount();
       } catch {

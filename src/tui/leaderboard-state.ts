@@ -16,6 +16,8 @@ export interface RunningTrial {
   epoch: number;
   /** The objective's value at that epoch, undefined before the first one. */
   objectiveValue?: number;
+  /** val_accuracy at each epoch of this execution so far, for the sparkline; restarts with each execution. */
+  curve: number[];
 }
 
 /** A trial that completed in this run. */
@@ -35,6 +37,14 @@ export interface FailedTrial {
   status: 'failed' | 'invalid' | 'stopped';
 }
 
+/**
+ * A trial that ended in this run, as written once above the live board: the scrollback then
+ * holds the whole study, in the order trials ended.
+ */
+export type EndedTrial =
+  | { number: number; status: 'complete'; values: Values; score: number; bestEpoch: number; seconds: number; pruned?: number }
+  | { number: number; status: 'failed' | 'invalid' | 'stopped'; values: Values; error: string };
+
 /** Everything a reporter shows; built only by {@link reduce}, never changed in place. */
 export interface LeaderboardState {
   /** Undefined until study-started arrives. */
@@ -49,6 +59,8 @@ export interface LeaderboardState {
   top: RankedTrial[];
   /** In the order they failed. */
   failed: FailedTrial[];
+  /** Every trial that ended in this run, complete, pruned or failed, in the order they ended. */
+  ended: EndedTrial[];
   /** Trials the study's pruner stopped early in this run: done, but not in `top` (their scores are partial). */
   pruned: number;
   /** Seconds of the trials complete in this run, summed, for the ETA. */
@@ -58,7 +70,7 @@ export interface LeaderboardState {
 
 /** The state before any event: what the reporters start from. */
 export function initialState(): LeaderboardState {
-  return { done: 0, running: [], top: [], failed: [], pruned: 0, completedSeconds: 0 };
+  return { done: 0, running: [], top: [], failed: [], ended: [], pruned: 0, completedSeconds: 0 };
 }
 
 /**
@@ -81,7 +93,7 @@ export function reduce(state: LeaderboardState, event: StudyEvent, now: number =
       return { ...initialState(), header, startedAt: now, done: header.completedBefore };
     }
     case 'trial-started': {
-      const trial: RunningTrial = { number: event.number, values: event.values, execution: 1, epoch: 0 };
+      const trial: RunningTrial = { number: event.number, values: event.values, execution: 1, epoch: 0, curve: [] };
       const others = state.running.filter((t) => t.number !== event.number);
       return { ...state, running: [...others, trial].sort((a, b) => a.number - b.number) };
     }
@@ -90,20 +102,35 @@ export function reduce(state: LeaderboardState, event: StudyEvent, now: number =
       // The objective is named by string in the space file; look it up among the metrics by name.
       const metrics: Record<string, number | undefined> = { ...(event.metrics satisfies EpochMetrics) };
       const value = objective !== undefined ? metrics[objective] : undefined;
-      const running = state.running.map((t) =>
-        t.number === event.number ? { ...t, execution: event.execution, epoch: event.epoch, ...(value !== undefined ? { objectiveValue: value } : {}) } : t,
-      );
+      const accuracy = event.metrics.val_accuracy;
+      const running = state.running.map((t) => {
+        if (t.number !== event.number) return t;
+        const curve = event.execution === t.execution ? t.curve : [];
+        return {
+          ...t,
+          execution: event.execution,
+          epoch: event.epoch,
+          ...(value !== undefined ? { objectiveValue: value } : {}),
+          curve: Number.isFinite(accuracy) ? [...curve, accuracy] : curve,
+        };
+      });
       return { ...state, running };
     }
     case 'trial-complete': {
       const { number, values, score, bestEpoch, seconds } = event;
-      if (event.pruned !== undefined) return { ...finish(state, number), pruned: state.pruned + 1 };
+      const ended = [
+        ...state.ended,
+        { status: 'complete' as const, number, values, score, bestEpoch, seconds, ...(event.pruned !== undefined ? { pruned: event.pruned } : {}) },
+      ];
+      if (event.pruned !== undefined) return { ...finish(state, number), ended, pruned: state.pruned + 1 };
       const direction = state.header?.direction ?? 'max';
       const top = [...state.top, { rank: 0, number, values, score, bestEpoch, seconds }].sort(byScore(direction)).map((t, i) => ({ ...t, rank: i + 1 }));
-      return { ...finish(state, number), top, completedSeconds: state.completedSeconds + seconds };
+      return { ...finish(state, number), top, ended, completedSeconds: state.completedSeconds + seconds };
     }
-    case 'trial-failed':
-      return { ...finish(state, event.number), failed: [...state.failed, { number: event.number, error: event.error, status: event.status }] };
+    case 'trial-failed': {
+      const { number, values, error, status } = event;
+      return { ...finish(state, number), failed: [...state.failed, { number, error, status }], ended: [...state.ended, { number, status, values, error }] };
+    }
     case 'study-finished': {
       const { reason, seconds, best } = event;
       // Trials still listed as running were abandoned (an interrupt); showing them would lie.

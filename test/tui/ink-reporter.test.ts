@@ -26,7 +26,7 @@ function start() {
 }
 
 describe('Ink reporter', () => {
-  it('redraws the leaderboard on each event, no wider than 80 columns', async () => {
+  it('redraws the leaderboard on each event, as wide as the terminal', async () => {
     const { terminal, reporter } = start();
     try {
       const events = studyEvents();
@@ -36,7 +36,13 @@ describe('Ink reporter', () => {
       const frame = terminal.last();
       assert.match(frame, /^trials 6\/10 /m);
       assert.match(frame, /^#7 exec 1\/2 \[#####\.{5}\] 23\/50 val_accuracy 0\.8412 /m);
-      for (const line of frame.split('\n')) assert.ok(columns(line) <= 80, line);
+      assert.match(frame, /^#8 exec 2\/2 \[#\.{9}\] 5\/50 val_accuracy 0\.7012 ▄  units=16 /m, 'the values fit on the line at 120');
+      assert.match(frame, /^trial 5 complete val_accuracy 0\.9321 /m, 'ended trials are written above the board');
+      for (const line of frame.split('\n')) assert.ok(columns(line) <= 120, line);
+      assert.ok(
+        frame.split('\n').some((line) => columns(line) > 80),
+        'the board uses more than 80 columns',
+      );
     } finally {
       await reporter.stop();
     }

@@ -11,7 +11,7 @@ const indexOf = (match: (e: StudyEvent) => boolean) => events.findIndex(([e]) =>
 
 describe('leaderboard state', () => {
   it('starts empty, and takes the header and clock from study-started', () => {
-    assert.deepEqual(initialState(), { done: 0, running: [], top: [], failed: [], pruned: 0, completedSeconds: 0 });
+    assert.deepEqual(initialState(), { done: 0, running: [], top: [], failed: [], ended: [], pruned: 0, completedSeconds: 0 });
     const s = upTo(1);
     assert.equal(s.header?.study, 'gender');
     assert.equal(s.header?.executionsPerTrial, 2);
@@ -70,6 +70,33 @@ describe('leaderboard state', () => {
     );
   });
 
+  it('keeps the val_accuracy of each epoch for the sparkline, restarting with each execution', () => {
+    const epoch = (execution: number, n: number, v: number): StudyEvent => ({
+      type: 'epoch',
+      number: 7,
+      execution,
+      epoch: n,
+      metrics: { loss: 1, accuracy: 0.5, val_loss: 1 - v, val_accuracy: v },
+    });
+    const s = [epoch(1, 24, 0.85), epoch(1, 25, 0.86)].reduce((st, e) => reduce(st, e, T0), feed(events));
+    assert.deepEqual(s.running.find((t) => t.number === 7)?.curve, [0.8412, 0.85, 0.86]);
+    assert.deepEqual(reduce(s, epoch(2, 1, 0.6), T0).running.find((t) => t.number === 7)?.curve, [0.6]);
+  });
+
+  it('lists every trial that ended, once each, in the order they ended', () => {
+    const ended = feed(events).ended;
+    assert.deepEqual(
+      ended.map((t) => [t.number, t.status]),
+      [
+        [2, 'complete'],
+        [3, 'complete'],
+        [4, 'failed'],
+        [6, 'complete'],
+        [5, 'complete'],
+      ],
+    );
+  });
+
   it('follows the latest execution, epoch and objective value of a running trial', () => {
     const seven = feed(events).running.find((t) => t.number === 7);
     assert.deepEqual(seven, {
@@ -78,6 +105,7 @@ describe('leaderboard state', () => {
       execution: 1,
       epoch: 23,
       objectiveValue: 0.8412,
+      curve: [0.8412],
     });
     const started = upTo(2).running[0];
     assert.equal(started?.epoch, 0);

@@ -41,6 +41,7 @@ describe('plain reporter', () => {
         study: 's',
         oracle: 'grid',
         backend: 'cpu',
+        engine: 'tfjs',
         workers: 1,
         pack: 1,
         objective: 'val_loss',

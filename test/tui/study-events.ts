@@ -29,6 +29,7 @@ export function studyEvents(direction: 'max' | 'min' = 'max', objective = direct
         study: 'gender',
         oracle: 'random',
         backend: 'tfjs-node',
+        engine: 'tfjs',
         workers: 2,
         pack: 1,
         objective,
