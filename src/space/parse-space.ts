@@ -149,7 +149,10 @@ class Parser extends JsonParser {
    */
   checkHyperparameters(hps: Hyperparameter[]): Hyperparameter[] {
     const seen = new Map<string, Hyperparameter>();
-    const repeated = new Set(hps.filter((hp, i) => hps.findIndex((h) => h.name === hp.name) !== i).map((hp) => hp.name));
+    // Counted in one pass: a space may hold thousands of hyperparameters.
+    const declared = new Map<string, number>();
+    for (const hp of hps) declared.set(hp.name, (declared.get(hp.name) ?? 0) + 1);
+    const repeated = new Set([...declared].filter(([, n]) => n > 1).map(([name]) => name));
     hps.forEach((hp, i) => {
       const before = seen.get(hp.name);
       if (before && (!hp.when || !before.when))
@@ -159,10 +162,7 @@ class Parser extends JsonParser {
         if (repeated.has(parent)) this.fail(where, `parent ${show(parent)} is declared more than once; a condition needs a name declared once`);
         const p = seen.get(parent);
         if (!p)
-          this.fail(
-            where,
-            hps.some((h) => h.name === parent) ? `parent ${show(parent)} must be declared before ${show(hp.name)}` : `unknown hyperparameter ${show(parent)}`,
-          );
+          this.fail(where, declared.has(parent) ? `parent ${show(parent)} must be declared before ${show(hp.name)}` : `unknown hyperparameter ${show(parent)}`);
         const options = discreteValues(p);
         if (!options) this.fail(where, `parent ${show(parent)} is a continuous float; conditions need a choice, boolean, fixed, int or stepped float`);
         allowed.forEach((a, k) => {

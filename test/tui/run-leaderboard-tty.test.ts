@@ -54,10 +54,10 @@ function start(session: string, width: number): void {
   tmux('set-option', '-t', session, 'history-limit', '10000');
 }
 
-describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns', () => {
+describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and resized', () => {
   after(() => spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
 
-  it('fits the board to the width, names the engine, draws sparklines, and leaves every ended trial once in the scrollback', async () => {
+  it('fits the board to the width, redraws on resize, names the engine, draws sparklines, and leaves every ended trial once in the scrollback', async () => {
     for (const width of [60, 100, 160]) start(`w${width}`, width);
 
     const at60 = await waitFor('w60', runningAt(60));
@@ -86,6 +86,12 @@ describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns', () =>
       live160.some((line) => line.length > 100),
       `some line is wider than 100 columns at 160:\n${live160.join('\n')}`,
     );
+
+    // A resize while it runs: the board redraws to the new width.
+    tmux('resize-window', '-t', 'w160', '-x', '90');
+    const shrunk = await waitFor('w160', runningAt(90));
+    assertFits(liveArea(shrunk), 90);
+    assert.ok(runningAt(90)(shrunk), `redrawn at 90 columns after the resize:\n${shrunk}`);
 
     const end = await waitFor('w100', (text) => /EXIT=\d+/.test(text), 3600);
     assert.match(end, /EXIT=0/, end);
