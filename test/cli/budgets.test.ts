@@ -1,18 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { StudyEvent } from '../../src/domain/events.js';
-import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, wideSpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { TUNE, tempDir, tune } from '../helpers/tune.js';
-
-const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
+import { tempDir, trialsOf, tune, TUNE } from '../helpers/tune.js';
 
 const finished = (stdout: string): Extract<StudyEvent, { type: 'study-finished' }> =>
   stdout

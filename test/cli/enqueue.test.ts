@@ -3,16 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, it } from 'node:test';
-import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { tempDir, tune } from '../helpers/tune.js';
-
-const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
+import { tempDir, trialsOf, tune } from '../helpers/tune.js';
 
 /** The values as plain objects in key order, so that deepEqual compares what a trial holds. */
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));

@@ -3,16 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, it } from 'node:test';
 import { join } from 'node:path';
-import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { tempDir, tune } from '../helpers/tune.js';
-
-const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
+import { tempDir, trialsOf, tune } from '../helpers/tune.js';
 
 function raw(path: string, fn: (db: Database.Database) => void): void {
   const db = new Database(path, { readonly: true });

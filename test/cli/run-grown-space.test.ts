@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { join } from 'node:path';
-import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { tempDir, tune } from '../helpers/tune.js';
-
-const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
+import { tempDir, trialsOf, tune } from '../helpers/tune.js';
 
 type Json = Record<string, unknown> & { hyperparameters: Record<string, unknown>[]; model: unknown[] };
 

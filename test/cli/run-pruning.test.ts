@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { join } from 'node:path';
-import type { EpochMetrics, TrialRecord } from '../../src/domain/trial.js';
+import type { EpochMetrics } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { tempDir, tune } from '../helpers/tune.js';
+import { tempDir, trialsOf, tune } from '../helpers/tune.js';
 
 const EPOCHS = 6;
-
-const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
 
 const epochsOf = (dir: string, n: number): { execution: number; epoch: number; metrics: EpochMetrics }[] =>
   (JSON.parse(tune(['show', String(n), '--json'], dir).stdout) as { epochs: { execution: number; epoch: number; metrics: EpochMetrics }[] }).epochs;

@@ -1,3 +1,4 @@
+import type { TrialRecord } from '../../src/domain/trial.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,3 +30,11 @@ export function tempDir(prefix = 'tune-test-'): string {
 export function listing(dir: string): string[] {
   return readdirSync(dir).sort();
 }
+
+/** The trials of the study in `dir`/trials.db, as `tune list --json` prints them. */
+export const trialsOf = (dir: string): TrialRecord[] =>
+  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TrialRecord);
