@@ -33,3 +33,8 @@ export function reason(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   return text.split('\n')[0]!.trim();
 }
+
+/** A failure while writing `path`, as the one line tune prints: an InputError as it came, anything else as "cannot be written". */
+export function writeFailure(path: string, err: unknown): InputError {
+  return err instanceof InputError ? err : new InputError(path, 'file', `cannot be written (${reason(err)})`);
+}

@@ -1,7 +1,8 @@
-import { lstatSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ConcreteModel } from '../engine/model-spec.js';
-import { InputError, reason } from '../errors.js';
+import { InputError, writeFailure } from '../errors.js';
+import { placeFile } from '../system/place-file.js';
 import type { StoredWeights } from '../domain/weights.js';
 import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
 import { refuseSpecial } from './export-target.js';
@@ -50,16 +51,11 @@ export async function exportEnsemble(dir: string, members: EnsembleMember[]): Pr
     members: members.map((m) => ({ trial: m.metadata.trial, model: `trial-${m.metadata.trial}/model.json`, score: m.metadata.score })),
     classNames: first.classNames,
   };
-  const tmp = join(dir, `.ensemble.json.${process.pid}.tmp`);
   try {
     mkdirSync(dir, { recursive: true });
-    writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { flag: 'wx' });
-    refuseSpecial(path);
-    renameSync(tmp, path);
+    placeFile(path, `${JSON.stringify(file, null, 2)}\n`, () => refuseSpecial(path));
   } catch (err) {
-    rmSync(tmp, { force: true });
-    if (err instanceof InputError) throw err;
-    throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
+    throw writeFailure(path, err);
   }
   return path;
 }

@@ -1,8 +1,9 @@
-import { lstatSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { lstatSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { openForRead, openForWrite, quietly, stringAttr, type H5File } from '../data/h5.js';
 import type { ConcreteModel } from '../engine/model-spec.js';
-import { InputError, reason } from '../errors.js';
+import { InputError, reason, writeFailure } from '../errors.js';
+import { placeWritten } from '../system/place-file.js';
 import type { StoredWeights } from '../domain/weights.js';
 import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
 import { refuseSpecial } from './export-target.js';
@@ -35,20 +36,18 @@ export async function exportKerasH5(path: string, model: ConcreteModel, weights:
   } catch (err) {
     throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
   }
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  try {
+  const write = async (tmp: string): Promise<void> => {
     const file = await openForWrite(tmp);
     try {
       writeModel(file, model, layers, weights, { ...metadata, exportedBy: EXPORT_MARKER });
     } finally {
       file.close();
     }
-    refuseSpecial(path);
-    renameSync(tmp, path);
+  };
+  try {
+    await placeWritten(path, write, () => refuseSpecial(path));
   } catch (err) {
-    rmSync(tmp, { force: true });
-    if (err instanceof InputError) throw err;
-    throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
+    throw writeFailure(path, err);
   }
 }
 

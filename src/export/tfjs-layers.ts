@@ -1,8 +1,9 @@
-import { lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ConcreteModel } from '../engine/model-spec.js';
-import { InputError, reason } from '../errors.js';
+import { InputError, reason, writeFailure } from '../errors.js';
+import { placeFile, temporaryBeside } from '../system/place-file.js';
 import { processAlive } from '../system/process-alive.js';
 import type { StoredWeights } from '../domain/weights.js';
 import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
@@ -37,25 +38,16 @@ export async function exportLayersModel(path: string, model: ConcreteModel, weig
   if (binThere && !isOwnWeights(bin))
     throw new InputError(bin, 'file', 'already exists and its bytes are not the weights its name says; tune will not replace it');
   removeDeadTemporaries(dir, basename(path), stem);
-  const tmpJson = join(dir, `.${basename(path)}.${process.pid}.tmp`);
-  const tmpBin = join(dir, `.${stem}.weights.${process.pid}.tmp`);
   let placedBin = false;
   try {
     if (!binThere) {
-      writeFileSync(tmpBin, data, { flag: 'wx' });
-      refuseSpecial(bin);
-      renameSync(tmpBin, bin);
+      placeFile(bin, data, () => refuseSpecial(bin), temporaryBeside(bin, `${stem}.weights`));
       placedBin = true;
     }
-    writeFileSync(tmpJson, JSON.stringify(json), { flag: 'wx' });
-    refuseSpecial(path);
-    renameSync(tmpJson, path);
+    placeFile(path, JSON.stringify(json), () => refuseSpecial(path));
   } catch (err) {
-    rmSync(tmpBin, { force: true });
-    rmSync(tmpJson, { force: true });
     if (placedBin) rmSync(bin, { force: true });
-    if (err instanceof InputError) throw err;
-    throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
+    throw writeFailure(path, err);
   }
   // Proven again right before removal: the earlier files may have changed since the check.
   for (const old of target.earlier) if (old !== binName && isOwnWeights(join(dir, old))) rmSync(join(dir, old), { force: true });

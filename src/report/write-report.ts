@@ -3,9 +3,9 @@
  * a regular file that carries REPORT_MARK near its start. The document goes to a temporary file
  * beside it first and is renamed over the path, so that a reader never sees half a report.
  */
-import { closeSync, lstatSync, openSync, readSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { InputError, reason } from '../errors.js';
+import { closeSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { InputError, reason, writeFailure } from '../errors.js';
+import { placeFile } from '../system/place-file.js';
 import { fileKind } from '../system/file-kind.js';
 import { REPORT_MARK } from './report.js';
 
@@ -50,15 +50,10 @@ export function checkReportTarget(path: string): void {
 /** Writes `html` at `path` through a temporary file and a rename; returns the bytes written. */
 export function writeReport(path: string, html: string): number {
   checkReportTarget(path);
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, html, { flag: 'wx' });
-    checkReportTarget(path);
-    renameSync(tmp, path);
+    placeFile(path, html, () => checkReportTarget(path));
   } catch (err) {
-    rmSync(tmp, { force: true });
-    if (err instanceof InputError) throw err;
-    throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
+    throw writeFailure(path, err);
   }
   return Buffer.byteLength(html);
 }
