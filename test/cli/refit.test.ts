@@ -164,6 +164,21 @@ describe('tune best --refit on the demo features', () => {
     assert.deepEqual(listing(out), []);
   });
 
+  it('refits a result added with tune add only for --epochs N, since it has no best epoch to scale', () => {
+    const other = tempDir();
+    const db = join(other, 'trials.db');
+    const values = { first_dense: 8, dropout_rate: 0.3 };
+    const added = tune(['add', space, '--values', JSON.stringify(values), '--score', '0.99', '--db', db], other);
+    assert.equal(added.code, 0, added.stderr);
+    const refused = tune(['best', '--refit', '--db', db], other);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /^tune: .*trials\.db: trial 1: has no best epoch to scale \(a result added with tune add\); pass --refit --epochs N\n$/);
+    const r = tune(['best', '--refit', '--epochs', '2', '--db', db, '--json'], other);
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as RefitJson & { values: unknown };
+    assert.deepEqual([result.trial, result.refit.epochs, result.values], [1, 2, values]);
+  });
+
   it('a refit whose loss blows up exits 1 in one line and leaves the earlier export as it was', () => {
     const out = join(dir, 'kept');
     const model = join(out, 'model.json');
