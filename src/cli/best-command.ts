@@ -40,12 +40,12 @@ export function registerBest(program: Command): void {
       'the K best trials and their ensemble (the mean of their probabilities); with --export DIR/, K models and DIR/ensemble.json',
       intFlag('--top', 1),
     )
-    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked)')
+    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked); with --refit, train and valid too')
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
     .option('--refit', 'train the best trial again on train+valid (no early stopping), test that model, and export it with --export')
     .option('--epochs <n>', 'with --refit: train N epochs (default: the best epoch scaled by (train+valid rows) / train rows)', intFlag('--epochs', 1))
-    .option('--engine <name>', `with --refit: ${ENGINES.join(', ')}, as tune run chooses`, choiceFlag('--engine', ENGINES))
+    .option('--engine <name>', `with --refit: the training engine, ${ENGINES.join(', ')} (default: as tune run chooses)`, choiceFlag('--engine', ENGINES))
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: BestFlags) => {
       const location = storageLocation(flags);
@@ -57,7 +57,7 @@ export function registerBest(program: Command): void {
       ] as const) {
         if (given !== undefined && !flags.refit) throw new InputError('command line', flag, `goes only with --refit, got ${flag} ${given} alone`);
       }
-      // One refitted model, not K: refitting each of the top K is K times the training for an ensemble nobody asked to measure.
+      // One refitted model: refitting each of the top K would cost K trainings for an ensemble that --top does not measure.
       if (flags.refit && top !== undefined)
         throw new InputError('command line', '--refit', `refits the single best trial and does not go with --top, got --top ${top}`);
       if (top !== undefined && flags.export !== undefined && /\.(json|h5|hdf5)$/i.test(flags.export))
