@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
 import { exportTarget } from '../export/export-target.js';
+import { ENGINES, type EngineName } from '../pool/messages.js';
 import { resultsSummary } from '../tui/summary.js';
 import { shownLocation } from '../storage/location.js';
 import { choiceFlag, intFlag, studyFlag } from './parse.js';
 import { storageLocation, storageOptions } from './storage-flag.js';
 import type { TestedTrial } from './best-test.js';
+import type { ConcreteModel } from '../engine/model-spec.js';
+import type { StoredWeights } from '../domain/weights.js';
+import type { ExportMetadata } from '../export/export-metadata.js';
 
 interface BestFlags {
   db?: string;
@@ -17,6 +21,9 @@ interface BestFlags {
   top?: number;
   json?: boolean;
   backend?: BackendName;
+  refit?: boolean;
+  epochs?: number;
+  engine?: EngineName;
 }
 
 /** An export path that names a file of Keras' HDF5 format rather than a model.json. */
@@ -33,14 +40,26 @@ export function registerBest(program: Command): void {
       'the K best trials and their ensemble (the mean of their probabilities); with --export DIR/, K models and DIR/ensemble.json',
       intFlag('--top', 1),
     )
-    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked)')
+    .option('--data <dir>', 'take the test split from DIR/test.hdf5 instead of the data the study ran on (unchecked); with --refit, train and valid too')
     .option('--study <name>', 'study name (default: the only study in the database)', studyFlag)
     .option('--backend <name>', `tfjs backend: ${BACKENDS.join(', ')}`, choiceFlag('--backend', BACKENDS))
+    .option('--refit', 'train the best trial again on train+valid (no early stopping), test that model, and export it with --export')
+    .option('--epochs <n>', 'with --refit: train N epochs (default: the best epoch scaled by (train+valid rows) / train rows)', intFlag('--epochs', 1))
+    .option('--engine <name>', `with --refit: the training engine, ${ENGINES.join(', ')} (default: as tune run chooses)`, choiceFlag('--engine', ENGINES))
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: BestFlags) => {
       const location = storageLocation(flags);
       const where = shownLocation(location);
       const top = flags.top;
+      for (const [flag, given] of [
+        ['--epochs', flags.epochs],
+        ['--engine', flags.engine],
+      ] as const) {
+        if (given !== undefined && !flags.refit) throw new InputError('command line', flag, `goes only with --refit, got ${flag} ${given} alone`);
+      }
+      // One refitted model: refitting each of the top K would cost K trainings for an ensemble that --top does not measure.
+      if (flags.refit && top !== undefined)
+        throw new InputError('command line', '--refit', `refits the single best trial and does not go with --top, got --top ${top}`);
       if (top !== undefined && flags.export !== undefined && /\.(json|h5|hdf5)$/i.test(flags.export))
         throw new InputError('command line', '--export', `with --top, give the folder to write the models and ensemble.json in (DIR/), got ${flags.export}`);
       // Keras' format by the name's ending, and its writer loaded only then (it loads HDF5).
@@ -63,6 +82,14 @@ export function registerBest(program: Command): void {
           ...(flags.data !== undefined ? { data: flags.data } : {}),
         });
         const backend = await useBackend(flags.backend);
+        const writeModel = async (model: ConcreteModel, weights: StoredWeights, metadata: ExportMetadata): Promise<void> => {
+          if (keras) await keras.exportKerasH5(flags.export!, model, weights, metadata);
+          else await (await import('../export/tfjs-layers.js')).exportLayersModel(flags.export!, model, weights, metadata);
+        };
+        if (flags.refit) {
+          await (await import('./best-refit.js')).bestRefit(storage, context, where, backend, flags, flags.export !== undefined ? writeModel : undefined);
+          return;
+        }
         const chosen = await context.ranked(top ?? 1);
         if (top !== undefined && chosen.length < top) {
           throw new InputError(
@@ -82,10 +109,7 @@ export function registerBest(program: Command): void {
           );
         if (top === undefined) {
           const best = tested[0]!;
-          if (flags.export !== undefined) {
-            if (keras) await keras.exportKerasH5(flags.export, best.model, best.weights, context.metadata(best.trial));
-            else await (await import('../export/tfjs-layers.js')).exportLayersModel(flags.export, best.model, best.weights, context.metadata(best.trial));
-          }
+          if (flags.export !== undefined) await writeModel(best.model, best.weights, context.metadata(best.trial));
           if (flags.json) {
             const result = { study: study.name, ...best.json, objective: study.objective, direction: study.direction, backend };
             process.stdout.write(`${JSON.stringify({ ...result, ...(flags.export !== undefined ? { exported: flags.export } : {}) })}\n`);

@@ -22,6 +22,8 @@ export interface ExportMetadata {
   classNames: string[];
   /** How the training features were made (from the train split's HDF5 attributes). */
   features: FeatureMeta;
+  /** Set on a model that `tune best --refit` trained again on train+valid: its epochs and rows. */
+  refit?: { epochs: number; rows: number };
   /** EXPORT_MARKER; absent from exports written before it existed. */
   exportedBy?: string;
 }
