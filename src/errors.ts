@@ -34,7 +34,16 @@ export function reason(err: unknown): string {
   return text.split('\n')[0]!.trim();
 }
 
-/** A failure while writing `path`, as the one line tune prints: an InputError as it came, anything else as "cannot be written". */
-export function writeFailure(path: string, err: unknown): InputError {
-  return err instanceof InputError ? err : new InputError(path, 'file', `cannot be written (${reason(err)})`);
+/** System errors that are the machine's fault, not the input's: the CLI ends them with exit 1 (src/cli/fail.ts). */
+const SYSTEM_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
+
+/**
+ * A failure while writing `path`, as tune reports it: an InputError as it came; a full disk or an
+ * I/O error as the system's error, naming `path`; anything else as "cannot be written".
+ */
+export function writeFailure(path: string, err: unknown): Error {
+  if (err instanceof InputError) return err;
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (err instanceof Error && typeof code === 'string' && SYSTEM_FAULTS.has(code)) return Object.assign(err, { path });
+  return new InputError(path, 'file', `cannot be written (${reason(err)})`);
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { BACKENDS, useBackend, type BackendName } from '../engine/backend.js';
 import { InputError } from '../errors.js';
@@ -28,6 +29,8 @@ interface BestFlags {
 
 /** An export path that names a file of Keras' HDF5 format rather than a model.json. */
 const KERAS_FILE = /\.(h5|hdf5)$/i;
+/** Other model formats' names, which tune does not write: a tfjs model.json under such a name would mislead. */
+const OTHER_FORMAT = /\.(keras|onnx|pt|pth|pb|tflite|safetensors|bin)$/i;
 
 export function registerBest(program: Command): void {
   storageOptions(
@@ -63,6 +66,12 @@ export function registerBest(program: Command): void {
       if (top !== undefined && flags.export !== undefined && /\.(json|h5|hdf5)$/i.test(flags.export))
         throw new InputError('command line', '--export', `with --top, give the folder to write the models and ensemble.json in (DIR/), got ${flags.export}`);
       // Keras' format by the name's ending, and its writer loaded only then (it loads HDF5).
+      if (top === undefined && flags.export !== undefined) {
+        if (OTHER_FORMAT.test(flags.export))
+          throw new InputError('command line', '--export', `writes FILE.json (a tfjs Layers model) or FILE.h5 (Keras HDF5), got ${flags.export}`);
+        if (/\/$/.test(flags.export) || statSync(flags.export, { throwIfNoEntry: false })?.isDirectory())
+          throw new InputError('command line', '--export', `names a folder; give FILE.json or FILE.h5, or a folder with --top K, got ${flags.export}`);
+      }
       const keras = top === undefined && flags.export !== undefined && KERAS_FILE.test(flags.export) ? await import('../export/keras-h5.js') : undefined;
       // A destination that cannot take the export is refused before the test split is evaluated.
       if (flags.export !== undefined) {

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFeatureMeta, readFeatures } from '../data/read-features.js';
-import type { FeatureSet } from '../data/feature-set.js';
+import { checkClassNamesAgree, type FeatureSet } from '../data/feature-set.js';
 import type { FeatureMeta } from '../data/feature-meta.js';
 import { Direction } from '../domain/direction.js';
 import type { StudyRecord } from '../domain/study.js';
@@ -69,12 +69,22 @@ export async function openTestContext(storage: Storage, study: StudyRecord, wher
   const record = o.data === undefined ? await storage.studyData(study.id) : undefined;
   const paths = record !== undefined ? recordedPaths(record) : dataPaths(spec, o.data);
   if (record !== undefined) {
-    const hint = 'pass --data DIR to test on other data';
+    const hint = 'tune best --data DIR tests the trials on other data';
     await checkRecorded(record, o.export ? ['test', 'train'] : ['test'], study.name, { changed: hint, missing: hint });
   }
   const test = await readFeatures(paths.test);
   const trainMeta = await readFeatureMeta(paths.train);
+  // The confusion matrix is labelled by the training classes: a test split of other classes cannot be scored.
+  checkClassNamesAgree(paths.train, trainMeta, paths.test, test.meta);
   const classNames = trainMeta.classNames ?? test.meta.classNames ?? (spec.compile.loss === 'binary_crossentropy' ? ['0', '1'] : []);
+  const output = spec.model.at(-1);
+  const classes =
+    spec.compile.loss === 'binary_crossentropy' ? 2 : output?.kind === 'dense' && typeof output.units === 'number' ? output.units : classNames.length;
+  if (classNames.length !== classes)
+    throw new InputError(paths.train, '/class_names', `are [${classNames.join(', ')}], but the study's classifier tells ${classes} classes apart`);
+  const top = test.labels.reduce((a, b) => Math.max(a, b), 0);
+  if (top >= classes)
+    throw new InputError(paths.test, `/labels[${test.labels.indexOf(top)}]`, `label must be 0..${classes - 1} (the study's ${classes} classes), got ${top}`);
   const order = Direction.order(study.direction);
   const byScore = [...complete].sort((a, b) => order(a.score!, b.score!) || a.number - b.number);
   const withWeights = async (trial: TrialRecord) => {

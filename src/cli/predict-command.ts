@@ -71,13 +71,11 @@ export function registerPredict(program: Command): void {
         const binary = p.length === 1;
         const index = binary ? (p[0]! >= 0.5 ? 1 : 0) : p.indexOf(Math.max(...p));
         const name = meta.classNames[index] ?? String(index);
-        if (flags.json) {
-          const probabilities = binary ? [1 - p[0]!, p[0]!] : p;
-          process.stdout.write(`${JSON.stringify({ image: path, class: name, label: index, probability: binary ? p[0] : p[index], probabilities })}\n`);
-        } else {
-          const confidence = binary ? (index === 1 ? p[0]! : 1 - p[0]!) : p[index]!;
-          process.stdout.write(`${path}: ${name} (${(confidence * 100).toFixed(1)}%)\n`);
-        }
+        // `probability` is the predicted class's, as the text line shows it; `probabilities` has every class's.
+        const probabilities = binary ? [1 - p[0]!, p[0]!] : p;
+        const probability = probabilities[index]!;
+        if (flags.json) process.stdout.write(`${JSON.stringify({ image: path, class: name, label: index, probability, probabilities })}\n`);
+        else process.stdout.write(`${path}: ${name} (${(probability * 100).toFixed(1)}%)\n`);
       });
       base.dispose();
       for (const c of classifiers) c.dispose();

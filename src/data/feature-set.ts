@@ -38,10 +38,14 @@ export function checkSplitsAgree(splits: { path: string; set: FeatureSet }[]): v
     if (other.set.dim !== first.set.dim) {
       throw new InputError(other.path, '/data', `has ${other.set.dim} features per row, but ${first.path} has ${first.set.dim}`);
     }
-    const a = first.set.meta.classNames;
-    const b = other.set.meta.classNames;
-    if (a && b && a.join('\u0000') !== b.join('\u0000')) {
-      throw new InputError(other.path, '/class_names', `are [${b.join(', ')}], but ${first.path} has [${a.join(', ')}]`);
-    }
+    checkClassNamesAgree(first.path, first.set.meta, other.path, other.set.meta);
   }
+}
+
+/** Throws InputError naming `otherPath` when both files name their classes and the names differ (in order). */
+export function checkClassNamesAgree(path: string, meta: FeatureMeta, otherPath: string, otherMeta: FeatureMeta): void {
+  const a = meta.classNames;
+  const b = otherMeta.classNames;
+  if (a && b && a.join('\u0000') !== b.join('\u0000'))
+    throw new InputError(otherPath, '/class_names', `are [${b.join(', ')}], but ${path} has [${a.join(', ')}]`);
 }

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, reason } from '../errors.js';
-import { openForWrite, type H5Dataset, type H5File } from './h5.js';
+import { abandonWritten, closeWritten, openForWrite, type H5Dataset, type H5File } from './h5.js';
 import { META_ATTRS, type FeatureMeta } from './feature-meta.js';
 
 /** Rows per HDF5 chunk: the seed writes and reads its features in buffers of 32 rows. */
@@ -84,15 +84,15 @@ export class FeatureWriter {
     file.create_dataset({ name: 'labels', data: BigInt64Array.from(Array.from(labels, (v) => BigInt(v))) });
     file.create_dataset({ name: 'paths', data: paths });
     writeMeta(file, meta);
-    file.close();
     this.file = undefined;
+    closeWritten(file, this.outPath);
     renameSync(this.tmpPath, this.outPath);
   }
 
   /** Closes and deletes the temporary file; safe to call at any time, and more than once. */
   abort(): void {
     try {
-      this.file?.close();
+      if (this.file) abandonWritten(this.file);
     } catch {
       // The file is being thrown away; a failed close changes nothing.
     }

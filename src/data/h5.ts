@@ -104,10 +104,73 @@ export function quietly<T>(fn: () => T, onlyFile?: string): Quiet<T> {
   }
 }
 
-/** Creates (truncates) an HDF5 file for writing; the caller writes to a temporary name. */
+/**
+ * The system errors that the library's file writes met while a file was open for writing. HDF5
+ * reports a failed write (a full disk) only on stderr and then returns success, so that a
+ * truncated file would be renamed into place as if whole; closeWritten throws the first one.
+ */
+const writeErrors: NodeJS.ErrnoException[] = [];
+let openWriters = 0;
+let tracking = false;
+
+function trackWrites(): void {
+  if (tracking) return;
+  tracking = true;
+  const original = fs.writeSync;
+  fs.writeSync = function (this: unknown, fd: number, ...rest: unknown[]) {
+    // HDF5's account of a failed write (a page of stack on stderr) is left out: closeWritten
+    // reports the failure in tune's one line.
+    if (fd === 2 && openWriters > 0 && writeErrors.length > 0) return byteLength(rest);
+    try {
+      return (original as (...args: unknown[]) => number).call(fs, fd, ...rest);
+    } catch (err) {
+      // stdin, stdout and stderr are tune's own (a closed pipe there is its own fault).
+      if (openWriters > 0 && fd > 2) writeErrors.push(err as NodeJS.ErrnoException);
+      throw err;
+    }
+  } as typeof fs.writeSync;
+}
+
+/** The length of what fs.writeSync(fd, ...rest) would write: a string, or a buffer with its offset and length. */
+function byteLength(rest: unknown[]): number {
+  const [data, offset, length] = rest;
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  const view = data as ArrayBufferView;
+  return typeof length === 'number' ? length : view.byteLength - (typeof offset === 'number' ? offset : 0);
+}
+
+const marks = new WeakMap<H5File, number>();
+
+/** Creates (truncates) an HDF5 file for writing; the caller writes to a temporary name and ends with closeWritten. */
 export async function openForWrite(path: string): Promise<H5File> {
   await h5ready();
-  return new h5wasm.File(resolve(path), 'w');
+  trackWrites();
+  const file = new h5wasm.File(resolve(path), 'w');
+  marks.set(file, writeErrors.length);
+  openWriters++;
+  return file;
+}
+
+/**
+ * Closes a file from openForWrite, and throws the first system error (ENOSPC, EIO) that a write
+ * to it met, naming `path` (the file the user asked for, not the temporary one) where it names none.
+ */
+export function closeWritten(file: H5File, path: string): void {
+  const mark = marks.get(file);
+  if (mark === undefined) throw new Error('closeWritten: the file was not opened by openForWrite');
+  marks.delete(file);
+  const status = file.close();
+  const failed = writeErrors[mark];
+  if (--openWriters === 0) writeErrors.length = 0;
+  if (failed) throw Object.assign(failed, { path: failed.path ?? path });
+  if (typeof status === 'number' && status < 0) throw new Error(`HDF5 could not close the file (status ${status})`);
+}
+
+/** Closes a file from openForWrite that is being abandoned: whatever its writes met no longer matters. */
+export function abandonWritten(file: H5File): void {
+  if (!marks.delete(file)) return;
+  file.close();
+  if (--openWriters === 0) writeErrors.length = 0;
 }
 
 /** A dataset at `name`, or InputError naming the file and the missing path. */

@@ -1,7 +1,8 @@
-import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import { InputError, writeFailure } from '../errors.js';
+import { makeFolders } from '../system/make-folders.js';
 import { placeFile } from '../system/place-file.js';
 import type { StoredWeights } from '../domain/weights.js';
 import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
@@ -41,7 +42,15 @@ export interface EnsembleMember {
 export async function exportEnsemble(dir: string, members: EnsembleMember[]): Promise<string> {
   const path = join(dir, 'ensemble.json');
   checkEnsembleTarget(path);
-  for (const m of members) await exportLayersModel(join(dir, `trial-${m.metadata.trial}`, 'model.json'), m.model, m.weights, m.metadata);
+  const folders = members.map((m) => memberFolder(dir, m.metadata.trial));
+  // The folders this export makes are removed again if it fails; earlier ones keep their whole models.
+  const made = folders.filter((f) => lstatSync(f, { throwIfNoEntry: false }) === undefined);
+  try {
+    for (const [i, m] of members.entries()) await exportLayersModel(join(folders[i]!, 'model.json'), m.model, m.weights, m.metadata);
+  } catch (err) {
+    for (const f of made) rmSync(f, { recursive: true, force: true });
+    throw err;
+  }
   const first = members[0]!.metadata;
   const file: EnsembleFile = {
     format: ENSEMBLE_FORMAT,
@@ -52,7 +61,7 @@ export async function exportEnsemble(dir: string, members: EnsembleMember[]): Pr
     classNames: first.classNames,
   };
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
     placeFile(path, `${JSON.stringify(file, null, 2)}\n`, () => refuseSpecial(path));
   } catch (err) {
     throw writeFailure(path, err);
@@ -60,8 +69,23 @@ export async function exportEnsemble(dir: string, members: EnsembleMember[]): Pr
   return path;
 }
 
+/**
+ * A member's folder under the export folder, checked: absent, or a folder and not a link, since
+ * a link would carry the member's files out of the folder the user named.
+ */
+function memberFolder(dir: string, trial: number): string {
+  const folder = join(dir, `trial-${trial}`);
+  const st = lstatSync(folder, { throwIfNoEntry: false });
+  if (st?.isSymbolicLink()) throw new InputError(folder, 'file', "is a symbolic link; tune writes an ensemble's members only into folders of their own");
+  if (st && !st.isDirectory()) throw new InputError(folder, 'file', 'exists and is not a folder; tune will not replace it');
+  return folder;
+}
+
 /** Throws InputError unless `path` is absent or an ensemble.json that tune wrote. Never writes. */
 export function checkEnsembleTarget(path: string): void {
+  const dir = dirname(path);
+  const above = lstatSync(dir, { throwIfNoEntry: false });
+  if (above && !statSync(dir).isDirectory()) throw new InputError(dir, 'file', 'is not a folder; --top K exports into a folder (DIR/)');
   const st = lstatSync(path, { throwIfNoEntry: false });
   if (st === undefined) return;
   refuseSpecial(path, st);
@@ -92,6 +116,11 @@ export function ensembleMembers(path: string, json: unknown): string[] {
     const model = (m as { model?: unknown } | null)?.model;
     if (typeof model !== 'string' || !MEMBER.test(model))
       throw new InputError(path, `members[${i}].model`, `must be trial-<number>/model.json beside the ensemble, got ${JSON.stringify(model)}`);
-    return join(dirname(path), model);
+    const member = join(dirname(path), model);
+    // A link in place of the folder or the file would read a model from anywhere.
+    const links = [dirname(member), member].filter((p) => lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink());
+    if (links.length > 0)
+      throw new InputError(path, `members[${i}].model`, `must not go through a symbolic link, got ${JSON.stringify(model)} (${links[0]} is one)`);
+    return member;
   });
 }

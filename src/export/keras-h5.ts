@@ -1,8 +1,9 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openForRead, openForWrite, quietly, stringAttr, type H5File } from '../data/h5.js';
+import { abandonWritten, closeWritten, openForRead, openForWrite, quietly, stringAttr, type H5File } from '../data/h5.js';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import { InputError, reason, writeFailure } from '../errors.js';
+import { makeFolders } from '../system/make-folders.js';
 import { placeWritten } from '../system/place-file.js';
 import type { StoredWeights } from '../domain/weights.js';
 import { EXPORT_MARKER, type ExportMetadata } from './export-metadata.js';
@@ -32,7 +33,7 @@ export async function exportKerasH5(path: string, model: ConcreteModel, weights:
   const layers = kerasLayers(model, path);
   const dir = dirname(path);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (err) {
     throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
   }
@@ -40,9 +41,11 @@ export async function exportKerasH5(path: string, model: ConcreteModel, weights:
     const file = await openForWrite(tmp);
     try {
       writeModel(file, model, layers, weights, { ...metadata, exportedBy: EXPORT_MARKER });
-    } finally {
-      file.close();
+    } catch (err) {
+      abandonWritten(file);
+      throw err;
     }
+    closeWritten(file, path);
   };
   try {
     await placeWritten(path, write, () => refuseSpecial(path));

@@ -1,8 +1,9 @@
-import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import { InputError, reason, writeFailure } from '../errors.js';
+import { makeFolders } from '../system/make-folders.js';
 import { placeFile, temporaryBeside } from '../system/place-file.js';
 import { processAlive } from '../system/process-alive.js';
 import type { StoredWeights } from '../domain/weights.js';
@@ -24,7 +25,7 @@ export async function exportLayersModel(path: string, model: ConcreteModel, weig
   const target = exportTarget(path);
   const { dir, stem } = target;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeFolders(dir);
   } catch (err) {
     throw new InputError(path, 'file', `cannot be written (${reason(err)})`);
   }

@@ -21,6 +21,22 @@ export type SpaceComparison = { kind: 'same' } | { kind: 'grows'; added: string[
 const BUILD_SECTIONS = new Set(['model', 'compile']);
 /** Sections that change nothing a trial ran on. */
 const FREE_SECTIONS = new Set(['description']);
+/** tuner settings of the run's budget, not of any trial: the command line may override each, so the file may change them too. */
+const BUDGET_KEYS = new Set([
+  'max_trials',
+  'timeout',
+  'keep_weights',
+  'stop_when',
+  'max_consecutive_failed_trials',
+  'max_consecutive_invalid_trials',
+  'max_retries_per_trial',
+]);
+
+/** The tuner section without its budget settings. */
+function trialSettings(tuner: unknown): unknown {
+  if (typeof tuner !== 'object' || tuner === null || Array.isArray(tuner)) return tuner;
+  return Object.fromEntries(Object.entries(tuner).filter(([k]) => !BUDGET_KEYS.has(k)));
+}
 
 /**
  * Compares two space files' JSON (the stored one, and the one this run reads); both must be
@@ -35,7 +51,7 @@ export function compareSpaces(stored: unknown, next: unknown): SpaceComparison {
   let build: string | undefined;
   for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])]) {
     if (key === 'hyperparameters' || FREE_SECTIONS.has(key)) continue;
-    const where = firstDifference(a[key], b[key], key);
+    const where = key === 'tuner' ? firstDifference(trialSettings(a[key]), trialSettings(b[key]), key) : firstDifference(a[key], b[key], key);
     if (where === undefined) continue;
     if (!BUILD_SECTIONS.has(key)) return { kind: 'differs', difference: where };
     build ??= where;

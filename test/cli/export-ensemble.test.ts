@@ -64,12 +64,14 @@ describe('tune best --top K --export DIR/ and tune predict --model DIR/ensemble.
     const lines = predict.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { image: string; class: string; probability: number });
+      .map((l) => JSON.parse(l) as { image: string; class: string; probability: number; probabilities: number[] });
     assert.equal(lines.length, 2);
     lines.forEach((line, i) => {
       const row = test.paths!.indexOf(picks[i]!);
-      assert.ok(Math.abs(line.probability - mean[row]!) < 1e-5, `${picks[i]}: ${line.probability} vs the mean ${mean[row]}`);
+      assert.ok(Math.abs(line.probabilities[1]! - mean[row]!) < 1e-5, `${picks[i]}: ${line.probabilities[1]} vs the mean ${mean[row]}`);
       assert.equal(line.class, mean[row]! >= 0.5 ? 'dog' : 'cat');
+      // The predicted class's own probability, as the text output gives it.
+      assert.ok(Math.abs(line.probability - Math.max(mean[row]!, 1 - mean[row]!)) < 1e-5, `${picks[i]}: ${line.probability}`);
     });
   });
 

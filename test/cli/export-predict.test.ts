@@ -86,14 +86,15 @@ describe('tune best --export and tune predict', () => {
     const lines = run.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { image: string; class: string; probability: number });
+      .map((l) => JSON.parse(l) as { image: string; class: string; probability: number; probabilities: number[] });
     const model = await tf.loadLayersModel(fromFiles(out));
     lines.forEach((line, i) => {
       assert.equal(line.image, picks[i]);
       const row = test.paths!.indexOf(picks[i]!);
       const p = (model.predict(tf.tensor2d(test.data.subarray(row * test.dim, (row + 1) * test.dim), [1, test.dim])) as tf.Tensor).dataSync()[0]!;
-      assert.ok(Math.abs(p - line.probability) < 1e-5, `${picks[i]}: ${line.probability} vs ${p}`);
+      assert.ok(Math.abs(p - line.probabilities[1]!) < 1e-5, `${picks[i]}: ${line.probabilities[1]} vs ${p}`);
       assert.equal(line.class, p >= 0.5 ? 'dog' : 'cat');
+      assert.ok(Math.abs(line.probability - (p >= 0.5 ? p : 1 - p)) < 1e-5, `${picks[i]}: the predicted class's probability, got ${line.probability}`);
     });
     const text = tune(['predict', picks[0]!, '--model', out]);
     assert.match(text.stdout, /^.+\.png: (cat|dog) \(\d+\.\d%\)\n$/);

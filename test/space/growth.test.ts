@@ -30,6 +30,11 @@ describe('compareSpaces', () => {
     assert.deepEqual(compareSpaces(stored(), next), { kind: 'grows', added: ['extra_rate'] });
   });
 
+  it("lets the run's budget change (max_trials, timeout, keep_weights), and stores it", () => {
+    const next = edited((s) => Object.assign(s['tuner'] as Record<string, unknown>, { max_trials: 40, timeout: '5m', keep_weights: 9 }));
+    assert.deepEqual(compareSpaces(stored(), next), { kind: 'grows', added: [] });
+  });
+
   it('names the first difference of a narrowed range, a lost choice, a removed name and a bare addition', () => {
     const cases: [(s: Json) => void, string][] = [
       [(s) => (s.hyperparameters[1]!['max'] = 0.2), 'hyperparameters.dropout_rate: max 0.3 → 0.2 narrows the range'],

@@ -12,6 +12,8 @@ export interface ModelJson {
   [key: string]: unknown;
 }
 
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 /**
  * Reads and checks a model.json: a regular file (a FIFO or a device would block or never end),
  * JSON, with a topology and a well-formed weights manifest. Every loader of model files starts
@@ -26,8 +28,12 @@ export function readModelJson(path: string): ModelJson {
     if (err instanceof InputError) throw err;
     throw new InputError(path, 'file', (err as { code?: unknown }).code === 'ENOENT' ? 'does not exist' : `cannot be read (${reason(err)})`);
   }
+  const bytes = readFileSync(path);
+  // HDF5's signature: a Keras .h5 (tune's own export among them) is a model, but not one tfjs reads.
+  if (bytes.subarray(0, 8).equals(HDF5_SIGNATURE))
+    throw new InputError(path, 'file', 'is an HDF5 file (a Keras .h5 model); give the model.json that `tune best --export FILE.json` writes');
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (err) {
     throw new InputError(path, 'file', `is not JSON (${reason(err)})`);
   }
