@@ -70,7 +70,9 @@ function pearson(hp: Hyperparameter, all: readonly (number | string | boolean)[]
     );
     return grid.reduce((s, _, i) => s + pAll[i]! * (pTop[i]! / pAll[i]! - 1) ** 2, 0) / GRID;
   }
-  const keys = hp.type === 'choice' ? hp.values.map(String) : ['false', 'true'];
+  // Only the categories some trial took: the prior of one none took would differ between the
+  // two sets by their sizes alone, and give a hyperparameter held at one value an importance.
+  const keys = [...new Set(all.map(String))];
   const share = (vs: readonly unknown[], k: string) => (vs.filter((v) => String(v) === k).length + PRIOR) / (vs.length + PRIOR * keys.length);
   return keys.reduce((s, k) => s + share(all, k) * (share(top, k) / share(all, k) - 1) ** 2, 0);
 }

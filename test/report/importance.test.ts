@@ -51,4 +51,11 @@ describe('PED-ANOVA importance', () => {
     assert.equal(pedAnova(d).find((r) => r.name === 'extra')!.trials, active);
     assert.ok(active < 80);
   });
+
+  it('gives a category that every scored trial holds at one value no importance, whatever the others did', () => {
+    // The failed trial took width 4; the scored ones, all width 8, cannot tell the widths apart.
+    const d = study((v) => Number(v['rate']));
+    d.trials = d.trials.map((t) => (t.status === 'complete' ? { ...t, values: { rate: t.values['rate']!, width: 8 } } : t));
+    assert.equal(pedAnova(d).find((r) => r.name === 'width')!.importance, 0);
+  });
 });
