@@ -5,7 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
-import { CHARTS, hyperbandStudy, plainStudy, type StudyOnDisk } from '../helpers/report-studies.js';
+import { failedStudy, hyperbandStudy, plainStudy, type StudyOnDisk } from '../helpers/report-studies.js';
+import { checkStudyPage } from './study-page.js';
 import { tune } from '../helpers/tune.js';
 
 /** Debian's Chromium, which .ci/run installs; its absence fails the test, it never skips it. */
@@ -34,6 +35,7 @@ describe('tune report in headless Chromium', () => {
   for (const [name, make] of [
     ['the tiny random study', () => plainStudy()],
     ['a Hyperband study', () => hyperbandStudy()],
+    ['a study with failed and invalid trials', () => failedStudy()],
   ] as const) {
     it(`opens the report of ${name} from disk: every figure drawn, no request, a screenshot that is not blank`, async () => {
       const study = make();
@@ -44,22 +46,7 @@ describe('tune report in headless Chromium', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(url, { waitUntil: 'load' });
-      for (const chart of CHARTS) {
-        // Marks with an area on the page: Vega's mark groups, axes aside, as Chromium lays them out.
-        const drawn = await page.$$eval(
-          `figure[data-chart="${chart}"] svg g.role-mark > *`,
-          (els) =>
-            els.filter((el) => {
-              const box = (el as SVGGraphicsElement).getBBox();
-              return box.width > 0 || box.height > 0;
-            }).length,
-        );
-        assert.ok(drawn > 0, `${chart}: ${drawn} drawn marks`);
-      }
-      const points = await page.$$eval('figure[data-chart="history"] g.trial-point path', (els) => els.length);
-      assert.equal(points, study.trials.filter((t) => t.status === 'complete').length, 'a history point per complete trial');
-      const rows = await page.$$eval('#trials tbody tr', (els) => els.length);
-      assert.equal(rows, study.trials.length);
+      await checkStudyPage(page, study);
       // The sorting script runs: a click on the trial header twice puts the last trial first.
       await page.click('#trials th[data-col="0"]');
       await page.click('#trials th[data-col="0"]');

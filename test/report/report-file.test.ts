@@ -55,7 +55,7 @@ describe('tune report (real tune run, real SQLite and HDF5)', () => {
     assert.match(figure(html, 'pr'), /AP \d\.\d{3}/);
     const curves = figure(html, 'curves');
     // Two metrics, each with a thin line per execution (6 trials x 2) and a bold mean per trial.
-    assert.equal((curves.match(/<g class="mark-line role-mark"/g) ?? []).length, 2 * (12 + 6));
+    assert.equal((curves.match(/<g class="mark-line role-mark curve-(run|mean)"/g) ?? []).length, 2 * (12 + 6));
   });
 
   it('replaces a report of its own, and leaves no temporary file', () => {
