@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { TrialRecord } from '../../src/domain/trial.js';
-import { failedStudy, hyperbandStudy } from '../helpers/report-studies.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { checkStudyPage } from './study-page.js';
 import { dashboard, refusedWrites, start, until } from '../helpers/dashboard.js';
 import { listed, tempDir, tune } from '../helpers/tune.js';
 
@@ -82,35 +80,12 @@ describe('tune dashboard against a live tune run, in headless Chromium', () => {
     assert.match(dash.out(), /tune dashboard: stopped\n$/);
   });
 
-  for (const [name, make] of [
-    ['a Hyperband study', () => hyperbandStudy()],
-    ['a study with failed and invalid trials', () => failedStudy()],
-  ] as const) {
-    it(`serves ${name}: every figure drawn, every trial in the table with its status, the API as tune list --json`, async () => {
-      const study = make();
-      const dash = await dashboard(study.dir, study.db);
-      try {
-        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(e.message));
-        await page.goto(`${dash.url}studies/tiny`, { waitUntil: 'load' });
-        await checkStudyPage(page, study);
-        assert.equal(await page.$eval('#trial-count', (el) => el.textContent), String(study.trials.length));
-        assert.deepEqual(errors, []);
-        await page.close();
-        assert.deepEqual(await (await fetch(`${dash.url}api/studies/tiny/trials`)).json(), study.trials);
-      } finally {
-        dash.child.kill('SIGTERM');
-      }
-      assert.equal(await dash.exited, 0, dash.out());
-    });
-  }
-
   it('a port in use is bad input: one line, exit 2', async () => {
     const dir = tempDir();
     const db = join(dir, 'trials.db');
+    // A study with one queued trial: a database to serve, made without training anything.
     const space = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));
-    assert.equal(tune(['run', space, '--db', db, '--no-tui'], dir).code, 0);
+    assert.equal(tune(['enqueue', space, '{"first_dense": 2, "dropout_rate": 0.1}', '--db', db], dir).code, 0);
     const first = await dashboard(dir, db);
     try {
       const port = new URL(first.url).port;
