@@ -40,13 +40,13 @@ export function registerDashboard(program: Command): void {
 }
 
 /**
- * A SQLite database is opened read-only, so that nothing the server does can write it; a
- * PostgreSQL one as the read commands open it (the server's routes only read).
+ * Opened read-only, so that nothing the server does can write: a SQLite file by its read-only
+ * open, a PostgreSQL database in sessions that the server keeps read-only.
  */
 async function openReading(location: StorageLocation): Promise<Storage> {
   if (location.kind === 'postgresql') {
-    const { openExisting } = await import('./study-access.js');
-    return await openExisting(location);
+    const { PostgresStorage } = await import('../storage/postgres/postgres.js');
+    return await PostgresStorage.openReadOnly(location.url);
   }
   if (!existsSync(location.path)) throw new InputError(location.path, 'file', 'does not exist; run `tune run SPACE.json` first (or pass --db or --storage)');
   const { SqliteStorage } = await import('../storage/sqlite.js');

@@ -49,7 +49,10 @@ export async function chooseStudy(storage: Storage, db: string, name?: string): 
   return studies[0]!;
 }
 
-/** The study's space file as it was when the study was created. */
+/**
+ * The study's space file as it was when the study was created. Its values are not checked
+ * against the layers again: a study with invalid trials has values that build no model.
+ */
 export function studySpec(study: StudyRecord, db: string): StudySpec {
-  return parseSpace(study.space, `${db} (study "${study.name}")`);
+  return parseSpace(study.space, `${db} (study "${study.name}")`, { stored: true });
 }

@@ -48,7 +48,8 @@ export async function renderReport(d: ReportData): Promise<string> {
     await figure(
       'curves',
       'Learning curves: val_accuracy and val_loss per epoch of every complete trial; ' +
-        'each execution a thin line, the mean of its executions a bold one, coloured by trial number',
+        'each execution a thin line, the mean of its executions a bold one (a point for a trial of one epoch), coloured by trial number; ' +
+        'a promoted trial continues the line of the trial it was promoted from',
       none ?? [toSvg(curveSpec(d, 'val_accuracy')), toSvg(curveSpec(d, 'val_loss'))],
     ),
     await figure(
@@ -67,7 +68,7 @@ export async function renderReport(d: ReportData): Promise<string> {
       "Hyperparameter importance (PED-ANOVA): how much each hyperparameter's values among the best trials " +
         'differ from its values among all trials where it is active' +
         `<small>Shares of the summed Pearson divergence; the top set is the best ${TOP_QUANTILE * 100}% of the trials ` +
-        `where it is active, at least ${MIN_TOP}.</small>`,
+        `where it is active, at least ${MIN_TOP}; a promoted trial stands for the trial it was promoted from.</small>`,
       none ?? [toSvg(importanceSpec(d, pedAnova(d)))],
     ),
     ...(await testFigures(d)),

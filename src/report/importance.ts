@@ -35,10 +35,14 @@ export interface Importance {
 /** Each hyperparameter's importance, largest first; the shares sum to 1 when any is above zero. */
 export function pedAnova(d: ReportData): Importance[] {
   const better = d.study.direction === 'max' ? (a: number, b: number) => b - a : (a: number, b: number) => a - b;
+  // A Hyperband promotion trains its parent's values further: the lineage counts once, at its
+  // longest training, or the promoted value sets would weigh twice or three times.
+  const promoted = new Set(d.trials.filter(scored).map((t) => t.schedule?.parent));
+  const trials = d.trials.filter(scored).filter((t) => !promoted.has(t.number));
   const raw = d.hyperparameters
     .filter((hp) => hp.type !== 'fixed')
     .map((hp) => {
-      const active = d.trials.filter(scored).filter((t) => t.values[hp.name] !== undefined);
+      const active = trials.filter((t) => t.values[hp.name] !== undefined);
       const sorted = [...active].sort((a, b) => better(a.score, b.score));
       const top = sorted.slice(0, Math.max(MIN_TOP, Math.ceil(TOP_QUANTILE * sorted.length)));
       const divergence =
@@ -70,7 +74,9 @@ function pearson(hp: Hyperparameter, all: readonly (number | string | boolean)[]
     );
     return grid.reduce((s, _, i) => s + pAll[i]! * (pTop[i]! / pAll[i]! - 1) ** 2, 0) / GRID;
   }
-  const keys = hp.type === 'choice' ? hp.values.map(String) : ['false', 'true'];
+  // Only the categories some trial took: the prior of one none took would differ between the
+  // two sets by their sizes alone, and give a hyperparameter held at one value an importance.
+  const keys = [...new Set(all.map(String))];
   const share = (vs: readonly unknown[], k: string) => (vs.filter((v) => String(v) === k).length + PRIOR) / (vs.length + PRIOR * keys.length);
   return keys.reduce((s, k) => s + share(all, k) * (share(top, k) / share(all, k) - 1) ** 2, 0);
 }

@@ -5,7 +5,7 @@
  */
 import type * as vega from 'vega';
 import type { Hyperparameter } from '../space/hyperparameter.js';
-import { scored, type ReportData, type ReportTrial } from './report.js';
+import { scored, type ReportData, type ReportEpoch, type ReportTrial } from './report.js';
 
 /** Plot sizes in CSS pixels: one wide figure, or one of a row of small ones. */
 export const WIDE = { width: 520, height: 240 };
@@ -65,26 +65,52 @@ export function historySpec(d: ReportData): vega.Spec {
   };
 }
 
-/** One metric per epoch for every complete trial: each execution thin, the executions' mean bold. */
+/**
+ * The epochs a trial's curve draws: its own, after those of the trials it continues (a Hyperband
+ * promotion starts from its parent's weights at a later epoch, so alone it would be a stub).
+ */
+function lineage(d: ReportData, t: ReportTrial): ReportEpoch[] {
+  const byNumber = new Map(d.trials.map((x) => [x.number, x]));
+  const epochs = [...t.epochs];
+  let first = Math.min(...t.epochs.map((e) => e.epoch));
+  for (let at = t.schedule?.parent; at !== undefined;) {
+    const parent = byNumber.get(at);
+    if (parent === undefined) break;
+    epochs.unshift(...parent.epochs.filter((e) => e.epoch < first));
+    first = Math.min(first, ...parent.epochs.map((e) => e.epoch));
+    at = parent.schedule?.parent;
+  }
+  return epochs;
+}
+
+/**
+ * One metric per epoch for every complete trial: each execution thin, the executions' mean
+ * bold, a promoted trial's line continuing its parent's. A trial of one epoch is a point, which
+ * a line of one point would not draw.
+ */
 export function curveSpec(d: ReportData, metric: 'val_accuracy' | 'val_loss'): vega.Spec {
   const runs: { series: string; trial: number; epoch: number; value: number }[] = [];
   const means: typeof runs = [];
+  const single: typeof runs = [];
   for (const t of d.trials.filter(scored)) {
     const byEpoch = new Map<number, number[]>();
-    for (const e of t.epochs) {
+    for (const e of lineage(d, t)) {
       if (!Number.isFinite(e[metric])) continue;
       runs.push({ series: `${t.number}/${e.execution}`, trial: t.number, epoch: e.epoch, value: e[metric] });
       byEpoch.set(e.epoch, [...(byEpoch.get(e.epoch) ?? []), e[metric]]);
     }
-    for (const [epoch, vs] of [...byEpoch].sort((a, b) => a[0] - b[0]))
-      means.push({ series: String(t.number), trial: t.number, epoch, value: vs.reduce((s, v) => s + v, 0) / vs.length });
+    const mean = [...byEpoch]
+      .sort((a, b) => a[0] - b[0])
+      .map(([epoch, vs]) => ({ series: String(t.number), trial: t.number, epoch, value: vs.reduce((s, v) => s + v, 0) / vs.length }));
+    (mean.length === 1 ? single : means).push(...mean);
   }
-  const lines = (data: string, width: number, opacity: number): vega.Mark => ({
+  const lines = (data: string, width: number, opacity: number, name: string): vega.Mark => ({
     type: 'group',
     from: { facet: { name: `${data}-series`, data, groupby: 'series' } },
     marks: [
       {
         type: 'line',
+        name,
         from: { data: `${data}-series` },
         sort: { field: 'datum.epoch' },
         encode: {
@@ -107,6 +133,7 @@ export function curveSpec(d: ReportData, metric: 'val_accuracy' | 'val_loss'): v
     data: [
       { name: 'runs', values: runs },
       { name: 'means', values: means },
+      { name: 'single', values: single },
     ],
     scales: [
       { name: 'x', type: 'linear', domain: { data: 'runs', field: 'epoch' }, range: 'width', zero: false },
@@ -118,7 +145,18 @@ export function curveSpec(d: ReportData, metric: 'val_accuracy' | 'val_loss'): v
       { orient: 'left', scale: 'y', title: metric, grid: true },
     ],
     legends: [{ fill: 'color', title: 'trial', type: 'gradient' }],
-    marks: [lines('runs', 1, 0.35), lines('means', 2.5, 1)],
+    marks: [
+      lines('runs', 1, 0.35, 'curve-run'),
+      lines('means', 2.5, 1, 'curve-mean'),
+      {
+        type: 'symbol',
+        name: 'curve-point',
+        from: { data: 'single' },
+        encode: {
+          enter: { x: { scale: 'x', field: 'epoch' }, y: { scale: 'y', field: 'value' }, fill: { scale: 'color', field: 'trial' }, size: { value: 40 } },
+        },
+      },
+    ],
   };
 }
 

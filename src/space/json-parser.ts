@@ -15,7 +15,11 @@ export function show(value: unknown): string {
  * the rule broken with the value received. The space file's parsers build on it.
  */
 export class JsonParser {
-  constructor(readonly file: string) {}
+  /** `valueChecks` false: a `$name`'s values are not checked against the place that reads it (see parseSpace's `stored`). */
+  constructor(
+    readonly file: string,
+    readonly valueChecks = true,
+  ) {}
 
   fail(where: string, what: string): never {
     throw new InputError(this.file, where, what);
@@ -71,7 +75,7 @@ export class JsonParser {
       const hp = space.byName.get(ref);
       if (!hp) this.fail(where, `refers to an unknown hyperparameter, got ${show(v)}`);
       if (space.repeated.has(ref)) this.fail(where, `refers to ${show(ref)}, which is declared more than once; a layer reads a name declared once`);
-      checkValues(hp, ref, where, check);
+      if (this.valueChecks) checkValues(hp, ref, where, check);
       return { ref };
     }
     return check(v, where);
@@ -88,7 +92,7 @@ export class JsonParser {
       const name = p.ref.replaceAll('{i}', String(i));
       const hp = space.byName.get(name);
       if (hp && space.repeated.has(name)) this.fail(where, `refers to ${show(name)}, which is declared more than once; a layer reads a name declared once`);
-      if (hp) checkValues(hp, name, where, check);
+      if (hp && this.valueChecks) checkValues(hp, name, where, check);
     }
   }
 }

@@ -24,10 +24,15 @@ export function readSpaceFile(path: string): StudySpec {
   return parseSpace(parseJsonText(text, path), path);
 }
 
-/** Validates a space file's JSON; `file` names it in errors. */
-export function parseSpace(json: unknown, file: string): StudySpec {
+/**
+ * Validates a space file's JSON; `file` names it in errors. `stored`: the space a study
+ * recorded, whose hyperparameters' values are not checked against the layers that read them,
+ * so that a study run past a check added since still reads (its value sets that build no
+ * model are its invalid trials).
+ */
+export function parseSpace(json: unknown, file: string, o: { stored?: boolean } = {}): StudySpec {
   const p = new Parser(file);
-  const m = new ModelParser(file);
+  const m = new ModelParser(file, o.stored !== true);
   const root = p.object(json, 'top level');
   p.only(root, 'top level', ['name', 'data', 'hyperparameters', 'model', 'compile', 'tuner', 'description']);
   const name = p.string(root['name'], 'name');

@@ -5,6 +5,13 @@ import { initialState, reduce } from './leaderboard-state.js';
 
 /** Redraw period: the elapsed clock and ETA move even when no event comes for minutes. */
 const TICK_MS = 1000;
+/**
+ * Events redraw at most this often. A frame takes the main thread milliseconds; drawn on each
+ * of the hundreds of epochs a second that fast trials send, it kept the thread behind the
+ * workers' messages for good, and Node then never ran its timers or its SIGWINCH handler, so
+ * a terminal that grew was never redrawn to its new width.
+ */
+export const FRAME_MS = 100;
 
 export interface InkReporterOptions {
   /** Where to draw; process.stdout unless a test gives its own stream. */
@@ -63,13 +70,22 @@ export function startInkReporter(options: InkReporterOptions = {}): InkReporter 
   // The study keeps the process alive while it runs; the tick alone must not.
   timer.unref();
 
+  let frame: NodeJS.Timeout | undefined;
+  const soon = () => {
+    frame ??= setTimeout(() => {
+      frame = undefined;
+      redraw();
+    }, FRAME_MS);
+  };
+
   return {
     listener(event) {
       state = reduce(state, event, now());
-      redraw();
+      soon();
     },
     async stop() {
       if (stopped) return;
+      clearTimeout(frame);
       redraw();
       stopped = true;
       clearInterval(timer);

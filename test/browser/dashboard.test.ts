@@ -1,54 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import type { TrialRecord } from '../../src/domain/trial.js';
 import { tinySpace, writeSpace, writeTinyData } from '../helpers/tiny-study.js';
-import { TUNE, tempDir, tune } from '../helpers/tune.js';
+import { dashboard, refusedWrites, start, until } from '../helpers/dashboard.js';
+import { listed, tempDir, tune } from '../helpers/tune.js';
 
 /** Debian's Chromium, which .ci/run installs; its absence fails the test, it never skips it. */
 const CHROMIUM = '/usr/bin/chromium';
 
-interface Child {
-  child: ChildProcessWithoutNullStreams;
-  out: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(dir: string, args: string[]): Child {
-  const child = spawn(process.execPath, [TUNE, ...args], { cwd: dir });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, out: () => out, exited };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** `tune dashboard --port 0` on db; resolves with its child and the URL it printed. */
-async function dashboard(dir: string, db: string): Promise<Child & { url: string }> {
-  const d = start(dir, ['dashboard', '--port', '0', '--db', db]);
-  const url = await until('the dashboard URL', () => /http:\/\/127\.0\.0\.1:\d+\//.exec(d.out())?.[0], 60_000);
-  return { ...d, url };
-}
-
-const listJson = (dir: string, db: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', db], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
+const listJson = (dir: string, db: string): TrialRecord[] => listed(dir, ['--db', db]);
 
 describe('tune dashboard against a live tune run, in headless Chromium', () => {
   let browser: Browser;
@@ -107,17 +70,7 @@ describe('tune dashboard against a live tune run, in headless Chromium', () => {
       assert.equal((await fetch(`${dash.url}studies/nope`)).status, 404);
 
       const bytes = readFileSync(db);
-      for (const [method, path] of [
-        ['POST', 'api/studies/tiny/trials'],
-        ['DELETE', 'api/studies/tiny/trials'],
-        ['DELETE', 'studies/tiny'],
-        ['POST', ''],
-        ['PUT', 'api/studies'],
-      ] as const) {
-        const r = await fetch(`${dash.url}${path}`, { method, body: method === 'DELETE' ? undefined : '{"status":"failed"}' });
-        assert.equal(r.status, 405, `${method} /${path}`);
-        assert.equal(r.headers.get('allow'), 'GET, HEAD');
-      }
+      await refusedWrites(dash.url);
       assert.ok(readFileSync(db).equals(bytes), 'the database file is byte for byte the same');
       assert.deepEqual(listJson(dir, db), trials);
     } finally {
@@ -130,8 +83,9 @@ describe('tune dashboard against a live tune run, in headless Chromium', () => {
   it('a port in use is bad input: one line, exit 2', async () => {
     const dir = tempDir();
     const db = join(dir, 'trials.db');
+    // A study with one queued trial: a database to serve, made without training anything.
     const space = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));
-    assert.equal(tune(['run', space, '--db', db, '--no-tui'], dir).code, 0);
+    assert.equal(tune(['enqueue', space, '{"first_dense": 2, "dropout_rate": 0.1}', '--db', db], dir).code, 0);
     const first = await dashboard(dir, db);
     try {
       const port = new URL(first.url).port;

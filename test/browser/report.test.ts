@@ -5,8 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
-import { CHARTS, hyperbandStudy, plainStudy, type StudyOnDisk } from '../helpers/report-studies.js';
+import { failedStudy, hyperbandStudy, plainStudy, type StudyOnDisk } from '../helpers/report-studies.js';
+import { dashboard } from '../helpers/dashboard.js';
 import { tune } from '../helpers/tune.js';
+import { checkStudyPage } from './study-page.js';
 
 /** Debian's Chromium, which .ci/run installs; its absence fails the test, it never skips it. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,22 +23,33 @@ function reportOf(s: StudyOnDisk): string {
   return pathToFileURL(out).href;
 }
 
-describe('tune report in headless Chromium', () => {
+/** The studies, by what the tests call them; each is run once, for the report and the dashboard. */
+const STUDIES = [
+  ['the tiny random study', plainStudy],
+  ['a Hyperband study', hyperbandStudy],
+  ['a study with failed and invalid trials', failedStudy],
+] as const;
+
+describe('tune report, and tune dashboard on finished studies, in headless Chromium', () => {
   let browser: Browser;
+  const studies = new Map<string, StudyOnDisk>();
   before(async () => {
     assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    // Chromium starts while the studies run: it needs this thread only for the handshake after.
+    const launching = chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    try {
+      for (const [name, make] of STUDIES) studies.set(name, make());
+    } finally {
+      browser = await launching;
+    }
   });
   after(async () => {
     await browser?.close();
   });
 
-  for (const [name, make] of [
-    ['the tiny random study', () => plainStudy()],
-    ['a Hyperband study', () => hyperbandStudy()],
-  ] as const) {
+  for (const [name] of STUDIES) {
     it(`opens the report of ${name} from disk: every figure drawn, no request, a screenshot that is not blank`, async () => {
-      const study = make();
+      const study = studies.get(name)!;
       const url = reportOf(study);
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
       const requests: string[] = [];
@@ -44,22 +57,7 @@ describe('tune report in headless Chromium', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(url, { waitUntil: 'load' });
-      for (const chart of CHARTS) {
-        // Marks with an area on the page: Vega's mark groups, axes aside, as Chromium lays them out.
-        const drawn = await page.$$eval(
-          `figure[data-chart="${chart}"] svg g.role-mark > *`,
-          (els) =>
-            els.filter((el) => {
-              const box = (el as SVGGraphicsElement).getBBox();
-              return box.width > 0 || box.height > 0;
-            }).length,
-        );
-        assert.ok(drawn > 0, `${chart}: ${drawn} drawn marks`);
-      }
-      const points = await page.$$eval('figure[data-chart="history"] g.trial-point path', (els) => els.length);
-      assert.equal(points, study.trials.filter((t) => t.status === 'complete').length, 'a history point per complete trial');
-      const rows = await page.$$eval('#trials tbody tr', (els) => els.length);
-      assert.equal(rows, study.trials.length);
+      await checkStudyPage(page, study);
       // The sorting script runs: a click on the trial header twice puts the last trial first.
       await page.click('#trials th[data-col="0"]');
       await page.click('#trials th[data-col="0"]');
@@ -72,6 +70,28 @@ describe('tune report in headless Chromium', () => {
       assert.deepEqual(requests, [url], 'the page requests nothing but its own file');
       assert.deepEqual(errors, []);
       await page.close();
+    });
+  }
+
+  // The live run is test/browser/dashboard.test.ts; these are the studies a live run seldom shows.
+  for (const [name] of STUDIES.slice(1)) {
+    it(`tune dashboard serves ${name}: every figure drawn, every trial in the table with its status, the API as tune list --json`, async () => {
+      const study = studies.get(name)!;
+      const dash = await dashboard(study.dir, study.db);
+      try {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        const errors: string[] = [];
+        page.on('pageerror', (e) => errors.push(e.message));
+        await page.goto(`${dash.url}studies/tiny`, { waitUntil: 'load' });
+        await checkStudyPage(page, study);
+        assert.equal(await page.$eval('#trial-count', (el) => el.textContent), String(study.trials.length));
+        assert.deepEqual(errors, []);
+        await page.close();
+        assert.deepEqual(await (await fetch(`${dash.url}api/studies/tiny/trials`)).json(), study.trials);
+      } finally {
+        dash.child.kill('SIGTERM');
+      }
+      assert.equal(await dash.exited, 0, dash.out());
     });
   }
 });

@@ -1,22 +1,14 @@
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import type { TrialRecord } from '../../src/domain/trial.js';
-import { SqliteStorage } from '../../src/storage/sqlite.js';
 import { tinySpace, writeSpace, writeTinyData } from './tiny-study.js';
-import { tempDir, tune } from './tune.js';
+import { ROOT, tempDir, trialsOf, tune } from './tune.js';
 
 /** A study on disk: its folder, its database and its trials as `tune list --json` prints them. */
 export interface StudyOnDisk {
   dir: string;
   db: string;
   trials: TrialRecord[];
-}
-
-function listed(dir: string): TrialRecord[] {
-  return tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
-    .stdout.trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as TrialRecord);
 }
 
 function run(tuner: Record<string, unknown>, flags: string[] = [], classes = 2): string {
@@ -37,40 +29,59 @@ function run(tuner: Record<string, unknown>, flags: string[] = [], classes = 2):
 /** A real `tune run` of the tiny study: random search, two executions per trial. */
 export function plainStudy(trials = 6): StudyOnDisk {
   const dir = run({ max_trials: trials, executions_per_trial: 2, epochs: 4 });
-  return { dir, db: join(dir, 'trials.db'), trials: listed(dir) };
+  return { dir, db: join(dir, 'trials.db'), trials: trialsOf(dir) };
 }
 
 /** A real run of a three-class model (softmax, sparse categorical cross-entropy). */
 export function threeClassStudy(): StudyOnDisk {
   const dir = run({ max_trials: 3, executions_per_trial: 1, epochs: 3 }, [], 3);
-  return { dir, db: join(dir, 'trials.db'), trials: listed(dir) };
+  return { dir, db: join(dir, 'trials.db'), trials: trialsOf(dir) };
 }
 
 /** A real Hyperband run: brackets 2, 1, 0 of 15 trials (max_epochs 4, factor 2), promotions continuing their parents. */
 export function hyperbandStudy(): StudyOnDisk {
   const dir = run({ max_trials: 100, max_epochs: 4, factor: 2, executions_per_trial: 1 }, ['--oracle', 'hyperband']);
-  return { dir, db: join(dir, 'trials.db'), trials: listed(dir) };
+  return { dir, db: join(dir, 'trials.db'), trials: trialsOf(dir) };
 }
 
 /**
- * A real run, then a trial that failed and one whose values build no model, recorded through
- * the storage's own transitions, as the study records them when training throws or a model
- * cannot be built.
+ * A real run of the study loop (test/fixtures/invalid-trials-run.js: runStudy, SQLite, the
+ * worker pool) past the space check, on a grid of 16 value sets: first_dense 0 builds no model
+ * (4 invalid trials, recorded by the scheduler before any training), a learning rate of 1e30
+ * blows the loss up in the first epoch (6 failed trials, as the engine fails them), and the
+ * other 6 complete. The space check refuses a width of 0, so no space file reaches these
+ * statuses through `tune run` itself.
  */
-export async function failedStudy(): Promise<StudyOnDisk> {
-  const dir = run({ max_trials: 3, executions_per_trial: 1, epochs: 3 });
-  const db = join(dir, 'trials.db');
-  const storage = await SqliteStorage.open(db);
-  try {
-    const [study] = await storage.listStudies();
-    const failed = await storage.createTrial(study!.id, { first_dense: 2, dropout_rate: 0.3 });
-    await storage.failTrial(failed.id, 'loss became NaN at epoch 1', 0.1);
-    const invalid = await storage.createTrial(study!.id, { first_dense: 8, dropout_rate: 0.2, extra_dense_layer: true, extra_dense: 4 });
-    await storage.invalidTrial(invalid.id, 'the model cannot be built');
-  } finally {
-    await storage.close();
-  }
-  return { dir, db, trials: listed(dir) };
+export function failedStudy(): StudyOnDisk {
+  const dir = tempDir('tune-report-');
+  const space = tinySpace(writeTinyData(dir), {
+    oracle: 'grid',
+    max_trials: 16,
+    epochs: 2,
+    max_consecutive_failed_trials: 16,
+    max_consecutive_invalid_trials: 16,
+  });
+  space['hyperparameters'] = [
+    { name: 'first_dense', type: 'choice', values: [0, 4, 8] },
+    { name: 'dropout_rate', type: 'choice', values: [0.1, 0.3] },
+    { name: 'learning_rate', type: 'choice', values: [0.003, 1e30] },
+    { name: 'extra_dense_layer', type: 'boolean', when: { first_dense: [8] } },
+  ];
+  space['model'] = [
+    { dense: '$first_dense', activation: 'relu' },
+    { dropout: '$dropout_rate' },
+    { dense: 4, activation: 'relu', if: 'extra_dense_layer' },
+    { dense: 1, activation: 'sigmoid' },
+  ];
+  (space['compile'] as Record<string, unknown>)['learning_rate'] = '$learning_rate';
+  const file = writeSpace(dir, space);
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'test', 'fixtures', 'invalid-trials-run.js'), file], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (r.status !== 0) throw new Error(`the study loop failed (${r.status}): ${r.stderr}${r.stdout}`);
+  return { dir, db: join(dir, 'trials.db'), trials: trialsOf(dir) };
 }
 
 /** The 8 figures every report holds, by their data-chart name. */

@@ -31,10 +31,13 @@ export function listing(dir: string): string[] {
   return readdirSync(dir).sort();
 }
 
-/** The trials of the study in `dir`/trials.db, as `tune list --json` prints them. */
-export const trialsOf = (dir: string): TrialRecord[] =>
-  tune(['list', '--json', '--db', join(dir, 'trials.db')], dir)
+/** The trials that `tune list --json STORAGE_FLAGS...` prints in `dir` (storage: ['--db', path] or ['--storage', url]). */
+export const listed = (dir: string, storage: string[]): TrialRecord[] =>
+  tune(['list', '--json', ...storage], dir)
     .stdout.trim()
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as TrialRecord);
+
+/** The trials of the study in `dir`/trials.db, as `tune list --json` prints them. */
+export const trialsOf = (dir: string): TrialRecord[] => listed(dir, ['--db', join(dir, 'trials.db')]);

@@ -51,4 +51,26 @@ describe('PED-ANOVA importance', () => {
     assert.equal(pedAnova(d).find((r) => r.name === 'extra')!.trials, active);
     assert.ok(active < 80);
   });
+
+  it('gives a category that every scored trial holds at one value no importance, whatever the others did', () => {
+    // The failed trial took width 4; the scored ones, all width 8, cannot tell the widths apart.
+    const d = study((v) => Number(v['rate']));
+    d.trials = d.trials.map((t) => (t.status === 'complete' ? { ...t, values: { rate: t.values['rate']!, width: 8 } } : t));
+    assert.equal(pedAnova(d).find((r) => r.name === 'width')!.importance, 0);
+  });
+
+  it('counts a Hyperband lineage once, at its promoted trial: the parents it continues are left out', () => {
+    const d = study((v) => Number(v['rate']));
+    const schedule = (parent?: number) => ({
+      iteration: 0,
+      bracket: 1,
+      round: parent === undefined ? 0 : 1,
+      initialEpoch: 1,
+      epochs: 2,
+      ...(parent ? { parent } : {}),
+    });
+    d.trials = d.trials.map((t) => (t.status === 'complete' ? { ...t, schedule: schedule(t.number > 40 ? t.number - 40 : undefined) } : t));
+    // Trials 41..80 continue trials 1..40: 40 lineages in all.
+    assert.equal(pedAnova(d).find((r) => r.name === 'rate')!.trials, 40);
+  });
 });

@@ -169,6 +169,17 @@ describe('space file validation', () => {
       );
     });
   }
+
+  it("reads a study's stored space whose values the layers would refuse, every other rule still checked", () => {
+    // A width of 0 builds no model: the trials that draw it are a study's invalid trials.
+    const s = base();
+    (s['hyperparameters'] as { values?: unknown[] }[])[0]!.values = [0, 4, 8, 16, 32, 64];
+    assert.throws(() => parseSpace(s, 'x.json'), /model\[0\]\.dense \(value 0 of "first_dense"\): must be a whole number >= 1, got 0/);
+    const stored = parseSpace(s, 'x.json', { stored: true });
+    assert.deepEqual(stored.model[0], { kind: 'dense', units: { ref: 'first_dense' }, activation: 'relu' });
+    s['model'] = [{ dense: 0 }, { dense: 1, activation: 'sigmoid' }];
+    assert.throws(() => parseSpace(s, 'x.json', { stored: true }), /model\[0\]\.dense: must be a whole number >= 1, got 0/);
+  });
 });
 
 describe('tune space check / sample', () => {

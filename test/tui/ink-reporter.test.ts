@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startInkReporter } from '../../src/tui/ink-reporter.js';
+import { FRAME_MS, startInkReporter } from '../../src/tui/ink-reporter.js';
 import { columns, studyEvents, T0 } from './study-events.js';
 
 /** Just enough of a terminal for Ink: a width, and the frames it was sent. */
@@ -26,13 +26,15 @@ function start() {
 }
 
 describe('Ink reporter', () => {
-  it('redraws the leaderboard on each event, as wide as the terminal', async () => {
+  it('redraws the leaderboard after events, as wide as the terminal', async () => {
     const { terminal, reporter } = start();
     try {
       const events = studyEvents();
       reporter.listener(events[0]![0]);
+      await sleep(FRAME_MS * 2);
       assert.match(terminal.last(), /^trials 1\/10 {2}elapsed 0:00 {2}ETA --:--$/m);
       for (const [event] of events.slice(1)) reporter.listener(event);
+      await sleep(FRAME_MS * 2);
       const frame = terminal.last();
       assert.match(frame, /^trials 6\/10 /m);
       assert.match(frame, /^#7 exec 1\/2 \[#####\.{5}\] 23\/50 val_accuracy 0\.8412 /m);
@@ -43,6 +45,23 @@ describe('Ink reporter', () => {
         frame.split('\n').some((line) => columns(line) > 80),
         'the board uses more than 80 columns',
       );
+    } finally {
+      await reporter.stop();
+    }
+  });
+
+  it('draws a burst of events as one frame, so that epochs by the hundred a second leave the main thread free', async () => {
+    const { terminal, reporter } = start();
+    try {
+      reporter.listener(studyEvents()[0]![0]);
+      await sleep(FRAME_MS * 2);
+      const before = terminal.frames.length;
+      reporter.listener({ type: 'trial-started', number: 2, values: { units: 8 }, resumed: false });
+      for (let epoch = 1; epoch <= 500; epoch++)
+        reporter.listener({ type: 'epoch', number: 2, execution: 1, epoch, metrics: { loss: 0.5, accuracy: 0.5, val_loss: 0.5, val_accuracy: 0.5 } });
+      await sleep(FRAME_MS * 2);
+      assert.ok(terminal.frames.length - before <= 2, `${terminal.frames.length - before} frames for 501 events`);
+      assert.match(terminal.last(), /^#2 exec 1\/\d+ .*val_accuracy 0\.5000/m);
     } finally {
       await reporter.stop();
     }

@@ -47,17 +47,17 @@ function assertFits(live: string[], width: number): void {
 /** Starts `tune run` on a tiny study in a detached tmux window of `width` columns. */
 function start(session: string, width: number): void {
   const dir = tempDir();
-  const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 4000, valid: 34, test: 34 } }), { max_trials: MAX_TRIALS, epochs: 800 }));
+  const space = writeSpace(dir, tinySpace(writeTinyData(dir, { rows: { train: 4000, valid: 34, test: 34 } }), { max_trials: MAX_TRIALS, epochs: 3000 }));
   // Ink draws only the last frame when CI is set; a user's terminal has no CI variable.
   const command = `cd ${dir} && env -u CI ${process.execPath} ${TUNE} run ${space} --workers 2; echo EXIT=$?; sleep 60`;
   tmux('new-session', '-d', '-s', session, '-x', String(width), '-y', '40', command);
   tmux('set-option', '-t', session, 'history-limit', '10000');
 }
 
-describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and resized', () => {
+describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and resized both ways', () => {
   after(() => spawnSync('tmux', ['-L', SOCKET, 'kill-server']));
 
-  it('fits the board to the width, redraws on resize, names the engine, draws sparklines, and leaves every ended trial once in the scrollback', async () => {
+  it('fits the width, redraws on a shrink and a growth, names the engine, draws sparklines, leaves each ended trial once in the scrollback', async () => {
     for (const width of [60, 100, 160]) start(`w${width}`, width);
 
     const at60 = await waitFor('w60', runningAt(60));
@@ -92,6 +92,16 @@ describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and re
     const shrunk = await waitFor('w160', runningAt(90));
     assertFits(liveArea(shrunk), 90);
     assert.ok(runningAt(90)(shrunk), `redrawn at 90 columns after the resize:\n${shrunk}`);
+
+    // A growing resize: the board drawn at 60 columns takes the new room, lines past 120 columns.
+    tmux('resize-window', '-t', 'w60', '-x', '160');
+    const grown = await waitFor('w60', runningAt(160));
+    assertFits(liveArea(grown), 160);
+    assert.ok(runningAt(160)(grown), `redrawn at 160 columns after growing from 60:\n${grown}`);
+    assert.ok(
+      liveArea(grown).some((line) => line.length > 120),
+      `some line is wider than 120 columns after the growth:\n${liveArea(grown).join('\n')}`,
+    );
 
     const end = await waitFor('w100', (text) => /EXIT=\d+/.test(text), 3600);
     assert.match(end, /EXIT=0/, end);

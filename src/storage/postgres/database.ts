@@ -73,14 +73,20 @@ export class Database {
   /** Queries outside a transaction: each statement commits on its own. */
   readonly single: Queries;
 
-  /** `shown`: the URL as messages show it; a server that cannot be used throws InputError naming it. */
+  /**
+   * `shown`: the URL as messages show it; a server that cannot be used throws InputError naming
+   * it. `readOnly`: every connection starts with default_transaction_read_only on, so that the
+   * server itself refuses any write of this handle's, whatever the code above it does.
+   */
   constructor(
     url: string,
     private readonly shown: string,
     poolSize = POOL_SIZE,
+    readOnly = false,
   ) {
     this.pool = new pg.Pool({
       connectionString: url,
+      ...(readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
       max: poolSize,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       application_name: 'tune',

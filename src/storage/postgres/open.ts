@@ -74,3 +74,15 @@ export async function migrate(url: string, db: Database): Promise<void> {
     ]);
   });
 }
+
+/**
+ * Checks, writing nothing, that the database holds tune's schema at SCHEMA_VERSION, as a
+ * read-only handle needs: it cannot create or migrate one. Throws InputError as storedVersion
+ * does, and for a database with no tables or an older schema.
+ */
+export async function checkReadable(url: string, db: Database): Promise<void> {
+  const version = await storedVersion(url, db.single);
+  if (version === undefined) throw new InputError(url, 'database', 'has no tune tables yet; run `tune run SPACE.json --storage URL` first');
+  if (version < SCHEMA_VERSION)
+    throw new InputError(url, 'schema', `is older than this tune's (version ${version}, not ${SCHEMA_VERSION}); any tune command that writes migrates it`);
+}

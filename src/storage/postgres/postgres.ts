@@ -18,7 +18,7 @@ import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type Tria
 import { decodeWeights, encodeWeights } from '../weights-codec.js';
 import { Database, POOL_SIZE, type Queries } from './database.js';
 import { importTrialRows } from './import.js';
-import { migrate, shownUrl } from './open.js';
+import { checkReadable, migrate, shownUrl } from './open.js';
 import {
   toAttempt,
   toDataRecord,
@@ -65,10 +65,29 @@ export class PostgresStorage implements Storage {
    * does not exist, is not tune's, or has a newer schema.
    */
   static async open(url: string, options: PostgresOptions = {}): Promise<PostgresStorage> {
+    return PostgresStorage.connect(url, options.poolSize ?? POOL_SIZE, false, migrate);
+  }
+
+  /**
+   * Opens the database at `url` for reading only (tune dashboard): each connection is a
+   * read-only session, so any write is refused by the server (SQLSTATE 25006). Throws InputError
+   * as open does, and for a database without tune's current schema, which it cannot create.
+   */
+  static async openReadOnly(url: string): Promise<PostgresStorage> {
+    return PostgresStorage.connect(url, POOL_SIZE, true, checkReadable);
+  }
+
+  /** A handle on `url` once `ready` has passed on its connections; they are closed when it throws. */
+  private static async connect(
+    url: string,
+    poolSize: number,
+    readOnly: boolean,
+    ready: (shown: string, db: Database) => Promise<void>,
+  ): Promise<PostgresStorage> {
     const shown = shownUrl(url);
-    const db = new Database(url, shown, options.poolSize ?? POOL_SIZE);
+    const db = new Database(url, shown, poolSize, readOnly);
     try {
-      await migrate(shown, db);
+      await ready(shown, db);
     } catch (err) {
       await db.end();
       throw err;
