@@ -39,8 +39,8 @@ const runningAt = (width: number) => (text: string) => {
   );
 };
 
-function assertFits(live: string[], width: number): void {
-  assert.ok(live.length > 3, `the board is on screen:\n${live.join('\n')}`);
+function assertFits(live: string[], width: number, screenText = ''): void {
+  assert.ok(live.length > 3, `the board is on screen; the screen was:\n${screenText}`);
   for (const line of live) assert.ok(line.length <= width, `fits ${width} columns (${line.length}): ${line}`);
 }
 
@@ -62,14 +62,14 @@ describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and re
 
     const at60 = await waitFor('w60', runningAt(60));
     const live60 = liveArea(at60);
-    assertFits(live60, 60);
+    assertFits(live60, 60, at60);
     assert.match(live60[0]!, /^study tiny {2}oracle random {2}engine (native|tfjs\/\S+) {2}workers 2/, 'the header names the engine');
     assert.ok(runningAt(60)(at60), `a running trial with its val_accuracy sparkline:\n${at60}`);
 
     // 100 columns: the old board drew 80 and cut every value set (`dropout_rate=…`).
     const at100 = await waitFor('w100', runningAt(100));
     const live100 = liveArea(at100);
-    assertFits(live100, 100);
+    assertFits(live100, 100, at100);
     assert.ok(runningAt(100)(at100), `drawn at 100 columns:\n${at100}`);
     for (const line of live100) assert.doesNotMatch(line, /…/, `no value set cut at 100 columns: ${line}`);
     assert.ok(
@@ -80,7 +80,7 @@ describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and re
     // 160 columns: the board uses the room.
     const at160 = await waitFor('w160', runningAt(160));
     const live160 = liveArea(at160);
-    assertFits(live160, 160);
+    assertFits(live160, 160, at160);
     assert.ok(runningAt(160)(at160), `drawn at 160 columns:\n${at160}`);
     assert.ok(
       live160.some((line) => line.length > 100),
@@ -90,13 +90,13 @@ describe('tune run on a real terminal (tmux), at 60, 100 and 160 columns, and re
     // A resize while it runs: the board redraws to the new width.
     tmux('resize-window', '-t', 'w160', '-x', '90');
     const shrunk = await waitFor('w160', runningAt(90));
-    assertFits(liveArea(shrunk), 90);
+    assertFits(liveArea(shrunk), 90, shrunk);
     assert.ok(runningAt(90)(shrunk), `redrawn at 90 columns after the resize:\n${shrunk}`);
 
     // A growing resize: the board drawn at 60 columns takes the new room, lines past 120 columns.
     tmux('resize-window', '-t', 'w60', '-x', '160');
     const grown = await waitFor('w60', runningAt(160));
-    assertFits(liveArea(grown), 160);
+    assertFits(liveArea(grown), 160, grown);
     assert.ok(runningAt(160)(grown), `redrawn at 160 columns after growing from 60:\n${grown}`);
     assert.ok(
       liveArea(grown).some((line) => line.length > 120),
