@@ -1,3 +1,5 @@
+import type { EpochMetrics } from './trial.js';
+
 /*
  * The metrics an epoch can record, by their Keras-style names. loss, accuracy, val_loss and
  * val_accuracy are always recorded; the class metrics only when `compile.metrics` asks for them
@@ -36,4 +38,14 @@ export function metricValue(metrics: Partial<Record<MetricName, number>>, name: 
   const value = metrics[name];
   if (value === undefined) throw new Error(`the epoch records no ${name}`);
   return value;
+}
+
+/**
+ * The recorded metrics of `m` (every known name it holds), in a fresh frozen object: what a
+ * storage keeps of an epoch. A NaN class metric (an AUC of a one-class split) is kept as none.
+ */
+export function storedMetrics(m: EpochMetrics): EpochMetrics {
+  const out: EpochMetrics = { loss: m.loss, accuracy: m.accuracy, val_loss: m.val_loss, val_accuracy: m.val_accuracy };
+  for (const name of CLASS_METRICS) if (m[name] !== undefined && !Number.isNaN(m[name])) out[name] = m[name];
+  return Object.freeze(out);
 }

@@ -1,4 +1,6 @@
-import type { ClassMetric } from '../domain/metrics.js';
+import { COMPILE_METRICS, type ClassMetric } from '../domain/metrics.js';
+import type { ConcreteModel } from '../engine/model-spec.js';
+import { DEFAULT_TOP_K, type CompileSpec } from '../space/study-spec.js';
 import { predictedClass, type Probabilities } from './classes.js';
 
 /*
@@ -7,6 +9,18 @@ import { predictedClass, type Probabilities } from './classes.js';
  * computed one way wherever it is recorded. The predicted class is predictedClass's (two
  * classes: class 1 when p >= 0.5), as `tune predict` decides.
  */
+
+/**
+ * The class metrics a study's compile section asks of a model, with top-k's k capped below its
+ * class count; undefined when it asks for none.
+ */
+export function metricsRequest(compile: Pick<CompileSpec, 'metrics' | 'topK'>, model: ConcreteModel): MetricsRequest | undefined {
+  const names = compile.metrics.flatMap((m) => (COMPILE_METRICS[m] ? [COMPILE_METRICS[m]] : []));
+  if (names.length === 0) return undefined;
+  const out = model.layers.filter((l) => l.kind === 'dense').at(-1);
+  const classes = out?.kind === 'dense' && out.units > 1 ? out.units : 2;
+  return { names, topK: Math.max(1, Math.min(compile.topK ?? DEFAULT_TOP_K, classes - 1)) };
+}
 
 /** Which class metrics to compute, and the k of top-k accuracy. */
 export interface MetricsRequest {
@@ -80,7 +94,7 @@ function topK(p: Probabilities, labels: ArrayLike<number>, k: number): number {
  * The requested metrics of `p` on `labels`, under their val_ names (the caller renames them for
  * another split): AUC, precision, recall and F1 of class 1 for two classes; macro-F1 (the mean
  * F1 over the classes that occur as label or prediction, as sklearn's average="macro") and top-k
- * accuracy for more. A metric of the other kind of problem is left out.
+ * accuracy for any number of classes. The metrics of two classes are left out for more.
  */
 export function classMetrics(p: Probabilities, labels: ArrayLike<number>, request: MetricsRequest): Partial<Record<ClassMetric, number>> {
   const out: Partial<Record<ClassMetric, number>> = {};
@@ -97,7 +111,6 @@ export function classMetrics(p: Probabilities, labels: ArrayLike<number>, reques
     if (want.has('val_precision')) out.val_precision = c.tp + c.fp === 0 ? 0 : c.tp / (c.tp + c.fp);
     if (want.has('val_recall')) out.val_recall = c.tp + c.fn === 0 ? 0 : c.tp / (c.tp + c.fn);
     if (want.has('val_f1')) out.val_f1 = f1(c);
-    return out;
   }
   if (want.has('val_macro_f1')) {
     const present = new Set<number>([...predicted, ...Array.from(labels)]);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { CLASS_METRICS } from '../../src/domain/metrics.js';
+import { BINARY_METRICS, CLASS_METRICS, MULTICLASS_METRICS } from '../../src/domain/metrics.js';
 import { classMetrics, probabilitiesFromLogits, rocAuc } from '../../src/metrics/class-metrics.js';
 import { Rng } from '../../src/random/rng.js';
 import { PYTHON } from '../helpers/python.js';
@@ -57,7 +57,7 @@ describe('class metrics (src/metrics/class-metrics.ts)', () => {
     const expected = sklearn(cases);
     cases.forEach((c, i) => {
       const probabilities = { values: Float32Array.from(c.p.flat()), rows: c.y.length, classes: c.p[0]!.length };
-      const got = classMetrics(probabilities, c.y, { names: CLASS_METRICS, topK: c.k });
+      const got = classMetrics(probabilities, c.y, { names: probabilities.classes === 2 ? BINARY_METRICS : MULTICLASS_METRICS, topK: c.k });
       assert.deepEqual(Object.keys(got).sort(), Object.keys(expected[i]!).sort(), `case ${i}: the metrics of its kind`);
       for (const [name, value] of Object.entries(expected[i]!)) {
         assert.ok(Math.abs(got[name as keyof typeof got]! - value) <= 1e-12, `case ${i} ${name}: ${got[name as keyof typeof got]} vs sklearn ${value}`);
@@ -69,6 +69,13 @@ describe('class metrics (src/metrics/class-metrics.ts)', () => {
     const p = probabilitiesFromLogits(Float32Array.from([0, 2, -1]), 3, 1);
     assert.deepEqual(Array.from(p.values.filter((_, i) => i % 2 === 1)), [0.5, 1 / (1 + Math.exp(-2)), 1 / (1 + Math.exp(1))].map(Math.fround));
     assert.deepEqual(Object.keys(classMetrics(p, [0, 1, 0], { names: ['val_recall'], topK: 1 })), ['val_recall']);
+    assert.deepEqual(Object.keys(classMetrics(p, [0, 1, 0], { names: CLASS_METRICS, topK: 1 })).length, 6, 'two classes: every metric');
+    const three = probabilitiesFromLogits(Float32Array.from([1, 2, 3, 0, 0, 0]), 2, 3);
+    assert.deepEqual(
+      Object.keys(classMetrics(three, [2, 0], { names: CLASS_METRICS, topK: 1 })).sort(),
+      [...MULTICLASS_METRICS].sort(),
+      'more: no binary metric',
+    );
     const soft = probabilitiesFromLogits(Float32Array.from([1, 2, 3, 0, 0, 0]), 2, 3);
     assert.ok(Math.abs(soft.values[2]! - Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3))) < 1e-7);
     assert.ok(Math.abs(soft.values[3]! - 1 / 3) < 1e-7);
