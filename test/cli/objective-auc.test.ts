@@ -50,7 +50,7 @@ function space(objective: string, metrics: string[]): Record<string, unknown> {
       batch_size: 32,
       seed: 2,
       pruner: { kind: 'median' },
-      early_stopping: { monitor: 'val_auc', patience: 3 },
+      early_stopping: { monitor: objective, patience: 3 },
     },
   };
 }
@@ -85,7 +85,8 @@ describe('objective val_auc on the demo features', () => {
     const test = (JSON.parse(best.stdout) as { test: { auc: number; precision: number; recall: number; f1: number; rows: number } }).test;
     const images = testImages();
     assert.equal(images.length, test.rows);
-    const predicted = tune(['predict', ...images, '--model', model, '--json'], dir);
+    // From the repository root, where the export's recorded base (.cache/demo/mobilenet_v2) lies.
+    const predicted = tune(['predict', ...images, '--model', model, '--json']);
     assert.equal(predicted.code, 0, predicted.stderr);
     const rows = predicted.stdout
       .trim()
