@@ -320,7 +320,8 @@ typedef struct {
  * runs in the order of the JavaScript loops (rows, then outputs): a kernel gradient over rows,
  * an input gradient over outputs, each term added to the float32 accumulator in float64.
  */
-static void dense_backward(const tail_args *a, const int32_t *op, const saved *s, const float *restrict g, float *restrict dIn, float *restrict dw,
+/* Out of line, as the LEAF loops: inlined into member_step, gcc no longer vectorizes its sums. */
+__attribute__((noinline)) static void dense_backward(const tail_args *a, const int32_t *op, const saved *s, const float *restrict g, float *restrict dIn, float *restrict dw,
                            float *restrict wT, float *restrict db,
                            int32_t kind, const double *r) {
   const int32_t in = s->cols, out = op[1], rows = a->rows;
@@ -358,7 +359,7 @@ static void member_step(const tail_args *all, const int32_t *h, const member_siz
   const float *weights = index && training && all->weightsLength ? all->weights + h[H_ROWS] : NULL;
   tail_args own = *all;
   if (index) own.rows = h[H_NROWS];
-  const tail_args *a = &own;
+  const tail_args *a = index ? &own : all;
   const int32_t rows = a->rows, width = h[H_WIDTH], col = h[H_COL], nops = h[H_NOPS], kind = h[H_KIND];
   const double *r = a->reals + h[H_REALS];
   const int32_t *ops = a->plan + h[H_OPS];
