@@ -35,25 +35,29 @@ export interface MetricsRequest {
  * given their mean rank. NaN when the rows hold one class only (sklearn raises there).
  */
 export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>, positive = 1): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
   let positives = 0;
-  let rankSum = 0;
-  for (let start = 0; start < n;) {
-    let end = start + 1;
-    while (end < n && scores[order[end]!] === scores[order[start]!]) end++;
-    // Ranks start..end-1 (1-based: start+1..end) share their mean.
-    const rank = (start + 1 + end) / 2;
-    for (let i = start; i < end; i++) {
-      if (labels[order[i]!] !== positive) continue;
-      positives++;
-      rankSum += rank;
-    }
-    start = end;
+  for (let r = 0; r < scores.length; r++) if (labels[r] === positive) positives++;
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(scores.length - positives);
+  for (let r = 0, p = 0, n = 0; r < scores.length; r++) {
+    if (labels[r] === positive) pos[p++] = scores[r]!;
+    else neg[n++] = scores[r]!;
   }
-  const negatives = n - positives;
-  if (positives === 0 || negatives === 0) return NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  if (pos.length === 0 || neg.length === 0) return NaN;
+  // Typed arrays sort numerically, natively: the epoch's cost stays a small share of training.
+  pos.sort();
+  neg.sort();
+  // Each positive counts the negatives below it, and half of those tied with it.
+  let pairs = 0;
+  let below = 0;
+  let notAbove = 0;
+  for (const p of pos) {
+    while (below < neg.length && neg[below]! < p) below++;
+    if (notAbove < below) notAbove = below;
+    while (notAbove < neg.length && neg[notAbove]! <= p) notAbove++;
+    pairs += below + (notAbove - below) / 2;
+  }
+  return pairs / (pos.length * neg.length);
 }
 
 /** tp, fp and fn of class `k` among the predicted classes. */
