@@ -73,7 +73,7 @@ typedef struct {
       float *restrict s1, float *restrict s2, const float *restrict rate, const float *restrict k1, const float *restrict k2, \
       int32_t kind, float h0, float h1, float eps) {                                                           \
     V g0 = (V){0}, g1 = g0, g2 = g0, g3 = g0;                                                                  \
-    for (int32_t k = 0; kind != KIND_FROZEN && k < col->count; k++) {                                         \
+    for (int32_t k = 0; k < col->count; k++) {                                                                 \
       if ((size_t)col->row[k] >= col->dORows) continue;                                                        \
       const float a = col->val[k];                                                                             \
       const V *src = (const V *)(col->dO + (size_t)col->row[k] * col->width + c);                              \
@@ -91,7 +91,7 @@ typedef struct {
       V *M = (V *)(s1 + c), *Q = (V *)(s2 + c);                                                                \
       const V *K1 = (const V *)(k1 + c), *K2 = (const V *)(k2 + c);                                            \
       EACH(NV, ADAM)                                                                                           \
-    } else if (kind == 3) {                                                                                    \
+    } else {                                                                                                   \
       V *A = (V *)(s1 + c);                                                                                    \
       EACH(NV, MOMENTUM)                                                                                       \
     }                                                                                                          \
@@ -147,6 +147,19 @@ CHUNK(chunk16, v16)
 CHUNK(chunk4, v4)
 CHUNK(chunk1, float)
 
+/*
+ * A frozen group's columns begin..end of row d take no step; only the next block's forward
+ * product reads them. Rare (a member that keeps no row of a batch), so plain loops do.
+ */
+static void frozen_forward(const column *col, const float *w, int32_t begin, int32_t end) {
+  for (int32_t k = 0; k < col->ncount; k++) {
+    if (col->nrow[k] < 0 || col->nrow[k] >= col->outRows) continue;
+    const float a = col->nval[k];
+    float *o = col->out + (size_t)col->nrow[k] * col->width;
+    for (int32_t c = begin; c < end; c++) o[c] += a * w[c];
+  }
+}
+
 /* Every column group of row d, chunk by chunk: 64 columns, then 16, 4 and 1 at a time. */
 static void update_row(const column *col, size_t d, const int32_t *G, size_t count, const double *h, float *W, float *S1, float *S2,
                        const float *rate, const float *k1, const float *k2) {
@@ -156,6 +169,10 @@ static void update_row(const column *col, size_t d, const int32_t *G, size_t cou
     const float h0 = (float)h[3 * i], h1 = (float)h[3 * i + 1], eps = (float)h[3 * i + 2];
     float *w = W + at, *s1 = S1 ? S1 + at : NULL, *s2 = S2 ? S2 + at : NULL;
     int32_t c = G[3 * i];
+    if (kind == KIND_FROZEN) {
+      frozen_forward(col, w, c, end);
+      continue;
+    }
     for (; c + 64 <= end; c += 64) chunk16(4, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c + 16 <= end; c += 16) chunk16(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c + 4 <= end; c += 4) chunk4(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);

@@ -188,6 +188,8 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   };
 
   const blocks = data.train.blocks;
+  // The members that sit the current batch out (they keep no row of it).
+  const idle = new Set<Member>();
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
     // Each step's kernel call also computes the next block's first layer (the next batch, after
@@ -207,7 +209,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
       const own = trainRows[i];
       // Also sets the first layer's per-column rates (0 for members that have left) and Adam's corrections.
       tail.train(z1, width, rows, data.trainLabels.subarray(batch.begin, batch.end), dOut, lr, c1, c2, own);
-      const idle = new Set<Member>();
+      idle.clear();
       for (const [k, m] of pack.entries()) {
         if (m.done) continue;
         if (own && sitsOut(own, k)) {
