@@ -42,6 +42,8 @@ static int fits(const int32_t *off, size_t n, size_t rowLength, size_t valueLeng
  * a member's columns compute the same numbers wherever they sit in the pack.
  */
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
+/* The optimizer kind of columns that take no step this batch (they still compute the next block's forward). */
+enum { KIND_FROZEN = 4 };
 typedef float v4 __attribute__((vector_size(16), aligned(4)));
 
 typedef struct {
@@ -145,6 +147,19 @@ CHUNK(chunk16, v16)
 CHUNK(chunk4, v4)
 CHUNK(chunk1, float)
 
+/*
+ * A frozen group's columns begin..end of row d take no step; only the next block's forward
+ * product reads them. Rare (a member that keeps no row of a batch), so plain loops do.
+ */
+static void frozen_forward(const column *col, const float *w, int32_t begin, int32_t end) {
+  for (int32_t k = 0; k < col->ncount; k++) {
+    if (col->nrow[k] < 0 || col->nrow[k] >= col->outRows) continue;
+    const float a = col->nval[k];
+    float *o = col->out + (size_t)col->nrow[k] * col->width;
+    for (int32_t c = begin; c < end; c++) o[c] += a * w[c];
+  }
+}
+
 /* Every column group of row d, chunk by chunk: 64 columns, then 16, 4 and 1 at a time. */
 static void update_row(const column *col, size_t d, const int32_t *G, size_t count, const double *h, float *W, float *S1, float *S2,
                        const float *rate, const float *k1, const float *k2) {
@@ -154,6 +169,10 @@ static void update_row(const column *col, size_t d, const int32_t *G, size_t cou
     const float h0 = (float)h[3 * i], h1 = (float)h[3 * i + 1], eps = (float)h[3 * i + 2];
     float *w = W + at, *s1 = S1 ? S1 + at : NULL, *s2 = S2 ? S2 + at : NULL;
     int32_t c = G[3 * i];
+    if (kind == KIND_FROZEN) {
+      frozen_forward(col, w, c, end);
+      continue;
+    }
     for (; c + 64 <= end; c += 64) chunk16(4, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c + 16 <= end; c += 16) chunk16(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c + 4 <= end; c += 4) chunk4(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
@@ -236,6 +255,7 @@ napi_value tune_forward(napi_env env, napi_callback_info info) {
  *   kind 2 adam:     s1 = b1 s1 + (1 - b1) g; s2 = b2 s2 + (1 - b2) g^2;
  *                    w -= lr (s1 c1) / (sqrt(s2 c2) + eps), c = 1 / (1 - beta^t) per column
  *   kind 3 momentum: s1 = momentum s1 + g; w -= lr s1                             (tfjs' form)
+ *   kind 4 frozen:   nothing (a member that sits this batch out: its weights and slots stay)
  * Called without the next block's arguments, it only updates.
  */
 napi_value tune_step(napi_env env, napi_callback_info info) {
@@ -262,11 +282,11 @@ napi_value tune_step(napi_env env, napi_callback_info info) {
   int slots1 = 0, slots2 = 0;
   for (size_t i = 0; i < count; i++) {
     const int32_t begin = G[3 * i], end = G[3 * i + 1], kind = G[3 * i + 2];
-    if (begin < 0 || end < begin || end > width || kind < 0 || kind > 3) {
+    if (begin < 0 || end < begin || end > width || kind < 0 || kind > KIND_FROZEN) {
       napi_throw_range_error(env, NULL, "step: a column group does not fit");
       return NULL;
     }
-    slots1 |= kind != 0;
+    slots1 |= kind != 0 && kind != KIND_FROZEN;
     slots2 |= kind == 2;
   }
   if (width <= 0 || w.length % (size_t)width != 0 || groups.length % 3 != 0 || hyper.length < 3 * count || lr.length < (size_t)width ||

@@ -11,7 +11,7 @@ import type { Checkpoint, Storage, StoredWeights, TrialAppend, TrialImport } fro
 import { BUSY_TIMEOUT_MS, openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** The oldest schema that the read commands read as it is, where it cannot be migrated (a read-only mount). */
 const READ_AS_IS_VERSION = 2;

@@ -20,8 +20,15 @@ describe('tune run with trials packed on the native engine', () => {
     const dirs = [tempDir(), tempDir()];
     const runs = dirs.map((dir, i) => {
       // Grid: both runs propose the same trials in the same order, whatever the pack size.
-      const space = tinySpace(writeTinyData(dir), { oracle: 'grid', max_trials: 8, epochs: 4, executions_per_trial: 2 });
-      space['compile'] = { loss: 'binary_crossentropy', optimizer: 'adam', learning_rate: 0.05, metrics: ['accuracy'] };
+      // Scored by AUC, with class weights: the class metrics and weighted losses pack as the rest.
+      const space = tinySpace(writeTinyData(dir), { oracle: 'grid', max_trials: 8, epochs: 4, executions_per_trial: 2, objective: 'val_auc' });
+      space['compile'] = {
+        loss: 'binary_crossentropy',
+        optimizer: 'adam',
+        learning_rate: 0.05,
+        metrics: ['accuracy', 'auc', 'f1'],
+        class_weight: { '0': 1, '1': 2 },
+      };
       const run = tune(['run', writeSpace(dir, space), '--workers', '2', '--engine', 'native', '--pack', i === 0 ? '1' : '4'], dir);
       assert.equal(run.code, 0, run.stderr);
       return run.stdout;
@@ -51,6 +58,10 @@ describe('tune run with trials packed on the native engine', () => {
           [2, 3],
           [2, 4],
         ],
+      );
+      assert.ok(
+        epochs.every((e) => e.metrics['val_auc'] !== undefined && e.metrics['val_f1'] !== undefined),
+        `trial ${t.number}: every epoch records its class metrics`,
       );
       assert.deepEqual(epochs, epochsOf(dirs[0]!, t.number), `trial ${t.number}: the same metrics, epoch for epoch`);
     }

@@ -5,7 +5,11 @@ import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-s
 import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
-import { f32, KIND, NativeTail, type Kind, type Param, type TailMember } from './tail.js';
+import { f32, NativeTail, sitsOut, type Kind, type MemberLogits, type Param, type TailMember } from './tail.js';
+import { metricValue } from '../../domain/metrics.js';
+import { validationMetrics } from '../../metrics/class-metrics.js';
+import { columnGroups, trainRowLists, validRowLists } from './member-rows.js';
+import { checkRows, trainedRows, validatedRows } from '../rows.js';
 import { Direction } from '../../domain/direction.js';
 
 /** The splits as the native engine reads them: the training batches and the valid split, sparse. */
@@ -86,6 +90,33 @@ class Member implements TailMember {
     this.start = init.slice(1);
     this.stop = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
   }
+
+  /** The labels of the validation rows it is judged on, in their order. */
+  validLabels(all: Int32Array): Int32Array {
+    const own = this.settings.validRows;
+    if (!own) return all;
+    this.ownLabels ??= Int32Array.from(own, (r) => all[r]!);
+    return this.ownLabels;
+  }
+
+  private ownLabels: Int32Array | undefined;
+}
+
+/** The units of a model's output layer. */
+function outputUnits(model: ConcreteModel): number {
+  const out = model.layers.filter((l) => l.kind === 'dense').at(-1);
+  return out?.kind === 'dense' ? out.units : 1;
+}
+
+/** Room for the validation logits of every member that records class metrics, side by side. */
+function logitsLayout(pack: Member[], validRows: number): MemberLogits {
+  let size = 0;
+  const at = Int32Array.from(pack, (m) => {
+    if (!m.settings.classMetrics?.names.length) return -1;
+    size += validatedRows(m.settings, validRows) * outputUnits(m.model);
+    return size - validatedRows(m.settings, validRows) * outputUnits(m.model);
+  });
+  return { out: new Float32Array(size), at };
 }
 
 /** One model to train in a pack; onDone hears its result as soon as it leaves the pack (finished or failed). */
@@ -114,18 +145,11 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   const key = (m: Member): string => `${m.kind}|${m.hyper.join()}`;
   const order = [...pack].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
   let width = 0;
-  const groups: number[] = [];
-  const hypers: number[] = [];
-  for (const [i, m] of order.entries()) {
+  for (const m of order) {
     m.col = width;
     width += m.width;
-    if (i > 0 && key(order[i - 1]!) === key(m)) {
-      groups[groups.length - 2] = width;
-    } else {
-      groups.push(m.col, width, KIND[m.kind]);
-      hypers.push(...m.hyper);
-    }
   }
+  for (const m of pack) checkRows(m.settings, data.train.rows, data.valid.rows);
   // The packed first layer: kernel D x width (row-major), bias, optimizer slots, per-column rates.
   const w1 = new Float32Array(dim * width);
   const s1 = new Float32Array(pack.some((m) => m.kind !== 'sgd') ? w1.length : 0);
@@ -133,8 +157,13 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   const lr = new Float32Array(width);
   const c1 = new Float32Array(width);
   const c2 = new Float32Array(width);
-  const groupArray = Int32Array.from(groups);
-  const hyper = Float64Array.from(hypers);
+  const everyColumn = columnGroups(order);
+  const trainRows = trainRowLists(
+    pack.map((m) => m.settings),
+    data.train.blocks,
+  );
+  const validRows = validRowLists(pack.map((m) => m.settings));
+  const logits = logitsLayout(pack, data.valid.rows);
   const tail = new NativeTail(
     kernels,
     pack,
@@ -159,6 +188,8 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   };
 
   const blocks = data.train.blocks;
+  // The members that sit the current batch out (they keep no row of it).
+  const idle = new Set<Member>();
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
     // Each step's kernel call also computes the next block's first layer (the next batch, after
@@ -175,14 +206,22 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     );
     for (const [i, batch] of blocks.entries()) {
       const rows = batch.end - batch.begin;
+      const own = trainRows[i];
       // Also sets the first layer's per-column rates (0 for members that have left) and Adam's corrections.
-      tail.train(z1, width, rows, data.trainLabels.subarray(batch.begin, batch.end), dOut, lr, c1, c2);
+      tail.train(z1, width, rows, data.trainLabels.subarray(batch.begin, batch.end), dOut, lr, c1, c2, own);
+      idle.clear();
       for (const [k, m] of pack.entries()) {
         if (m.done) continue;
-        m.lossSum = f32(m.lossSum + f32(tail.loss(k) * rows));
+        if (own && sitsOut(own, k)) {
+          idle.add(m);
+          continue;
+        }
+        const kept = own && own.at[2 * k]! >= 0 ? own.at[2 * k + 1]! : rows;
+        m.lossSum = f32(m.lossSum + f32(tail.loss(k) * kept));
         m.correct += tail.correct(k);
         m.steps++;
       }
+      const { groups, hyper } = idle.size > 0 ? columnGroups(order, idle) : everyColumn;
       const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
       const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
       kernels.step(
@@ -194,7 +233,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         s1,
         s2,
         width,
-        groupArray,
+        groups,
         lr,
         c1,
         c2,
@@ -207,23 +246,29 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         z1,
       );
     }
-    tail.evaluate(z1, width, data.valid.rows, data.validLabels);
+    tail.evaluate(z1, width, data.valid.rows, data.validLabels, validRows, logits);
     const ending = new Set<Member>();
     for (const [k, m] of pack.entries()) {
       if (m.done) continue;
-      const rows = data.train.rows;
+      const rows = trainedRows(m.settings, data.train.rows);
+      const judged = validatedRows(m.settings, data.valid.rows);
+      const units = outputUnits(m.model);
+      const at = logits.at[k]!;
       const metrics: EpochMetrics = {
         loss: m.lossSum / rows,
         accuracy: m.correct / rows,
         val_loss: tail.loss(k),
-        val_accuracy: tail.correct(k) / data.valid.rows,
+        val_accuracy: tail.correct(k) / judged,
+        ...(at >= 0
+          ? validationMetrics(logits.out.subarray(at, at + judged * units), judged, units, m.validLabels(data.validLabels), m.settings.classMetrics)
+          : {}),
       };
       if (!Number.isFinite(metrics.loss)) {
         leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));
         continue;
       }
       m.onEpoch(epoch, metrics);
-      const value = metrics[m.settings.objective];
+      const value = metricValue(metrics, m.settings.objective);
       if (m.best === undefined || Direction.better(m.settings.direction, value, m.best.best)) {
         const weights = memberWeights(m, w1, dim, width);
         m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, s1, s2, dim, width) } : {}) };
