@@ -1,5 +1,6 @@
 import { sqlList, TRIAL_STATUSES, type TrialStatus } from '../domain/trial.js';
 import type { TrialRow as SqlTrialRow } from './sql-rows.js';
+import { FOLD_TABLES } from './sqlite-folds.js';
 
 /*
  * SqliteStorage's tables and their migrations. Kept apart from sqlite.ts so that the queries
@@ -49,7 +50,7 @@ CREATE TABLE study_data (
   PRIMARY KEY (study_id, split)) WITHOUT ROWID;`;
 
 /**
- * The tables of the current schema (version 4), created in one transaction on a new file.
+ * The tables of the current schema (version 5), created in one transaction on a new file.
  * AUTOINCREMENT so that an overwritten study's ids are never reused: a `tune show` holding an
  * old id must find nothing rather than another study's trials.
  */
@@ -70,6 +71,7 @@ CREATE TABLE weights (
 ${CHECKPOINTS_TABLE}
 ${ATTEMPTS_TABLE}
 ${STUDY_DATA_TABLE}
+${FOLD_TABLES}
 `;
 
 /**
@@ -93,6 +95,8 @@ ${ATTEMPTS_TABLE}
     TRIALS_TABLE,
     'id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error, schedule_json, attempt, owner, heartbeat_at',
   ),
+  // 5: cross-validation's folds and fold scores.
+  4: FOLD_TABLES,
 };
 
 /** A trials row as SqliteStorage reads it: the SQL columns and who runs it (heartbeat in ms since the epoch). */
