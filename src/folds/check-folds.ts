@@ -20,7 +20,7 @@ export function checkFolds(specPath: string, cv: CrossValidation, labels: Int32A
     throw new InputError(
       specPath,
       where,
-      `must be at most ${fewest}, the rows of class ${JSON.stringify(name)} in train and valid (stratified folds need every class in every fold), got ${cv.folds}`,
+      `must be at most ${fewest}, the rows of class ${JSON.stringify(name)} in train and valid (stratified folds hold every class), got ${cv.folds}`,
     );
   }
 }

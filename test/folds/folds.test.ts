@@ -79,8 +79,7 @@ describe('folds', () => {
     };
     assert.equal(
       err(14, true),
-      's.json: tuner.cross_validation.folds: must be at most 13, the rows of class "coat" in train and valid ' +
-        '(stratified folds need every class in every fold), got 14',
+      's.json: tuner.cross_validation.folds: must be at most 13, the rows of class "coat" in train and valid ' + '(stratified folds hold every class), got 14',
     );
     assert.equal(err(14, false), 'accepted');
     assert.equal(err(104, false), 's.json: tuner.cross_validation.folds: must be at most 103, the rows of train and valid together, got 104');
