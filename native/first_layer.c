@@ -42,6 +42,8 @@ static int fits(const int32_t *off, size_t n, size_t rowLength, size_t valueLeng
  * a member's columns compute the same numbers wherever they sit in the pack.
  */
 typedef float v16 __attribute__((vector_size(64), aligned(4)));
+/* The optimizer kind of columns that take no step this batch (they still compute the next block's forward). */
+enum { KIND_FROZEN = 4 };
 typedef float v4 __attribute__((vector_size(16), aligned(4)));
 
 typedef struct {
@@ -71,7 +73,7 @@ typedef struct {
       float *restrict s1, float *restrict s2, const float *restrict rate, const float *restrict k1, const float *restrict k2, \
       int32_t kind, float h0, float h1, float eps) {                                                           \
     V g0 = (V){0}, g1 = g0, g2 = g0, g3 = g0;                                                                  \
-    for (int32_t k = 0; k < col->count; k++) {                                                                 \
+    for (int32_t k = 0; kind != KIND_FROZEN && k < col->count; k++) {                                         \
       if ((size_t)col->row[k] >= col->dORows) continue;                                                        \
       const float a = col->val[k];                                                                             \
       const V *src = (const V *)(col->dO + (size_t)col->row[k] * col->width + c);                              \
@@ -89,7 +91,7 @@ typedef struct {
       V *M = (V *)(s1 + c), *Q = (V *)(s2 + c);                                                                \
       const V *K1 = (const V *)(k1 + c), *K2 = (const V *)(k2 + c);                                            \
       EACH(NV, ADAM)                                                                                           \
-    } else {                                                                                                   \
+    } else if (kind == 3) {                                                                                    \
       V *A = (V *)(s1 + c);                                                                                    \
       EACH(NV, MOMENTUM)                                                                                       \
     }                                                                                                          \
@@ -236,6 +238,7 @@ napi_value tune_forward(napi_env env, napi_callback_info info) {
  *   kind 2 adam:     s1 = b1 s1 + (1 - b1) g; s2 = b2 s2 + (1 - b2) g^2;
  *                    w -= lr (s1 c1) / (sqrt(s2 c2) + eps), c = 1 / (1 - beta^t) per column
  *   kind 3 momentum: s1 = momentum s1 + g; w -= lr s1                             (tfjs' form)
+ *   kind 4 frozen:   nothing (a member that sits this batch out: its weights and slots stay)
  * Called without the next block's arguments, it only updates.
  */
 napi_value tune_step(napi_env env, napi_callback_info info) {
@@ -262,11 +265,11 @@ napi_value tune_step(napi_env env, napi_callback_info info) {
   int slots1 = 0, slots2 = 0;
   for (size_t i = 0; i < count; i++) {
     const int32_t begin = G[3 * i], end = G[3 * i + 1], kind = G[3 * i + 2];
-    if (begin < 0 || end < begin || end > width || kind < 0 || kind > 3) {
+    if (begin < 0 || end < begin || end > width || kind < 0 || kind > KIND_FROZEN) {
       napi_throw_range_error(env, NULL, "step: a column group does not fit");
       return NULL;
     }
-    slots1 |= kind != 0;
+    slots1 |= kind != 0 && kind != KIND_FROZEN;
     slots2 |= kind == 2;
   }
   if (width <= 0 || w.length % (size_t)width != 0 || groups.length % 3 != 0 || hyper.length < 3 * count || lr.length < (size_t)width ||

@@ -13,12 +13,14 @@
  * member's own mulberry32 (src/random/rng.ts), one draw per unit in order, exactly. exp, log,
  * log1p and tanh are the C library's, which may differ from V8's in the last bit of a double.
  *
- * tail(plan, reals, arena, rng, z1, width, rows, labels, training, dOut, lr, c1, c2, out):
+ * tail(plan, reals, arena, rng, z1, width, rows, labels, training, dOut, lr, c1, c2, out, index, weights, logits):
  *   plan    Int32Array: [members, then per member TAIL_HEADER ints, then the ops]. A member's
  *           header: col, width (its columns in z1 and dOut), loss (0 binary cross-entropy on one
  *           logit, 1 softmax cross-entropy), optimizer kind (as first_layer.c), alive (0: it has
  *           left the pack), the index of its first op and its op count, the index of its reals,
- *           and the arena offset of its first-layer bias. An op is TAIL_OP ints: [0 dense, units,
+ *           the arena offset of its first-layer bias, where its rows start in index (-1: every
+ *           row, in order) and how many they are, and where its logits go in logits (-1: nowhere).
+ *           An op is TAIL_OP ints: [0 dense, units,
  *           kernel offset, bias offset], [1 activation, 0 relu / 1 sigmoid / 2 tanh], or
  *           [2 dropout, index of its rate in reals]. A tensor of n values at offset p holds its
  *           values at p, its first optimizer slot at p + n and its second at p + 2n.
@@ -32,6 +34,12 @@
  *           (zeros for a member that has left), and per column lr (0 where a member has left)
  *           and, for Adam members, c1 = k1 and c2 = k2. 0: forward, loss and accuracy only.
  *   out     Float64Array: per member [mean loss as float32, correct rows], alive members only.
+ *   index   Int32Array: the rows (of z1 and labels) each member with its own rows works on, in
+ *           that order; the others are left out of its step entirely (no dropout draw, no loss, a
+ *           zero dOut row). Its loss is the mean over its rows.
+ *   weights Float32Array, empty or as long as index: in training, each listed row's loss weight
+ *           (the mean is then the weighted sum over the member's row count); unlisted rows weigh 1.
+ *   logits  Float32Array: a member's last-layer outputs (its rows x units) at its logits offset.
  */
 #include <math.h>
 #include <stdint.h>
@@ -40,8 +48,8 @@
 #include <node_api.h>
 #include "kernels.h"
 
-enum { TAIL_HEADER = 9, TAIL_OP = 4, TAIL_REALS = 6 };
-enum { H_COL, H_WIDTH, H_LOSS, H_KIND, H_ALIVE, H_OPS, H_NOPS, H_REALS, H_BIAS };
+enum { TAIL_HEADER = 12, TAIL_OP = 4, TAIL_REALS = 6 };
+enum { H_COL, H_WIDTH, H_LOSS, H_KIND, H_ALIVE, H_OPS, H_NOPS, H_REALS, H_BIAS, H_ROWS, H_NROWS, H_LOGITS };
 enum { OP_DENSE, OP_ACT, OP_DROP };
 enum { ACT_RELU, ACT_SIGMOID, ACT_TANH };
 enum { R_LR, R_H0, R_H1, R_EPS, R_K1, R_K2 };
@@ -55,6 +63,12 @@ typedef struct {
   size_t arenaLength;
   int32_t width;
   int32_t rows;
+  const int32_t *index;
+  size_t indexLength;
+  const float *weights;
+  size_t weightsLength;
+  float *logits;
+  size_t logitsLength;
 } tail_args;
 
 /*
@@ -107,6 +121,14 @@ static int member_shape(const tail_args *a, const int32_t *h, int training, memb
   if (ops < 0 || nops < 0 || (long long)ops + (long long)nops * TAIL_OP > (long long)a->planLength) return 0;
   if (h[H_REALS] < 0 || (long long)h[H_REALS] + TAIL_REALS > (long long)a->realsLength) return 0;
   if (h[H_BIAS] < 0 || (long long)h[H_BIAS] + 3LL * width > (long long)a->arenaLength) return 0;
+  if (h[H_ROWS] >= 0) {
+    if (h[H_NROWS] < 0 || h[H_NROWS] > a->rows || (long long)h[H_ROWS] + h[H_NROWS] > (long long)a->indexLength) return 0;
+    if (a->weightsLength != 0 && a->weightsLength != a->indexLength) return 0;
+    for (int32_t j = 0; j < h[H_NROWS]; j++)
+      if (a->index[h[H_ROWS] + j] < 0 || a->index[h[H_ROWS] + j] >= a->rows) return 0;
+  } else if (h[H_ROWS] != -1) {
+    return 0;
+  }
   long long need = rows * width, cols = width, widest = width, kernel = 0, doubles = 0;
   for (int32_t j = 0; j < nops; j++) {
     const int32_t *op = a->plan + ops + (size_t)j * TAIL_OP;
@@ -131,6 +153,8 @@ static int member_shape(const tail_args *a, const int32_t *h, int training, memb
     }
   }
   if (h[H_LOSS] == 0 && cols != 1) return 0;
+  const long long own = h[H_ROWS] >= 0 ? h[H_NROWS] : rows;
+  if (h[H_LOGITS] < -1 || (h[H_LOGITS] >= 0 && (long long)h[H_LOGITS] + own * cols > (long long)a->logitsLength)) return 0;
   // The loss gradient sits in the first gradient buffer, so inference needs it too.
   size->floats = need + (training ? 2 * rows * widest + 2 * kernel + widest : rows * cols);
   size->widest = widest;
@@ -213,17 +237,22 @@ LEAF void activate_backward(const float *restrict pre, const float *restrict out
  * kept in float32 as tfjs keeps it, so that a loss too large for float32 becomes Infinity in
  * both engines alike; the gradient of the mean into grad; the correct rows into *correct.
  */
-static float loss_and_gradient(int32_t loss, const float *h, int32_t rows, int32_t cols, const int32_t *labels, float *grad, int32_t *correct) {
+/* Row r's label and loss weight: rows of their own (index) are read through it, weights only in training. */
+#define LABEL(r) (index ? labels[index[r]] : labels[r])
+#define WEIGHT(r) (weights ? (double)weights[r] : 1.0)
+static float loss_and_gradient(int32_t loss, const float *h, int32_t rows, int32_t cols, const int32_t *labels, const int32_t *index, const float *weights,
+                               float *grad, int32_t *correct) {
   float sum = 0;
   int32_t right = 0;
   if (loss == 0) {
     for (int32_t r = 0; r < rows; r++) {
-      const double z = h[r], y = labels[r];
+      const double z = h[r], y = LABEL(r), w = WEIGHT(r);
       // Math.max(z, 0); a NaN logit makes the term NaN through z * y all the same.
       const double positive = z > 0 ? z : 0.0;
-      sum = (float)((double)sum + ((positive - z * y) + log1p(exp(-fabs(z)))));
-      if ((z > 0 ? 1 : 0) == labels[r]) right++;
-      grad[r] = (float)((1.0 / (1.0 + exp(-z)) - y) / rows);
+      const double term = (positive - z * y) + log1p(exp(-fabs(z)));
+      sum = (float)((double)sum + (weights ? w * term : term));
+      if ((z > 0 ? 1 : 0) == LABEL(r)) right++;
+      grad[r] = (float)((weights ? w * (1.0 / (1.0 + exp(-z)) - y) : 1.0 / (1.0 + exp(-z)) - y) / rows);
     }
   } else {
     for (int32_t r = 0; r < rows; r++) {
@@ -233,12 +262,17 @@ static float loss_and_gradient(int32_t loss, const float *h, int32_t rows, int32
       const double max = row[top];
       double total = 0;
       for (int32_t k = 0; k < cols; k++) total += exp((double)row[k] - max);
-      const int32_t y = labels[r];
+      const int32_t y = LABEL(r);
+      const double w = WEIGHT(r);
       // A class outside the logits reads as undefined in JavaScript: NaN.
       const double logit = y >= 0 && y < cols ? (double)row[y] : NAN;
-      sum = (float)((double)sum + ((log(total) + max) - logit));
+      const double term = (log(total) + max) - logit;
+      sum = (float)((double)sum + (weights ? w * term : term));
       if (top == y) right++;
-      for (int32_t k = 0; k < cols; k++) grad[(size_t)r * cols + k] = (float)((exp((double)row[k] - max) / total - (k == y ? 1.0 : 0.0)) / rows);
+      for (int32_t k = 0; k < cols; k++) {
+        const double d = exp((double)row[k] - max) / total - (k == y ? 1.0 : 0.0);
+        grad[(size_t)r * cols + k] = (float)((weights ? w * d : d) / rows);
+      }
     }
   }
   *correct = right;
@@ -317,14 +351,21 @@ static void dense_backward(const tail_args *a, const int32_t *op, const saved *s
 }
 
 /* One member's step (see the file's comment): scratch holds size->floats, wd size->doubles. */
-static void member_step(const tail_args *a, const int32_t *h, const member_size *size, uint32_t *rng, const float *z1, const int32_t *labels,
+static void member_step(const tail_args *all, const int32_t *h, const member_size *size, uint32_t *rng, const float *z1, const int32_t *labels,
                         int training, float *dOut, float *scratch, double *wd, saved *kept, double *out) {
+  // A member with rows of its own works on them alone, packed together: every later loop runs over them as over a batch.
+  const int32_t *index = h[H_ROWS] >= 0 ? all->index + h[H_ROWS] : NULL;
+  const float *weights = index && training && all->weightsLength ? all->weights + h[H_ROWS] : NULL;
+  tail_args own = *all;
+  if (index) own.rows = h[H_NROWS];
+  const tail_args *a = &own;
   const int32_t rows = a->rows, width = h[H_WIDTH], col = h[H_COL], nops = h[H_NOPS], kind = h[H_KIND];
   const double *r = a->reals + h[H_REALS];
   const int32_t *ops = a->plan + h[H_OPS];
   float *next = scratch;
   float *x = next;
-  for (int32_t row = 0; row < rows; row++) memcpy(x + (size_t)row * width, z1 + (size_t)row * a->width + col, sizeof(float) * width);
+  for (int32_t row = 0; row < rows; row++)
+    memcpy(x + (size_t)row * width, z1 + (size_t)(index ? index[row] : row) * a->width + col, sizeof(float) * width);
   next += (size_t)rows * width;
   int32_t cols = width;
   for (int32_t j = 0; j < nops; j++) {
@@ -353,8 +394,9 @@ static void member_step(const tail_args *a, const int32_t *h, const member_size 
   const size_t widest = (size_t)size->widest, kernel = (size_t)size->kernel;
   float *gA = next, *gB = gA + (size_t)rows * widest;
   int32_t correct;
-  out[0] = loss_and_gradient(h[H_LOSS], x, rows, cols, labels, gA, &correct);
+  out[0] = loss_and_gradient(h[H_LOSS], x, rows, cols, labels, index, weights, gA, &correct);
   out[1] = correct;
+  if (h[H_LOGITS] >= 0) memcpy(a->logits + h[H_LOGITS], x, sizeof(float) * (size_t)rows * cols);
   if (!training) return;
   float *dw = gB + (size_t)rows * widest;
   float *wT = dw + kernel, *db = wT + kernel;
@@ -379,32 +421,35 @@ static void member_step(const tail_args *a, const int32_t *h, const member_size 
   memset(db1, 0, sizeof(float) * width);
   for (int32_t row = 0; row < rows; row++) {
     const float *gr = g + (size_t)row * width;
-    memcpy(dOut + (size_t)row * a->width + col, gr, sizeof(float) * width);
+    memcpy(dOut + (size_t)(index ? index[row] : row) * a->width + col, gr, sizeof(float) * width);
     for (int32_t k = 0; k < width; k++) db1[k] = (float)((double)db1[k] + (double)gr[k]);
   }
   optimizer_step(a->arena, h[H_BIAS], (size_t)width, db1, kind, r);
 }
 
 napi_value tune_tail(napi_env env, napi_callback_info info) {
-  size_t argc = 14;
-  napi_value argv[14];
+  size_t argc = 17;
+  napi_value argv[17];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  tune_view plan, reals, arena, rng, z1, labels, dout, lr, c1, c2, out;
+  tune_view plan, reals, arena, rng, z1, labels, dout, lr, c1, c2, out, index, weights, logits;
   int32_t width, rows, training;
-  if (argc != 14 || !tune_typed(env, argv[0], napi_int32_array, &plan) || !tune_typed(env, argv[1], napi_float64_array, &reals) ||
+  if (argc != 17 || !tune_typed(env, argv[0], napi_int32_array, &plan) || !tune_typed(env, argv[1], napi_float64_array, &reals) ||
       !tune_typed(env, argv[2], napi_float32_array, &arena) || !tune_typed(env, argv[3], napi_uint32_array, &rng) ||
       !tune_typed(env, argv[4], napi_float32_array, &z1) || !tune_integer(env, argv[5], &width) || !tune_integer(env, argv[6], &rows) ||
       !tune_typed(env, argv[7], napi_int32_array, &labels) || !tune_integer(env, argv[8], &training) || !tune_typed(env, argv[9], napi_float32_array, &dout) ||
       !tune_typed(env, argv[10], napi_float32_array, &lr) || !tune_typed(env, argv[11], napi_float32_array, &c1) ||
-      !tune_typed(env, argv[12], napi_float32_array, &c2) || !tune_typed(env, argv[13], napi_float64_array, &out)) {
+      !tune_typed(env, argv[12], napi_float32_array, &c2) || !tune_typed(env, argv[13], napi_float64_array, &out) ||
+      !tune_typed(env, argv[14], napi_int32_array, &index) || !tune_typed(env, argv[15], napi_float32_array, &weights) ||
+      !tune_typed(env, argv[16], napi_float32_array, &logits)) {
     napi_throw_type_error(env, NULL,
                           "tail: expected (Int32Array, Float64Array, Float32Array, Uint32Array, Float32Array, int, int, Int32Array, int, "
-                          "Float32Array x 4, Float64Array)");
+                          "Float32Array x 4, Float64Array, Int32Array, Float32Array, Float32Array)");
     return NULL;
   }
   const int32_t *P = plan.data;
   const int32_t members = plan.length > 0 ? P[0] : -1;
-  tail_args a = {P, plan.length, reals.data, reals.length, arena.data, arena.length, width, rows};
+  tail_args a = {P, plan.length, reals.data, reals.length, arena.data, arena.length, width, rows, index.data, index.length, weights.data, weights.length,
+                 logits.data, logits.length};
   if (members < 0 || (size_t)members * TAIL_HEADER + 1 > plan.length || width <= 0 || rows < 0 || (size_t)rows * width > z1.length ||
       (size_t)rows > labels.length || rng.length < (size_t)members || out.length < 2 * (size_t)members ||
       (training && ((size_t)rows * width > dout.length || lr.length < (size_t)width))) {

@@ -26,6 +26,14 @@ export interface ExecutionSettings {
    * does (the study's pruner). It may block until the study has decided.
    */
   pruned?: (epoch: number) => boolean;
+  /**
+   * One loss weight per training row (class weights, cross-validation folds): a row of weight
+   * 0 is left out of its batch entirely, and a batch's loss is its weighted sum over the rows
+   * it keeps (see rows.ts); the epoch's `loss` and `accuracy` count only kept rows. Absent: all 1.
+   */
+  trainWeights?: Float32Array;
+  /** The validation rows (indices into the valid split) that the `val_` metrics are computed over; absent: all. */
+  validRows?: Int32Array;
 }
 
 export interface ExecutionResult {

@@ -3,7 +3,9 @@ import { Rng } from '../random/rng.js';
 import type { Checkpoint, StoredWeights } from '../domain/weights.js';
 import type { EpochMetrics } from '../domain/trial.js';
 import { dropoutMask } from './dropout.js';
-import { correctCount, lossFromLogits } from './losses.js';
+import { correctCount, lossFromLogits, weightedLoss } from './losses.js';
+import { checkRows, trainedRows, validatedRows } from './rows.js';
+import { disposeKept, idleBatches, keptRows, type KeptRows } from './tfjs-rows.js';
 import { activate } from './mlp.js';
 import { weightShapes } from './model-spec.js';
 import type { PackMember } from './native/pack.js';
@@ -25,6 +27,9 @@ class Member {
   lossSum: tf.Scalar | undefined;
   correct: tf.Scalar | undefined;
   init: Float32Array[];
+  /** The rows it keeps of each training batch (tfjs-rows.ts), and the validation rows it is judged on. */
+  kept: KeptRows[] | undefined;
+  validIndex: tf.Tensor1D | undefined;
 
   constructor(readonly spec: PackMember) {
     this.rng = new Rng(spec.settings.seed);
@@ -145,12 +150,19 @@ function columns(t: tf.Tensor, col: number, width: number): Float32Array {
  * calls is what trainPack (the native pack) returns and calls.
  */
 export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: PackMember[]): Promise<(ExecutionResult | Error)[]> {
+  for (const s of specs) checkRows(s.settings, train.rows, valid.rows);
   const pack = specs.map((s) => new Member(s));
   const dim = train.batches[0]!.x.shape[1];
+  const sizes = train.batches.map((b) => b.size);
+  for (const m of pack) {
+    m.kept = keptRows(m.spec.settings, sizes);
+    if (m.spec.settings.validRows) m.validIndex = tf.tensor1d(m.spec.settings.validRows, 'int32');
+  }
   const byKey = new Map<string, Member[]>();
   pack.forEach((m, i) => {
     const { name, learningRate, momentum } = m.spec.model.optimizer;
-    const key = m.spec.settings.resume ? `resumed ${i}` : `${name}|${learningRate}|${momentum}`;
+    // Members that sit out different batches step their optimizers a different number of times.
+    const key = m.spec.settings.resume ? `resumed ${i}` : `${name}|${learningRate}|${momentum}|${idleBatches(m.kept)}`;
     byKey.set(key, [...(byKey.get(key) ?? []), m]);
   });
   const groups = [...byKey.values()].map((members) => new Group(members, dim));
@@ -168,7 +180,7 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
     for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
       const live = pack.filter((m) => !m.done);
       for (const m of live) [m.lossSum, m.correct] = [tf.scalar(0), tf.scalar(0)];
-      for (const { x, y, size } of train.batches) {
+      for (const [b, { x, y, size }] of train.batches.entries()) {
         tf.tidy(() => {
           const { grads } = tf.variableGrads(
             () => {
@@ -186,11 +198,13 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
                 const zg = z1.slice([0, at], [-1, g.width]);
                 at += g.width;
                 for (const m of g.members) {
-                  if (m.done) continue;
-                  const logits = m.logits(zg, true);
-                  const loss = lossFromLogits(m.spec.model, logits, y);
-                  const right = correctCount(m.spec.model, logits, y);
-                  const [lossSum, correct] = [m.lossSum!.add(loss.mul(size)), m.correct!.add(right)];
+                  const own = m.kept?.[b];
+                  if (m.done || own === null) continue;
+                  const labels = own ? y.gather(own.index) : y;
+                  const logits = m.logits(own ? (own.select.matMul(zg) as tf.Tensor2D) : zg, true);
+                  const loss = own ? weightedLoss(m.spec.model, logits, labels, own.weights) : lossFromLogits(m.spec.model, logits, y);
+                  const right = correctCount(m.spec.model, logits, labels);
+                  const [lossSum, correct] = [m.lossSum!.add(loss.mul(own ? own.rows : size)), m.correct!.add(right)];
                   tf.dispose([m.lossSum!, m.correct!]);
                   [m.lossSum, m.correct] = [tf.keep(lossSum as tf.Scalar), tf.keep(correct as tf.Scalar)];
                   total = total.add(loss);
@@ -202,7 +216,11 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
           );
           // Every variable gets a gradient, zero for members that have left, so that each
           // optimizer keeps its slots in the same order.
-          for (const g of groups) g.optimizer.applyGradients(g.variables.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })));
+          // A group whose members keep no row of this batch takes no step, as each of them alone.
+          for (const g of groups) {
+            if (g.members[0]!.kept?.[b] === null) continue;
+            g.optimizer.applyGradients(g.variables.map((v) => ({ name: v.name, tensor: grads[v.name] ?? tf.zerosLike(v) })));
+          }
         });
       }
       const z1 = tf.tidy(
@@ -225,13 +243,16 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
             const [lossSum, correct] = [m.lossSum!.dataSync()[0]!, m.correct!.dataSync()[0]!];
             tf.dispose([m.lossSum!, m.correct!]);
             const { val_loss, val_accuracy } = tf.tidy(() => {
-              const logits = m.logits(z1.slice([0, at], [-1, g.width]) as tf.Tensor2D, false);
+              const zg = z1.slice([0, at], [-1, g.width]) as tf.Tensor2D;
+              const labels = m.validIndex ? valid.y.gather(m.validIndex) : valid.y;
+              const logits = m.logits(m.validIndex ? (zg.gather(m.validIndex) as tf.Tensor2D) : zg, false);
               return {
-                val_loss: lossFromLogits(m.spec.model, logits, valid.y).dataSync()[0]!,
-                val_accuracy: correctCount(m.spec.model, logits, valid.y).dataSync()[0]! / valid.rows,
+                val_loss: lossFromLogits(m.spec.model, logits, labels).dataSync()[0]!,
+                val_accuracy: correctCount(m.spec.model, logits, labels).dataSync()[0]! / validatedRows(m.spec.settings, valid.rows),
               };
             });
-            const metrics: EpochMetrics = { loss: lossSum / train.rows, accuracy: correct / train.rows, val_loss, val_accuracy };
+            const rows = trainedRows(m.spec.settings, train.rows);
+            const metrics: EpochMetrics = { loss: lossSum / rows, accuracy: correct / rows, val_loss, val_accuracy };
             if (!Number.isFinite(metrics.loss)) {
               leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));
               continue;
@@ -255,5 +276,9 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
     return pack.map((m) => m.error ?? m.best!);
   } finally {
     for (const g of groups) g.dispose();
+    for (const m of pack) {
+      disposeKept(m.kept);
+      m.validIndex?.dispose();
+    }
   }
 }

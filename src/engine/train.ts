@@ -3,7 +3,9 @@ import { Rng } from '../random/rng.js';
 import type { Checkpoint } from '../domain/weights.js';
 import type { EpochMetrics } from '../domain/trial.js';
 import { dropoutMask } from './dropout.js';
-import { correctCount, lossFromLogits } from './losses.js';
+import { correctCount, lossFromLogits, weightedLoss } from './losses.js';
+import { checkRows, trainedRows } from './rows.js';
+import { disposeKept, keptRows, type KeptRows } from './tfjs-rows.js';
 import { Mlp } from './mlp.js';
 import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from './execution.js';
 
@@ -57,6 +59,7 @@ export async function trainExecution(
   settings: ExecutionSettings,
   onEpoch: (epoch: number, metrics: EpochMetrics) => void,
 ): Promise<ExecutionResult> {
+  checkRows(settings, train.rows, valid.rows);
   const rng = new Rng(settings.seed);
   const mlp = new Mlp(model, startingWeights(model, settings, rng));
   const optimizer = makeOptimizer(model);
@@ -64,10 +67,16 @@ export async function trainExecution(
   const dropout = (rows: number, cols: number, rate: number): Float32Array => dropoutMask(rng, rows, cols, rate);
   let best: ExecutionResult | undefined;
   const stopper = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
+  const kept = keptRows(
+    settings,
+    train.batches.map((b) => b.size),
+  );
+  const rows = trainedRows(settings, train.rows);
+  const judged = settings.validRows ? validSubset(valid, settings.validRows) : valid;
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
-      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropout);
-      const metrics: EpochMetrics = { loss: lossSum / train.rows, accuracy: correct / train.rows, ...evaluate(mlp, valid) };
+      const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropout, kept);
+      const metrics: EpochMetrics = { loss: lossSum / rows, accuracy: correct / rows, ...evaluate(mlp, judged) };
       if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
       onEpoch(epoch, metrics);
       const value = metrics[settings.objective];
@@ -82,7 +91,17 @@ export async function trainExecution(
   } finally {
     mlp.dispose();
     optimizer.dispose();
+    disposeKept(kept);
+    if (judged !== valid) tf.dispose([judged.x, judged.y]);
   }
+}
+
+/** The validation rows `rows` of a split, as a split of their own. */
+export function validSubset(split: SplitTensors, rows: Int32Array): SplitTensors {
+  return tf.tidy(() => {
+    const index = tf.tensor1d(rows, 'int32');
+    return { x: split.x.gather(index), y: split.y.gather(index), rows: rows.length };
+  });
 }
 
 /** The optimizer's step count and slot tensors, copied out (tfjs hands out its live variables). */
@@ -106,22 +125,37 @@ export async function restoreOptimizer(optimizer: tf.Optimizer, checkpoint: Chec
   }
 }
 
-function trainEpoch(mlp: Mlp, optimizer: tf.Optimizer, train: Batches, dropout: (rows: number, cols: number, rate: number) => Float32Array): [number, number] {
+function trainEpoch(
+  mlp: Mlp,
+  optimizer: tf.Optimizer,
+  train: Batches,
+  dropout: (rows: number, cols: number, rate: number) => Float32Array,
+  kept: KeptRows[] | undefined,
+): [number, number] {
   let lossSum = tf.scalar(0);
   let correct = tf.scalar(0);
-  for (const { x, y, size } of train.batches) {
+  for (const [b, { x, y, size }] of train.batches.entries()) {
+    const own = kept?.[b];
+    // A batch that keeps none of its rows is no step (rows.ts).
+    if (own === null) continue;
     let right: tf.Scalar | undefined;
     const [nextLoss, nextCorrect] = tf.tidy(() => {
       const loss = optimizer.minimize(
         () => {
-          const logits = mlp.logits(x, dropout);
-          right = tf.keep(correctCount(mlp.model, logits, y));
-          return lossFromLogits(mlp.model, logits, y);
+          if (own === undefined) {
+            const logits = mlp.logits(x, dropout);
+            right = tf.keep(correctCount(mlp.model, logits, y));
+            return lossFromLogits(mlp.model, logits, y);
+          }
+          const labels = y.gather(own.index);
+          const logits = mlp.logits(x.gather(own.index), dropout);
+          right = tf.keep(correctCount(mlp.model, logits, labels));
+          return weightedLoss(mlp.model, logits, labels, own.weights);
         },
         true,
         mlp.variables,
       )!;
-      return [lossSum.add(loss.mul(size)), correct.add(right!)];
+      return [lossSum.add(loss.mul(own ? own.rows : size)), correct.add(right!)];
     });
     tf.dispose([lossSum, correct, right!]);
     lossSum = nextLoss as tf.Scalar;

@@ -53,6 +53,11 @@ export interface TrialTask {
   resume?: Checkpoint[];
   /** Return each execution's checkpoint at its best epoch (a trial that may be promoted). */
   checkpoint: boolean;
+  /**
+   * Per execution, the rows it learns from and is judged on (ExecutionSettings' trainWeights
+   * and validRows: a cross-validation fold); absent, or a field absent: every row.
+   */
+  rows?: ExecutionRows[];
   /** Seed of the trial's first execution; execution k uses seed + k. */
   seed: number;
   /**
@@ -67,6 +72,12 @@ export interface TrialTask {
    * is done (its pack mates may train on), then null once nothing more will come.
    */
   port: MessagePort;
+}
+
+/** One execution's own rows: typed arrays, posted to the worker with its task. */
+export interface ExecutionRows {
+  trainWeights?: Float32Array;
+  validRows?: Int32Array;
 }
 
 /** How a trial of a pack ended: its outcome (`pruned`: the epoch the study's pruner stopped it at), or the error that failed it alone. */

@@ -72,6 +72,7 @@ class Trial {
     this.members = this.results.map((_, i) => {
       const execution = i + 1;
       const resume = trial.resume?.[i];
+      const rows = trial.rows?.[i];
       const settings = {
         epochs: trial.epochs - offset,
         ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}),
@@ -80,6 +81,8 @@ class Trial {
         seed: trial.seed + execution - 1,
         checkpoint: trial.checkpoint,
         ...(resume ? { resume } : {}),
+        ...(rows?.trainWeights ? { trainWeights: rows.trainWeights } : {}),
+        ...(rows?.validRows ? { validRows: rows.validRows } : {}),
         ...(trial.verdict ? { pruned: (epoch: number) => this.judged(offset + epoch) } : {}),
       };
       const onEpoch = (epoch: number, metrics: EpochMessage['metrics']): void => {

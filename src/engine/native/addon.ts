@@ -68,6 +68,9 @@ export interface NativeKernels {
     c1: Float32Array,
     c2: Float32Array,
     out: Float64Array,
+    index: Int32Array,
+    weights: Float32Array,
+    logits: Float32Array,
   ): void;
 }
 

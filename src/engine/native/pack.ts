@@ -5,7 +5,9 @@ import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-s
 import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
-import { f32, KIND, NativeTail, type Kind, type Param, type TailMember } from './tail.js';
+import { f32, NativeTail, sitsOut, type Kind, type Param, type TailMember } from './tail.js';
+import { columnGroups, trainRowLists, validRowLists } from './member-rows.js';
+import { checkRows, trainedRows, validatedRows } from '../rows.js';
 import { Direction } from '../../domain/direction.js';
 
 /** The splits as the native engine reads them: the training batches and the valid split, sparse. */
@@ -114,18 +116,11 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   const key = (m: Member): string => `${m.kind}|${m.hyper.join()}`;
   const order = [...pack].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
   let width = 0;
-  const groups: number[] = [];
-  const hypers: number[] = [];
-  for (const [i, m] of order.entries()) {
+  for (const m of order) {
     m.col = width;
     width += m.width;
-    if (i > 0 && key(order[i - 1]!) === key(m)) {
-      groups[groups.length - 2] = width;
-    } else {
-      groups.push(m.col, width, KIND[m.kind]);
-      hypers.push(...m.hyper);
-    }
   }
+  for (const m of pack) checkRows(m.settings, data.train.rows, data.valid.rows);
   // The packed first layer: kernel D x width (row-major), bias, optimizer slots, per-column rates.
   const w1 = new Float32Array(dim * width);
   const s1 = new Float32Array(pack.some((m) => m.kind !== 'sgd') ? w1.length : 0);
@@ -133,8 +128,12 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   const lr = new Float32Array(width);
   const c1 = new Float32Array(width);
   const c2 = new Float32Array(width);
-  const groupArray = Int32Array.from(groups);
-  const hyper = Float64Array.from(hypers);
+  const everyColumn = columnGroups(order);
+  const trainRows = trainRowLists(
+    pack.map((m) => m.settings),
+    data.train.blocks,
+  );
+  const validRows = validRowLists(pack.map((m) => m.settings));
   const tail = new NativeTail(
     kernels,
     pack,
@@ -175,14 +174,22 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     );
     for (const [i, batch] of blocks.entries()) {
       const rows = batch.end - batch.begin;
+      const own = trainRows[i];
       // Also sets the first layer's per-column rates (0 for members that have left) and Adam's corrections.
-      tail.train(z1, width, rows, data.trainLabels.subarray(batch.begin, batch.end), dOut, lr, c1, c2);
+      tail.train(z1, width, rows, data.trainLabels.subarray(batch.begin, batch.end), dOut, lr, c1, c2, own);
+      const idle = new Set<Member>();
       for (const [k, m] of pack.entries()) {
         if (m.done) continue;
-        m.lossSum = f32(m.lossSum + f32(tail.loss(k) * rows));
+        if (own && sitsOut(own, k)) {
+          idle.add(m);
+          continue;
+        }
+        const kept = own && own.at[2 * k]! >= 0 ? own.at[2 * k + 1]! : rows;
+        m.lossSum = f32(m.lossSum + f32(tail.loss(k) * kept));
         m.correct += tail.correct(k);
         m.steps++;
       }
+      const { groups, hyper } = idle.size > 0 ? columnGroups(order, idle) : everyColumn;
       const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
       const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
       kernels.step(
@@ -194,7 +201,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         s1,
         s2,
         width,
-        groupArray,
+        groups,
         lr,
         c1,
         c2,
@@ -207,16 +214,16 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         z1,
       );
     }
-    tail.evaluate(z1, width, data.valid.rows, data.validLabels);
+    tail.evaluate(z1, width, data.valid.rows, data.validLabels, validRows);
     const ending = new Set<Member>();
     for (const [k, m] of pack.entries()) {
       if (m.done) continue;
-      const rows = data.train.rows;
+      const rows = trainedRows(m.settings, data.train.rows);
       const metrics: EpochMetrics = {
         loss: m.lossSum / rows,
         accuracy: m.correct / rows,
         val_loss: tail.loss(k),
-        val_accuracy: tail.correct(k) / data.valid.rows,
+        val_accuracy: tail.correct(k) / validatedRows(m.settings, data.valid.rows),
       };
       if (!Number.isFinite(metrics.loss)) {
         leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));

@@ -36,14 +36,34 @@ export interface TailMember {
 }
 
 // The layout native/tail.c reads (its header comment describes every field).
-const HEADER = 9;
+const HEADER = 12;
 const OP = 4;
 const REALS = 6;
-const H = { col: 0, width: 1, loss: 2, kind: 3, alive: 4, ops: 5, nops: 6, reals: 7, bias: 8 } as const;
+const H = { col: 0, width: 1, loss: 2, kind: 3, alive: 4, ops: 5, nops: 6, reals: 7, bias: 8, rows: 9, nrows: 10, logits: 11 } as const;
 const R = { lr: 0, h0: 1, h1: 2, eps: 3, k1: 4, k2: 5 } as const;
 const OPS = { dense: 0, activation: 1, dropout: 2 } as const;
 /** A linear activation is no op at all, forward or backward. */
 const ACTIVATIONS: Record<string, number | undefined> = { relu: 0, sigmoid: 1, tanh: 2, linear: undefined };
+
+/**
+ * The rows each member works on in one tail call, when some have rows of their own: member i's
+ * are index[at[2i] ..][.. at[2i + 1]] (at[2i] = -1: every row), with their training loss
+ * weights at the same places of `weights` (empty: all 1).
+ */
+export interface MemberRows {
+  index: Int32Array;
+  weights: Float32Array;
+  at: Int32Array;
+}
+
+/** Where each member's last-layer outputs go in an evaluation: member i's at out[at[i] ..] (-1: nowhere). */
+export interface MemberLogits {
+  out: Float32Array;
+  at: Int32Array;
+}
+
+const NONE_I = new Int32Array(0);
+const NONE_F = new Float32Array(0);
 
 /**
  * Every member's part of a step after the packed product, in one native call for the whole
@@ -122,7 +142,7 @@ export class NativeTail {
       for (const k of rateAt[i]!) list[k] = list[k]! + realsStart;
       this.plan.set(list, opAt);
       const loss = m.model.loss === 'binary_crossentropy' ? 0 : 1;
-      this.plan.set([m.col, m.width, loss, KIND[m.kind], 1, opAt, list.length / OP, i * REALS, offsets[i]![0]!], 1 + i * HEADER);
+      this.plan.set([m.col, m.width, loss, KIND[m.kind], 1, opAt, list.length / OP, i * REALS, offsets[i]![0]!, -1, 0, -1], 1 + i * HEADER);
       this.reals.set([m.model.optimizer.learningRate, ...m.hyper, 0, 0], i * REALS);
       opAt += list.length;
     }
@@ -142,25 +162,67 @@ export class NativeTail {
    * writes dOut (rows x width, zeros in the columns of members that have left), the per-column
    * learning rates (0 there) and, for Adam members, the bias corrections c1 and c2 that the
    * first layer's step reads; updates every member's small tensors. Then loss(i) and correct(i)
-   * hold member i's mean loss and correct rows.
+   * hold member i's mean loss and correct rows. With `own`, a member works on its rows only,
+   * and one with none this step (`sitsOut`) takes no step at all, as a member that has left.
    */
-  train(z1: Float32Array, width: number, rows: number, labels: Int32Array, dOut: Float32Array, lr: Float32Array, c1: Float32Array, c2: Float32Array): void {
+  train(
+    z1: Float32Array,
+    width: number,
+    rows: number,
+    labels: Int32Array,
+    dOut: Float32Array,
+    lr: Float32Array,
+    c1: Float32Array,
+    c2: Float32Array,
+    own?: MemberRows,
+  ): void {
+    this.setRows(own);
     for (const [i, m] of this.members.entries()) {
-      this.plan[1 + i * HEADER + H.alive] = m.done ? 0 : 1;
-      if (m.kind === 'adam' && !m.done) {
+      const skip = m.done || (own !== undefined && sitsOut(own, i));
+      this.plan[1 + i * HEADER + H.alive] = skip ? 0 : 1;
+      this.plan[1 + i * HEADER + H.logits] = -1;
+      if (m.kind === 'adam' && !skip) {
         const t = m.steps + 1;
         this.reals[i * REALS + R.k1] = 1 / (1 - m.hyper[0] ** t);
         this.reals[i * REALS + R.k2] = 1 / (1 - m.hyper[1] ** t);
       }
     }
-    this.kernels.tail(this.plan, this.reals, this.arena, this.rng, z1, width, rows, labels, 1, dOut, lr, c1, c2, this.out);
+    this.call(z1, width, rows, labels, 1, [dOut, lr, c1, c2], own?.index ?? NONE_I, own?.weights ?? NONE_F, NONE_F);
   }
 
-  /** Loss and accuracy of every member still in the pack on `rows` rows of z1, without dropout; read them with loss(i) and correct(i). */
-  evaluate(z1: Float32Array, width: number, rows: number, labels: Int32Array): void {
-    for (const [i, m] of this.members.entries()) this.plan[1 + i * HEADER + H.alive] = m.done ? 0 : 1;
-    const none = new Float32Array(0);
-    this.kernels.tail(this.plan, this.reals, this.arena, this.rng, z1, width, rows, labels, 0, none, none, none, none, this.out);
+  /**
+   * Loss and accuracy of every member still in the pack on `rows` rows of z1 (with `own`, on
+   * each member's rows), without dropout; read them with loss(i) and correct(i). With
+   * `logits`, each member's last-layer outputs are written there too.
+   */
+  evaluate(z1: Float32Array, width: number, rows: number, labels: Int32Array, own?: MemberRows, logits?: MemberLogits): void {
+    this.setRows(own);
+    for (const [i, m] of this.members.entries()) {
+      this.plan[1 + i * HEADER + H.alive] = m.done ? 0 : 1;
+      this.plan[1 + i * HEADER + H.logits] = logits ? logits.at[i]! : -1;
+    }
+    this.call(z1, width, rows, labels, 0, [NONE_F, NONE_F, NONE_F, NONE_F], own?.index ?? NONE_I, NONE_F, logits?.out ?? NONE_F);
+  }
+
+  private call(
+    z1: Float32Array,
+    width: number,
+    rows: number,
+    labels: Int32Array,
+    training: 0 | 1,
+    [dOut, lr, c1, c2]: Float32Array[],
+    index: Int32Array,
+    weights: Float32Array,
+    logits: Float32Array,
+  ): void {
+    this.kernels.tail(this.plan, this.reals, this.arena, this.rng, z1, width, rows, labels, training, dOut!, lr!, c1!, c2!, this.out, index, weights, logits);
+  }
+
+  private setRows(own: MemberRows | undefined): void {
+    for (let i = 0; i < this.members.length; i++) {
+      this.plan[1 + i * HEADER + H.rows] = own ? own.at[2 * i]! : -1;
+      this.plan[1 + i * HEADER + H.nrows] = own ? own.at[2 * i + 1]! : 0;
+    }
   }
 
   /** Member i's mean loss (float32) in the last train or evaluate call. */
@@ -172,4 +234,9 @@ export class NativeTail {
   correct(i: number): number {
     return this.out[2 * i + 1]!;
   }
+}
+
+/** True when member i has rows of its own in `own` and none of them this step. */
+export function sitsOut(own: MemberRows, i: number): boolean {
+  return own.at[2 * i]! >= 0 && own.at[2 * i + 1]! === 0;
 }
