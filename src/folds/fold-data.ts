@@ -49,8 +49,8 @@ export function foldHooks(folds: StudyFolds, rows: number): FoldHooks {
 }
 
 /**
- * A cross-validated trial trains executions x k members, execution 1's k folds first; member m
- * (0-based) is stored as execution m + 1 of the trial's epochs. These name its place.
+ * A cross-validated trial trains executions x k members, execution 1's k folds first, member m
+ * (0-based) on fold m % k; it is stored as execution m + 1 of the trial's epochs. These name its place.
  */
 export function memberPlace(member: number, k: number): { execution: number; fold: number } {
   return { execution: Math.floor(member / k) + 1, fold: (member % k) + 1 };
