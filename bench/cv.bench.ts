@@ -2,10 +2,12 @@
  * `npm run bench:cv [-- --epochs N] [--executions N] [--folds K] [--repeats N] [--width N]`: how
  * close k folds trained as one pack come to one pass. One trial of the seed's model at fixed
  * values (a dense layer of `--width` units, dropout 0.5) on the demo features in hdf5_data/,
- * run `--repeats` times each way, alternating: on the plain split (trains on train, validates on
- * valid) and with k-fold cross-validation (k members in one pack over train+valid). Prints one
- * JSON object: each way's trial seconds (training only, from the trial's own record) and wall
- * seconds of the whole `tune run`, their medians, and the ratio of the medians.
+ * run `--repeats` times each way, in turn: on the plain split (trains on train, validates on
+ * valid); with k-fold cross-validation (k members in one pack over train+valid); and, for
+ * scale, on the plain split with k times the executions (as many members in one pack, with no
+ * folds). Prints one JSON object: each way's trial seconds (training only, from the trial's own
+ * record) and wall seconds of the whole `tune run`, their medians, and the ratios of the medians
+ * to the plain split's.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,12 +25,15 @@ const plan = {
 const work = tempDir('tune-bench-cv-');
 const seed = JSON.parse(readFileSync(join(ROOT, 'search-spaces', 'gender.json'), 'utf8')) as Record<string, unknown>;
 
+type Way = 'plain' | 'cv' | 'members';
+
 /** The space file of one way: the same model and tuner, cross-validated or not. */
-function space(cv: boolean): string {
-  const path = join(work, cv ? 'cv.json' : 'plain.json');
+function space(way: Way): string {
+  const cv = way === 'cv';
+  const path = join(work, `${way}.json`);
   const body = {
     ...seed,
-    name: cv ? 'cv' : 'plain',
+    name: way,
     data: { train: join(ROOT, 'hdf5_data', 'train.hdf5'), valid: join(ROOT, 'hdf5_data', 'valid.hdf5'), test: join(ROOT, 'hdf5_data', 'test.hdf5') },
     hyperparameters: [
       { name: 'width', type: 'fixed', value: plan.width },
@@ -39,7 +44,7 @@ function space(cv: boolean): string {
       oracle: 'random',
       objective: 'val_accuracy',
       max_trials: 1,
-      executions_per_trial: plan.executions,
+      executions_per_trial: plan.executions * (way === 'members' ? plan.folds : 1),
       epochs: plan.epochs,
       batch_size: 32,
       ...(cv ? { cross_validation: { folds: plan.folds, stratified: true } } : {}),
@@ -50,16 +55,16 @@ function space(cv: boolean): string {
 }
 
 /** One `tune run` of one way, in a fresh database: its trial's seconds and the wall seconds. */
-function run(cv: boolean, repeat: number): { trial: number; wall: number } {
-  const db = join(work, `${cv ? 'cv' : 'plain'}-${repeat}.db`);
+function run(way: Way, repeat: number): { trial: number; wall: number } {
+  const db = join(work, `${way}-${repeat}.db`);
   const t0 = performance.now();
-  const done = spawnSync(process.execPath, [TUNE, 'run', space(cv), '--db', db, '--workers', '1', '--json'], {
+  const done = spawnSync(process.execPath, [TUNE, 'run', space(way), '--db', db, '--workers', '1', '--json'], {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
   });
   const wall = (performance.now() - t0) / 1000;
-  if (done.status !== 0) throw new Error(`tune run (${cv ? 'cv' : 'plain'}) failed with status ${done.status}: ${done.stderr}`);
+  if (done.status !== 0) throw new Error(`tune run (${way}) failed with status ${done.status}: ${done.stderr}`);
   const ended = done.stdout
     .trim()
     .split('\n')
@@ -70,11 +75,8 @@ function run(cv: boolean, repeat: number): { trial: number; wall: number } {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number): number => Number(x.toFixed(3));
-const runs = { plain: [] as { trial: number; wall: number }[], cv: [] as { trial: number; wall: number }[] };
-for (let r = 0; r < plan.repeats; r++) {
-  runs.plain.push(run(false, r));
-  runs.cv.push(run(true, r));
-}
+const runs: Record<Way, { trial: number; wall: number }[]> = { plain: [], cv: [], members: [] };
+for (let r = 0; r < plan.repeats; r++) for (const way of ['plain', 'cv', 'members'] as const) runs[way].push(run(way, r));
 const summary = (xs: { trial: number; wall: number }[]) => ({
   trialSeconds: xs.map((x) => round(x.trial)),
   wallSeconds: xs.map((x) => round(x.wall)),
@@ -83,12 +85,15 @@ const summary = (xs: { trial: number; wall: number }[]) => ({
 });
 const plain = summary(runs.plain);
 const cv = summary(runs.cv);
+const members = summary(runs.members);
 process.stdout.write(
   `${JSON.stringify({
     plan,
     plain,
     cv,
-    trialRatio: round(cv.medianTrialSeconds / plain.medianTrialSeconds),
-    wallRatio: round(cv.medianWallSeconds / plain.medianWallSeconds),
+    members,
+    cvTrialRatio: round(cv.medianTrialSeconds / plain.medianTrialSeconds),
+    cvWallRatio: round(cv.medianWallSeconds / plain.medianWallSeconds),
+    membersTrialRatio: round(members.medianTrialSeconds / plain.medianTrialSeconds),
   })}\n`,
 );

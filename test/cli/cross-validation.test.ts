@@ -178,6 +178,43 @@ describe('tune run with cross_validation and Hyperband', () => {
   });
 });
 
+describe('tune run with cross_validation on either engine, and with a pruner', () => {
+  it('gives the same fold scores on the native and the tfjs engine (within float rounding)', () => {
+    const scores = (engine: string): { execution: number; fold: number; score: number }[] => {
+      const dir = tempDir();
+      const run = tune(['run', demoSpace(dir, { max_trials: 1, epochs: 2, executions_per_trial: 1 }, { folds: 3 }), '--engine', engine], dir);
+      assert.equal(run.code, 0, run.stderr);
+      return foldScores(join(dir, 'trials.db'), 1);
+    };
+    const native = scores('native');
+    const tfjs = scores('tfjs');
+    assert.equal(native.length, 3);
+    native.forEach((n, i) => assert.ok(Math.abs(n.score - tfjs[i]!.score) < 2e-3, `fold ${n.fold}: ${n.score} native, ${tfjs[i]!.score} tfjs`));
+  });
+
+  it('judges a trial on the mean over all its members, and a pruned trial keeps its fold scores so far', () => {
+    const dir = tempDir();
+    const pruner = { kind: 'asha', min_resource: 1, reduction_factor: 3 };
+    const run = tune(['run', demoSpace(dir, { max_trials: 6, epochs: 3, executions_per_trial: 1, pruner }, { folds: 2 })], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const trials = trialsOf(dir);
+    const pruned = trials.filter((t) => t.status === 'pruned');
+    assert.ok(pruned.length > 0, JSON.stringify(trials.map((t) => [t.number, t.status])));
+    for (const t of pruned) {
+      const stored = foldScores(join(dir, 'trials.db'), t.number);
+      assert.equal(stored.length, 2);
+      assert.ok(Math.abs(t.score! - (stored[0]!.score + stored[1]!.score) / 2) < 1e-12);
+      const shown = JSON.parse(tune(['show', String(t.number), '--json'], dir).stdout) as Shown;
+      const last = Math.max(...shown.epochs.map((e) => e.epoch));
+      assert.deepEqual(
+        [1, 2].map((f) => shown.epochs.filter((e) => e.fold === f).length),
+        [last, last],
+        'both folds stop at the epoch it was pruned at',
+      );
+    }
+  });
+});
+
 describe('cross_validation bad input: one line, exit 2', () => {
   const cases: { name: string; cv: unknown; stderr: RegExp }[] = [
     { name: 'one fold', cv: { folds: 1 }, stderr: /^tune: .*space\.json: tuner\.cross_validation\.folds: must be a whole number >= 2, got 1\n$/ },
