@@ -1,4 +1,5 @@
 import type { Values } from '../space/hyperparameter.js';
+import type { ClassMetric } from './metrics.js';
 
 /**
  * Where a trial sits in a Hyperband schedule (KerasTuner's tuner/* values): it trains from
@@ -64,8 +65,8 @@ export function sqlList(statuses: ReadonlySet<TrialStatus> | readonly TrialStatu
   return [...statuses].map((s) => `'${s}'`).join(', ');
 }
 
-/** One epoch's metrics, as Keras names them. */
-export interface EpochMetrics {
+/** One epoch's metrics, as Keras names them; the class metrics where `compile.metrics` asks for them (domain/metrics.ts). */
+export interface EpochMetrics extends Partial<Record<ClassMetric, number>> {
   loss: number;
   accuracy: number;
   val_loss: number;

@@ -4,6 +4,8 @@ import type { Checkpoint, StoredWeights } from '../domain/weights.js';
 import type { EpochMetrics } from '../domain/trial.js';
 import { weightShapes, type ConcreteModel } from './model-spec.js';
 import { Direction } from '../domain/direction.js';
+import { metricValue } from '../domain/metrics.js';
+import type { MetricsRequest } from '../metrics/class-metrics.js';
 
 /*
  * What every engine shares about one execution, without tfjs: a worker that trains only on the
@@ -34,6 +36,8 @@ export interface ExecutionSettings {
   trainWeights?: Float32Array;
   /** The validation rows (indices into the valid split) that the `val_` metrics are computed over; absent: all. */
   validRows?: Int32Array;
+  /** The class metrics each epoch records too, from the validation probabilities (src/metrics/class-metrics.ts). */
+  classMetrics?: MetricsRequest;
 }
 
 export interface ExecutionResult {
@@ -84,7 +88,7 @@ export function earlyStopper(rule: EarlyStopping): (metrics: EpochMetrics) => bo
   let best = -Direction.sign(rule.direction) * Infinity;
   let wait = 0;
   return (metrics) => {
-    const value = metrics[rule.monitor];
+    const value = metricValue(metrics, rule.monitor);
     // Better by more than min_delta: the value, moved min_delta the worse way, is still better.
     const improved = Direction.better(rule.direction, value - Direction.sign(rule.direction) * rule.minDelta, best);
     if (improved) {

@@ -1,5 +1,15 @@
+import { classWeightOfValue, type ClassWeight } from '../space/class-weight.js';
 import type { Value, Values } from '../space/hyperparameter.js';
-import { DEFAULT_LEARNING_RATE, layerBuilt, type Activation, type CompileSpec, type LayerSpec, type OptimizerName, type Param } from '../space/study-spec.js';
+import {
+  DEFAULT_LEARNING_RATE,
+  layerBuilt,
+  type Activation,
+  type CompileSpec,
+  type LayerSpec,
+  type OptimizerName,
+  type Param,
+  type Ref,
+} from '../space/study-spec.js';
 
 /** A layer with every `$name` resolved: what a trial actually builds. */
 export type ConcreteLayer = { kind: 'dense'; units: number; activation: Activation } | { kind: 'dropout'; rate: number };
@@ -11,6 +21,8 @@ export interface ConcreteModel {
   /** momentum is 0 except for sgd with momentum. */
   optimizer: { name: OptimizerName; learningRate: number; momentum: number };
   loss: CompileSpec['loss'];
+  /** The training loss's class weights (Keras' class_weight), when the trial has them. */
+  classWeight?: ClassWeight;
 }
 
 /**
@@ -19,6 +31,10 @@ export interface ConcreteModel {
  * ahead, since it checks a continuous range's ends, not every value inside.
  */
 export class InvalidValues extends Error {}
+
+function isRef(v: unknown): v is Ref {
+  return typeof v === 'object' && v !== null && 'ref' in v;
+}
 
 /** A parameter's value in a trial; `index` fills `{i}` in the names of repeated layers. */
 function resolve<T extends Value>(param: Param<T>, values: Values, index = 0): T {
@@ -60,7 +76,9 @@ export function concreteModel(model: LayerSpec[], compile: CompileSpec, values: 
   const mu = compile.optimizer.momentum;
   const momentum = mu === undefined || name !== 'sgd' ? 0 : resolve(mu, values);
   if (!(momentum >= 0 && momentum < 1)) throw new InvalidValues(`the momentum must be in [0, 1), got ${String(momentum)}`);
-  return { inputDim, layers, optimizer: { name, learningRate, momentum }, loss: compile.loss };
+  const cw = compile.classWeight;
+  const classWeight = cw === undefined ? undefined : isRef(cw) ? classWeightOfValue(String(resolve(cw, values))) : (cw as ClassWeight);
+  return { inputDim, layers, optimizer: { name, learningRate, momentum }, loss: compile.loss, ...(classWeight ? { classWeight } : {}) };
 }
 
 /** Shapes of the trainable tensors in order: each dense layer's kernel (in, out) then bias (out). */

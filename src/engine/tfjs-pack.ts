@@ -12,6 +12,8 @@ import type { PackMember } from './native/pack.js';
 import { makeOptimizer } from './optimizers.js';
 import { earlyStopper, restoreOptimizer, startingWeights, type Batches, type ExecutionResult, type SplitTensors } from './train.js';
 import { Direction } from '../domain/direction.js';
+import { metricValue } from '../domain/metrics.js';
+import { validationMetrics } from '../metrics/class-metrics.js';
 
 /** One member of a tfjs pack: its columns in its group's first layer, its own later layers. */
 class Member {
@@ -30,6 +32,7 @@ class Member {
   /** The rows it keeps of each training batch (tfjs-rows.ts), and the validation rows it is judged on. */
   kept: KeptRows[] | undefined;
   validIndex: tf.Tensor1D | undefined;
+  validLabels: Int32Array = new Int32Array(0);
 
   constructor(readonly spec: PackMember) {
     this.rng = new Rng(spec.settings.seed);
@@ -156,7 +159,9 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
   const sizes = train.batches.map((b) => b.size);
   for (const m of pack) {
     m.kept = keptRows(m.spec.settings, sizes);
-    if (m.spec.settings.validRows) m.validIndex = tf.tensor1d(m.spec.settings.validRows, 'int32');
+    const own = m.spec.settings.validRows;
+    if (own) m.validIndex = tf.tensor1d(own, 'int32');
+    m.validLabels = own ? Int32Array.from(own, (r) => valid.labels[r]!) : valid.labels;
   }
   const byKey = new Map<string, Member[]>();
   pack.forEach((m, i) => {
@@ -242,23 +247,26 @@ export async function trainPackTfjs(train: Batches, valid: SplitTensors, specs: 
             if (m.done) continue;
             const [lossSum, correct] = [m.lossSum!.dataSync()[0]!, m.correct!.dataSync()[0]!];
             tf.dispose([m.lossSum!, m.correct!]);
-            const { val_loss, val_accuracy } = tf.tidy(() => {
+            const judged = tf.tidy(() => {
               const zg = z1.slice([0, at], [-1, g.width]) as tf.Tensor2D;
               const labels = m.validIndex ? valid.y.gather(m.validIndex) : valid.y;
               const logits = m.logits(m.validIndex ? (zg.gather(m.validIndex) as tf.Tensor2D) : zg, false);
+              const request = m.spec.settings.classMetrics;
+              const rows = validatedRows(m.spec.settings, valid.rows);
               return {
                 val_loss: lossFromLogits(m.spec.model, logits, labels).dataSync()[0]!,
-                val_accuracy: correctCount(m.spec.model, logits, labels).dataSync()[0]! / validatedRows(m.spec.settings, valid.rows),
+                val_accuracy: correctCount(m.spec.model, logits, labels).dataSync()[0]! / rows,
+                ...(request ? validationMetrics(logits.dataSync() as Float32Array, rows, logits.shape[1], m.validLabels, request) : {}),
               };
             });
             const rows = trainedRows(m.spec.settings, train.rows);
-            const metrics: EpochMetrics = { loss: lossSum / rows, accuracy: correct / rows, val_loss, val_accuracy };
+            const metrics: EpochMetrics = { loss: lossSum / rows, accuracy: correct / rows, ...judged };
             if (!Number.isFinite(metrics.loss)) {
               leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));
               continue;
             }
             m.spec.onEpoch(epoch, metrics);
-            const value = metrics[m.spec.settings.objective];
+            const value = metricValue(metrics, m.spec.settings.objective);
             if (m.best === undefined || Direction.better(m.spec.settings.direction, value, m.best.best)) {
               const weights = g.weights(m);
               m.best = { best: value, bestEpoch: epoch, weights, ...(m.spec.settings.checkpoint ? { checkpoint: await g.checkpoint(m, weights) } : {}) };

@@ -14,17 +14,21 @@ export { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSett
 import type { ConcreteModel } from './model-spec.js';
 import { makeOptimizer } from './optimizers.js';
 import { Direction } from '../domain/direction.js';
+import { metricValue } from '../domain/metrics.js';
+import { validationMetrics, type MetricsRequest } from '../metrics/class-metrics.js';
 
 /** A split as tensors, made once per worker and reused by every trial. */
 export interface SplitTensors {
   x: tf.Tensor2D;
   y: tf.Tensor1D;
   rows: number;
+  /** The labels as numbers too, for the class metrics. */
+  labels: Int32Array;
 }
 
 /** A whole split as tensors (labels as floats, as the losses take them). */
 export function splitTensors(split: { data: Float32Array; labels: Int32Array; rows: number; dim: number }): SplitTensors {
-  return { x: tf.tensor2d(split.data, [split.rows, split.dim]), y: tf.tensor1d(Float32Array.from(split.labels)), rows: split.rows };
+  return { x: tf.tensor2d(split.data, [split.rows, split.dim]), y: tf.tensor1d(Float32Array.from(split.labels)), rows: split.rows, labels: split.labels };
 }
 
 /** The training split cut once into batches: slicing a big tensor per step is slow in tfjs-wasm. */
@@ -76,10 +80,10 @@ export async function trainExecution(
   try {
     for (let epoch = 1; epoch <= settings.epochs; epoch++) {
       const [lossSum, correct] = trainEpoch(mlp, optimizer, train, dropout, kept);
-      const metrics: EpochMetrics = { loss: lossSum / rows, accuracy: correct / rows, ...evaluate(mlp, judged) };
+      const metrics: EpochMetrics = { loss: lossSum / rows, accuracy: correct / rows, ...evaluate(mlp, judged, settings.classMetrics) };
       if (!Number.isFinite(metrics.loss)) throw new Error(`loss became ${metrics.loss} at epoch ${epoch}`);
       onEpoch(epoch, metrics);
-      const value = metrics[settings.objective];
+      const value = metricValue(metrics, settings.objective);
       const better = best === undefined || Direction.better(settings.direction, value, best.best);
       if (better) {
         const weights = mlp.weights();
@@ -100,7 +104,7 @@ export async function trainExecution(
 export function validSubset(split: SplitTensors, rows: Int32Array): SplitTensors {
   return tf.tidy(() => {
     const index = tf.tensor1d(rows, 'int32');
-    return { x: split.x.gather(index), y: split.y.gather(index), rows: rows.length };
+    return { x: split.x.gather(index), y: split.y.gather(index), rows: rows.length, labels: Int32Array.from(rows, (r) => split.labels[r]!) };
   });
 }
 
@@ -166,12 +170,16 @@ function trainEpoch(
   return result;
 }
 
-/** Loss and accuracy without dropout. Rows are independent, so one pass equals any batching. */
-export function evaluate(mlp: Mlp, split: SplitTensors): { val_loss: number; val_accuracy: number } {
+/**
+ * Loss and accuracy without dropout, and the requested class metrics. Rows are independent, so
+ * one pass equals any batching.
+ */
+export function evaluate(mlp: Mlp, split: SplitTensors, request?: MetricsRequest): Omit<EpochMetrics, 'loss' | 'accuracy'> {
   return tf.tidy(() => {
     const logits = mlp.logits(split.x);
     const loss = lossFromLogits(mlp.model, logits, split.y).dataSync()[0]!;
     const right = correctCount(mlp.model, logits, split.y).dataSync()[0]!;
-    return { val_loss: loss, val_accuracy: right / split.rows };
+    const extra = request ? validationMetrics(logits.dataSync() as Float32Array, split.rows, logits.shape[1], split.labels, request) : {};
+    return { val_loss: loss, val_accuracy: right / split.rows, ...extra };
   });
 }

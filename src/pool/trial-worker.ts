@@ -1,3 +1,5 @@
+import { classRowWeights } from '../engine/class-weights.js';
+import { metricsRequest } from '../metrics/class-metrics.js';
 import type { ExecutionResult } from '../engine/execution.js';
 import { concreteModel, type ConcreteModel } from '../engine/model-spec.js';
 import { nativeKernels, type NativeKernels } from '../engine/native/addon.js';
@@ -68,11 +70,13 @@ class Trial {
     readonly model: ConcreteModel,
   ) {
     const offset = trial.initialEpoch;
+    const classMetrics = metricsRequest(task.compile, model);
     this.results = Array.from({ length: trial.executions }, () => undefined);
     this.members = this.results.map((_, i) => {
       const execution = i + 1;
       const resume = trial.resume?.[i];
       const rows = trial.rows?.[i];
+      const trainWeights = model.classWeight ? classRowWeights(model.classWeight, task.train.labels, rows?.trainWeights) : rows?.trainWeights;
       const settings = {
         epochs: trial.epochs - offset,
         ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}),
@@ -81,8 +85,9 @@ class Trial {
         seed: trial.seed + execution - 1,
         checkpoint: trial.checkpoint,
         ...(resume ? { resume } : {}),
-        ...(rows?.trainWeights ? { trainWeights: rows.trainWeights } : {}),
+        ...(trainWeights ? { trainWeights } : {}),
         ...(rows?.validRows ? { validRows: rows.validRows } : {}),
+        ...(classMetrics ? { classMetrics } : {}),
         ...(trial.verdict ? { pruned: (epoch: number) => this.judged(offset + epoch) } : {}),
       };
       const onEpoch = (epoch: number, metrics: EpochMessage['metrics']): void => {

@@ -1,7 +1,20 @@
+import { BINARY_METRICS, COMPILE_METRICS } from '../domain/metrics.js';
+import { classWeightProblem, classWeightValueProblem, type ClassWeight } from './class-weight.js';
 import { discreteValues, type Condition, type Value } from './hyperparameter.js';
 import { JsonParser, show } from './json-parser.js';
 import type { Space } from './space.js';
-import { ACTIVATIONS, LOSSES, OPTIMIZERS, layerRefs, type Activation, type CompileSpec, type LayerIf, type LayerSpec, type Param } from './study-spec.js';
+import {
+  ACTIVATIONS,
+  DEFAULT_TOP_K,
+  LOSSES,
+  OPTIMIZERS,
+  layerRefs,
+  type Activation,
+  type CompileSpec,
+  type LayerIf,
+  type LayerSpec,
+  type Param,
+} from './study-spec.js';
 
 /** Parses the `model` and `compile` sections of a space file. */
 export class ModelParser extends JsonParser {
@@ -95,7 +108,7 @@ export class ModelParser extends JsonParser {
 
   compile(v: unknown, space: Space): CompileSpec {
     const c = this.object(v, 'compile');
-    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate', 'momentum']);
+    this.only(c, 'compile', ['loss', 'optimizer', 'metrics', 'learning_rate', 'momentum', 'class_weight', 'top_k']);
     const loss = this.oneOf(c['loss'], 'compile.loss', LOSSES);
     const name = this.param(c['optimizer'] ?? 'rmsprop', 'compile.optimizer', space, (x, w) => this.oneOf(x, w, OPTIMIZERS));
     const optimizer: CompileSpec['optimizer'] = { name };
@@ -114,10 +127,32 @@ export class ModelParser extends JsonParser {
         return r;
       });
     }
+    const names = Object.keys(COMPILE_METRICS);
     const metrics =
-      c['metrics'] === undefined
-        ? ['accuracy']
-        : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, ['accuracy'] as const));
-    return { loss, optimizer, metrics };
+      c['metrics'] === undefined ? ['accuracy'] : this.array(c['metrics'], 'compile.metrics').map((m, i) => this.oneOf(m, `compile.metrics[${i}]`, names));
+    metrics.forEach((m, i) => {
+      const metric = COMPILE_METRICS[m];
+      if (metric && loss !== 'binary_crossentropy' && (BINARY_METRICS as readonly string[]).includes(metric))
+        this.fail(`compile.metrics[${i}]`, `${m} is a metric of two classes (binary_crossentropy), got loss ${loss}`);
+    });
+    const topK = c['top_k'] === undefined ? DEFAULT_TOP_K : this.int(c['top_k'], 'compile.top_k', 1);
+    return { loss, optimizer, metrics, topK, ...this.classWeight(c['class_weight'], space) };
+  }
+
+  classWeight(v: unknown, space: Space): { classWeight?: CompileSpec['classWeight'] } {
+    const where = 'compile.class_weight';
+    if (v === undefined) return {};
+    if (typeof v === 'string' && v.startsWith('$')) {
+      return {
+        classWeight: this.param(v, where, space, (x, w) => {
+          const bad = classWeightValueProblem(x);
+          if (bad) this.fail(w, bad);
+          return x as string;
+        }),
+      };
+    }
+    const bad = classWeightProblem(v);
+    if (bad) this.fail(where, bad);
+    return { classWeight: v as ClassWeight };
   }
 }

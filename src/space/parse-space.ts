@@ -7,7 +7,8 @@ import { ModelParser } from './parse-model.js';
 import { isValueOf } from './encoding.js';
 import { discreteValues, type Condition, type Hyperparameter, type RangeHp, type Value } from './hyperparameter.js';
 import { Space } from './space.js';
-import { ORACLES, TUNER_DEFAULTS, inferDirection, type EarlyStopping, type StudySpec, type TunerSpec } from './study-spec.js';
+import { ORACLES, TUNER_DEFAULTS, inferDirection, recordedMetrics, type EarlyStopping, type StudySpec, type TunerSpec } from './study-spec.js';
+import { COMPILE_METRICS, METRIC_NAMES, type MetricName } from '../domain/metrics.js';
 import { checkLayerConditions } from './check-conditions.js';
 import { parseEnqueue, parseStopWhen, parseTimeout } from './parse-budget.js';
 import { ActivityContext } from './activity.js';
@@ -53,7 +54,7 @@ export function parseSpace(json: unknown, file: string): StudySpec {
     space,
     model,
     compile,
-    tuner: p.tuner(root['tuner'], space),
+    tuner: p.tuner(root['tuner'], space, recordedMetrics(compile)),
     source: json,
   };
 }
@@ -198,7 +199,8 @@ class Parser extends JsonParser {
     });
   }
 
-  tuner(v: unknown, space: Space): TunerSpec {
+  /** `recorded`: the metrics the study's epochs record, which the objective and early stopping's monitor must be. */
+  tuner(v: unknown, space: Space, recorded: readonly MetricName[]): TunerSpec {
     const t = v === undefined ? {} : this.object(v, 'tuner');
     this.only(t, 'tuner', [
       'oracle',
@@ -225,8 +227,7 @@ class Parser extends JsonParser {
       'cross_validation',
     ]);
     const d = TUNER_DEFAULTS;
-    const objective =
-      t['objective'] === undefined ? d.objective : this.oneOf(t['objective'], 'tuner.objective', ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
+    const objective = t['objective'] === undefined ? d.objective : this.metric(t['objective'], 'tuner.objective', recorded);
     return {
       oracle: t['oracle'] === undefined ? d.oracle : this.oneOf(t['oracle'], 'tuner.oracle', ORACLES),
       objective,
@@ -248,7 +249,7 @@ class Parser extends JsonParser {
           : this.int(t['max_consecutive_invalid_trials'], 'tuner.max_consecutive_invalid_trials', 1),
       maxRetriesPerTrial:
         t['max_retries_per_trial'] === undefined ? d.maxRetriesPerTrial : this.int(t['max_retries_per_trial'], 'tuner.max_retries_per_trial', 0),
-      ...(t['early_stopping'] === undefined ? {} : { earlyStopping: this.earlyStopping(t['early_stopping']) }),
+      ...(t['early_stopping'] === undefined ? {} : { earlyStopping: this.earlyStopping(t['early_stopping'], recorded) }),
       ...(t['max_epochs'] === undefined ? {} : { maxEpochs: this.int(t['max_epochs'], 'tuner.max_epochs', 1) }),
       factor: t['factor'] === undefined ? d.factor : this.int(t['factor'], 'tuner.factor', 2),
       hyperbandIterations:
@@ -262,12 +263,21 @@ class Parser extends JsonParser {
     };
   }
 
-  earlyStopping(v: unknown): EarlyStopping {
+  /** One of the recorded metrics; a class metric that compile.metrics does not ask for says so. */
+  metric(v: unknown, where: string, recorded: readonly MetricName[]): MetricName {
+    const name = this.oneOf(v, where, METRIC_NAMES);
+    if (!recorded.includes(name)) {
+      const asked = Object.entries(COMPILE_METRICS).find(([, m]) => m === name)?.[0];
+      this.fail(where, `${name} is not recorded: add "${asked}" to compile.metrics (recorded: ${recorded.join(', ')})`);
+    }
+    return name;
+  }
+
+  earlyStopping(v: unknown, recorded: readonly MetricName[]): EarlyStopping {
     const where = 'tuner.early_stopping';
     const e = this.object(v, where);
     this.only(e, where, ['monitor', 'patience', 'min_delta']);
-    const monitor =
-      e['monitor'] === undefined ? 'val_loss' : this.oneOf(e['monitor'], `${where}.monitor`, ['val_accuracy', 'val_loss', 'accuracy', 'loss'] as const);
+    const monitor = e['monitor'] === undefined ? 'val_loss' : this.metric(e['monitor'], `${where}.monitor`, recorded);
     const minDelta = e['min_delta'] === undefined ? 0 : this.number(e['min_delta'], `${where}.min_delta`);
     if (minDelta < 0) this.fail(`${where}.min_delta`, `must be >= 0, got ${minDelta}`);
     return {

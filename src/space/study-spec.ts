@@ -1,3 +1,5 @@
+import { BASE_METRICS, COMPILE_METRICS, type MetricName } from '../domain/metrics.js';
+import type { ClassWeight } from './class-weight.js';
 import type { PrunerSpec } from '../pruners/pruner.js';
 import type { Space } from './space.js';
 import type { Condition, Values } from './hyperparameter.js';
@@ -55,6 +57,10 @@ export interface CompileSpec {
   /** momentum: sgd's (Keras' SGD(momentum=...)); the other optimizers take none. */
   optimizer: { name: Param<OptimizerName>; learningRate?: Param<number>; momentum?: Param<number> };
   metrics: string[];
+  /** Keras' class_weight, or a hyperparameter choosing one (see class-weight.ts). */
+  classWeight?: Param<string> | ClassWeight;
+  /** The k of top-k accuracy (capped below the class count when it is computed). */
+  topK?: number;
 }
 
 export const ORACLES = ['random', 'grid', 'bayesian', 'tpe', 'hyperband'] as const;
@@ -112,7 +118,7 @@ export interface StopWhen {
 
 /** Keras' EarlyStopping: stop when `monitor` has not improved by `minDelta` for `patience` epochs. */
 export interface EarlyStopping {
-  monitor: 'val_accuracy' | 'val_loss' | 'accuracy' | 'loss';
+  monitor: MetricName;
   patience: number;
   minDelta: number;
   direction: 'max' | 'min';
@@ -147,6 +153,14 @@ export const TUNER_DEFAULTS = {
   hyperbandIterations: 1,
   keepWeights: 5,
 };
+
+/** compile.top_k's default (Keras' TopKCategoricalAccuracy takes 5). */
+export const DEFAULT_TOP_K = 5;
+
+/** The metrics every epoch of a study with this compile section records: loss and accuracy, train and val, and the class metrics it asks for. */
+export function recordedMetrics(compile: CompileSpec): MetricName[] {
+  return [...BASE_METRICS, ...compile.metrics.flatMap((m) => (COMPILE_METRICS[m] ? [COMPILE_METRICS[m]] : []))];
+}
 
 /** Keras' default learning rates. */
 export const DEFAULT_LEARNING_RATE: Record<OptimizerName, number> = { rmsprop: 0.001, adam: 0.001, sgd: 0.01 };

@@ -1,3 +1,4 @@
+import { storedMetrics } from '../domain/metrics.js';
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.js';
 import type { Values } from '../space/hyperparameter.js';
@@ -249,8 +250,7 @@ export class MemoryStorage implements Storage {
     const epochs = db.epochs.get(trialId) ?? new Map();
     const key = `${execution}:${epoch}`;
     if (epochs.has(key)) throw new Error(`trial ${trialId}: epoch ${epoch} of execution ${execution} is already recorded`);
-    const { loss, accuracy, val_loss, val_accuracy } = metrics;
-    epochs.set(key, Object.freeze({ execution, epoch, metrics: Object.freeze({ loss, accuracy, val_loss, val_accuracy }) }));
+    epochs.set(key, Object.freeze({ execution, epoch, metrics: storedMetrics(metrics) }));
     db.epochs.set(trialId, epochs);
   }
 
@@ -370,10 +370,7 @@ export class MemoryStorage implements Storage {
     if (db.trialsOf(studyId).some((x) => x.number === t.number)) throw new Error(`trial ${t.number}: the study has that number already`);
     // Everything is checked before the first write, so that a bad item leaves nothing behind.
     const epochs = new Map(
-      item.epochs.map(({ execution, epoch, metrics: { loss, accuracy, val_loss, val_accuracy } }) => [
-        `${execution}:${epoch}`,
-        Object.freeze({ execution, epoch, metrics: Object.freeze({ loss, accuracy, val_loss, val_accuracy }) }),
-      ]),
+      item.epochs.map(({ execution, epoch, metrics }) => [`${execution}:${epoch}`, Object.freeze({ execution, epoch, metrics: storedMetrics(metrics) })]),
     );
     if (epochs.size !== item.epochs.length) throw new Error(`trial ${t.number}: an epoch is given twice`);
     if (new Set(item.attempts.map((a) => a.attempt)).size !== item.attempts.length) throw new Error(`trial ${t.number}: an attempt is given twice`);

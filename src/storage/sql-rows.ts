@@ -1,3 +1,4 @@
+import { CLASS_METRICS, METRIC_NAMES, storedMetrics, type ClassMetric } from '../domain/metrics.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { DataRecord, Split, StudyRecord } from '../domain/study.js';
 import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord, TrialStatus } from '../domain/trial.js';
@@ -32,13 +33,21 @@ export interface TrialRow {
   attempt: number;
 }
 
-export interface EpochRow {
+export interface EpochRow extends Partial<Record<ClassMetric, number | null>> {
   execution: number;
   epoch: number;
   loss: number | null;
   accuracy: number | null;
   val_loss: number | null;
   val_accuracy: number | null;
+}
+
+/** The epochs table's metric columns, named as the metrics, in the order epochParams gives their values. */
+export const EPOCH_METRIC_COLUMNS = METRIC_NAMES.join(', ');
+
+/** An epoch's metric values for EPOCH_METRIC_COLUMNS: a class metric it does not record (or a NaN one, an AUC of one class) is NULL. */
+export function epochParams(m: EpochMetrics): (number | null)[] {
+  return [m.loss, m.accuracy, m.val_loss, m.val_accuracy, ...CLASS_METRICS.map((n) => (m[n] === undefined || Number.isNaN(m[n]) ? null : m[n]!))];
 }
 
 export interface AttemptRow {
@@ -92,7 +101,13 @@ export function toEpoch(row: EpochRow): { execution: number; epoch: number; metr
   return Object.freeze({
     execution: row.execution,
     epoch: row.epoch,
-    metrics: Object.freeze({ loss: metric(row.loss), accuracy: metric(row.accuracy), val_loss: metric(row.val_loss), val_accuracy: metric(row.val_accuracy) }),
+    metrics: storedMetrics({
+      loss: metric(row.loss),
+      accuracy: metric(row.accuracy),
+      val_loss: metric(row.val_loss),
+      val_accuracy: metric(row.val_accuracy),
+      ...Object.fromEntries(CLASS_METRICS.flatMap((n) => (row[n] === null || row[n] === undefined ? [] : [[n, row[n]]]))),
+    }),
   });
 }
 

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { FoldScore, StudyFolds } from '../domain/folds.js';
 import { byFold, encodeRows, toFoldScore, toStudyFolds, type FoldRow, type FoldScoreRow } from './fold-codec.js';
 
-/** Schema version 5: the folds of cross-validated studies, and each trial's score per execution x fold. */
+/** Schema version 6: the folds of cross-validated studies, and each trial's score per execution x fold. */
 export const FOLD_TABLES = `
 CREATE TABLE study_folds (
   study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE, fold INTEGER NOT NULL,

@@ -1,4 +1,5 @@
 import { sqlList, TRIAL_STATUSES, type TrialStatus } from '../domain/trial.js';
+import { CLASS_METRICS } from '../domain/metrics.js';
 import type { TrialRow as SqlTrialRow } from './sql-rows.js';
 import { FOLD_TABLES } from './sqlite-folds.js';
 
@@ -50,7 +51,7 @@ CREATE TABLE study_data (
   PRIMARY KEY (study_id, split)) WITHOUT ROWID;`;
 
 /**
- * The tables of the current schema (version 5), created in one transaction on a new file.
+ * The tables of the current schema (version 6), created in one transaction on a new file.
  * AUTOINCREMENT so that an overwritten study's ids are never reused: a `tune show` holding an
  * old id must find nothing rather than another study's trials.
  */
@@ -64,7 +65,7 @@ ${TRIALS_TABLE}
 CREATE TABLE epochs (
   trial_id INTEGER NOT NULL REFERENCES trials(id) ON DELETE CASCADE,
   execution INTEGER NOT NULL, epoch INTEGER NOT NULL,
-  loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL,
+  loss REAL, accuracy REAL, val_loss REAL, val_accuracy REAL, ${CLASS_METRICS.map((m) => `${m} REAL`).join(', ')},
   PRIMARY KEY (trial_id, execution, epoch)) WITHOUT ROWID;
 CREATE TABLE weights (
   trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
@@ -95,8 +96,10 @@ ${ATTEMPTS_TABLE}
     TRIALS_TABLE,
     'id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, error, schedule_json, attempt, owner, heartbeat_at',
   ),
-  // 5: cross-validation's folds and fold scores.
-  4: FOLD_TABLES,
+  // 5: the class metrics (AUC, precision, recall, F1, macro-F1, top-k accuracy), NULL where an epoch has none.
+  4: CLASS_METRICS.map((m) => `ALTER TABLE epochs ADD COLUMN ${m} REAL;`).join('\n'),
+  // 6: cross-validation's folds and fold scores.
+  5: FOLD_TABLES,
 };
 
 /** A trials row as SqliteStorage reads it: the SQL columns and who runs it (heartbeat in ms since the epoch). */

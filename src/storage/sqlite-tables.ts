@@ -29,6 +29,8 @@ import {
   toAttempt,
   type AttemptRow,
   type EpochRow,
+  EPOCH_METRIC_COLUMNS,
+  epochParams,
   type StudyDataRow,
   type StudyRow,
   toDataRecord,
@@ -294,14 +296,12 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close' | 'recor
 
   /** Appends one epoch's metrics of one execution (1-based execution and epoch). */
   recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): void {
-    this.sql(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    const values = epochParams(metrics);
+    this.sql(`INSERT INTO epochs (trial_id, execution, epoch, ${EPOCH_METRIC_COLUMNS}) VALUES (?, ?, ?${', ?'.repeat(values.length)})`).run(
       trialId,
       execution,
       epoch,
-      metrics.loss,
-      metrics.accuracy,
-      metrics.val_loss,
-      metrics.val_accuracy,
+      ...values,
     );
   }
 

@@ -13,12 +13,12 @@ import type { Checkpoint, Storage, StoredWeights, TrialAppend, TrialImport } fro
 import { BUSY_TIMEOUT_MS, openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** The oldest schema that the read commands read as it is, where it cannot be migrated (a read-only mount). */
 const READ_AS_IS_VERSION = 2;
 /** The last schema without the fold tables, which the read commands also read as it is (no study of it is cross-validated). */
-const BEFORE_FOLDS_VERSION = 4;
+const BEFORE_FOLDS_VERSION = 5;
 
 /** How long in all a busy database is tried again (with jittered, growing waits) beyond busy_timeout. */
 export const BUSY_PATIENCE_MS = 60_000;
@@ -92,7 +92,7 @@ export class SqliteStorage implements Storage {
   /**
    * Opens a database this process may not write (a read-only file, folder or mount), for the
    * read commands; `note` is told when it reads a copy that a writer could outdate. Migrating
-   * needs write access, so its schema must be current, version 4, which lacks only the fold
+   * needs write access, so its schema must be current, version 5, which lacks only the fold
    * tables (nothing in it is cross-validated), or version 2, which also lacks the data records
    * (its studies then read as having none). Rejects with InputError
    * as `open` does.

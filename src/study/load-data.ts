@@ -4,6 +4,8 @@ import { readFeatures } from '../data/read-features.js';
 import { InputError } from '../errors.js';
 import type { StudySpec } from '../space/study-spec.js';
 import { checkFolds } from '../folds/check-folds.js';
+import { classWeightOfValue, unknownClass, type ClassWeight } from '../space/class-weight.js';
+import { discreteValues } from '../space/hyperparameter.js';
 
 export interface StudyData {
   paths: { train: string; valid: string; test: string };
@@ -66,10 +68,25 @@ export async function loadStudyData(spec: StudySpec, specPath: string, paths: St
       `with ${classes} classes the output must be {"dense": ${classes}, "activation": "softmax"}, got ${JSON.stringify(describe(output))}`,
     );
   }
+  checkClassWeight(spec, specPath, classes);
   const classNames = recorded ?? Array.from({ length: classes }, (_, i) => String(i));
   const cv = spec.tuner.crossValidation;
   if (cv !== undefined) checkFolds(specPath, cv, Int32Array.from([...train.labels, ...valid.labels]), classNames);
   return { paths, train, valid, test, classNames };
+}
+
+/** compile.class_weight (each value of its hyperparameter) may name only the data's classes. */
+function checkClassWeight(spec: StudySpec, specPath: string, classes: number): void {
+  const cw = spec.compile.classWeight;
+  if (cw === undefined) return;
+  const choices =
+    typeof cw === 'object' && 'ref' in cw
+      ? (discreteValues(spec.space.byName.get(cw.ref as string)!) ?? []).map((v) => classWeightOfValue(String(v)))
+      : [cw as ClassWeight];
+  for (const weight of choices) {
+    const k = unknownClass(weight, classes);
+    if (k !== undefined) throw new InputError(specPath, 'compile.class_weight', `names class ${k}, but the data has ${classes} classes (0..${classes - 1})`);
+  }
 }
 
 function maxLabel(set: FeatureSet): number {

@@ -34,7 +34,7 @@ export class PruningBoard {
     for (const t of trials) {
       if (t.status !== 'complete' && t.status !== 'pruned') continue;
       const curve = this.fresh(t.number, t.status);
-      for (const e of await storage.epochs(t.id)) this.record(curve, e.execution, e.epoch, e.metrics[this.objective]);
+      for (const e of await storage.epochs(t.id)) this.record(curve, e.execution, e.epoch, e.metrics[this.objective] ?? NaN);
       curve.settled = true;
     }
   }
@@ -46,7 +46,8 @@ export class PruningBoard {
    */
   report(number: number, execution: number, epoch: number, metrics: EpochMetrics): EpochVerdict {
     const curve = this.curves.get(number) ?? this.fresh(number, 'running');
-    const complete = this.record(curve, execution, epoch, metrics[this.objective]);
+    // NaN where the epoch lacks it (an AUC of a one-class split): never better than a number.
+    const complete = this.record(curve, execution, epoch, metrics[this.objective] ?? NaN);
     if (!complete || curve.settled) return undefined;
     const others = [...this.curves.values()].filter((c) => c.number !== number && c.values.length > 0);
     const prune = this.pruner.prune({ direction: this.direction, trial: { ...curve, values: curve.values.slice(0, epoch) }, others });

@@ -55,6 +55,7 @@ export async function addResult(storage: Storage, studyId: number, r: OutsideRes
   let best: number | undefined;
   for (const e of r.epochs) {
     const v = e.metrics[r.objective];
+    if (v === undefined) continue;
     if (best === undefined || (r.direction === 'max' ? v > best : v < best)) [best, bestEpoch] = [v, e.epoch];
   }
   return await storage.appendTrial(studyId, {

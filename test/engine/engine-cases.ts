@@ -5,6 +5,7 @@ import type { ExecutionResult, ExecutionSettings } from '../../src/engine/execut
 import { Rng } from '../../src/random/rng.js';
 import type { Activation, CompileSpec, LayerSpec, OptimizerName } from '../../src/space/study-spec.js';
 import type { EpochMetrics } from '../../src/domain/trial.js';
+import { CLASS_METRICS } from '../../src/domain/metrics.js';
 
 /* The engine tests' tiny data, models and comparisons (engines.test.ts, row-hooks.test.ts). */
 
@@ -49,7 +50,15 @@ export function model(c: Case): ConcreteModel {
   return concreteModel(layers, compile, {}, DIM);
 }
 
-export const settings = (seed: number, epochs = 3): ExecutionSettings => ({ epochs, objective: 'val_loss', direction: 'min', seed, checkpoint: true });
+/** Every class metric is asked for: each engine records those of the model's kind of problem. */
+export const settings = (seed: number, epochs = 3): ExecutionSettings => ({
+  epochs,
+  objective: 'val_loss',
+  direction: 'min',
+  seed,
+  checkpoint: true,
+  classMetrics: { names: CLASS_METRICS, topK: 3 },
+});
 
 export function ok(result: ExecutionResult | Error | undefined): ExecutionResult {
   assert.ok(result !== undefined && !(result instanceof Error), String(result));
@@ -66,9 +75,12 @@ export function sameResult(
   what: string,
 ): void {
   assert.equal(native.epochs.length, tfjs.epochs.length);
-  native.epochs.forEach((m, e) =>
-    (['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const).forEach((k) => close(m[k], tfjs.epochs[e]![k], `${what} epoch ${e + 1} ${k}`)),
-  );
+  native.epochs.forEach((m, e) => {
+    const names = Object.keys(m).sort();
+    assert.deepEqual(names, Object.keys(tfjs.epochs[e]!).sort(), `${what} epoch ${e + 1}: the same metrics`);
+    assert.ok(names.length > 4, `${what}: class metrics recorded`);
+    for (const k of names as (keyof EpochMetrics)[]) close(m[k]!, tfjs.epochs[e]![k]!, `${what} epoch ${e + 1} ${k}`);
+  });
   assert.equal(native.result.bestEpoch, tfjs.result.bestEpoch, `${what}: best epoch`);
   native.result.weights.tensors.forEach((t, i) => {
     assert.deepEqual(t.shape, tfjs.result.weights.tensors[i]!.shape);

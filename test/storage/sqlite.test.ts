@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { InputError } from '../../src/errors.js';
+import { CLASS_METRICS } from '../../src/domain/metrics.js';
 import { SCHEMA_VERSION, SqliteStorage } from '../../src/storage/sqlite.js';
 import { decodeWeights, encodeWeights } from '../../src/storage/weights-codec.js';
 import { tempDir } from '../helpers/tune.js';
@@ -48,14 +49,16 @@ CREATE TABLE epochs (
 CREATE TABLE weights (trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
 `;
 
-/** What turns the current schema into version 4's: no fold tables. */
+/** What turns the current schema into version 5's: no fold tables. */
 const DROP_FOLDS = 'DROP TABLE study_folds; DROP TABLE fold_scores;';
+/** Turns the current epochs table into that of versions 1 to 4, which recorded no class metric. */
+const BEFORE_CLASS_METRICS = CLASS_METRICS.map((m) => `ALTER TABLE epochs DROP COLUMN ${m};`).join(' ');
 
 /** A database as schema version 2 left it: the current one without the data records. */
 async function version2(path: string): Promise<void> {
   await (await SqliteStorage.open(path)).close();
   raw(path, (db) => {
-    db.exec(`DROP TABLE study_data; ${DROP_FOLDS} UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
+    db.exec(`DROP TABLE study_data; ${DROP_FOLDS} ${BEFORE_CLASS_METRICS} UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
     db.pragma('journal_mode = DELETE');
   });
 }
@@ -214,7 +217,7 @@ describe('SqliteStorage', () => {
       db.pragma('foreign_keys = OFF');
       db.exec(`
         ${table.replace('CREATE TABLE trials', 'CREATE TABLE t3').replace(", 'pruned', 'waiting'", '')};
-        ${DROP_FOLDS} DROP TABLE trials; ALTER TABLE t3 RENAME TO trials;
+        ${DROP_FOLDS} DROP TABLE trials; ALTER TABLE t3 RENAME TO trials; ${BEFORE_CLASS_METRICS}
         UPDATE tune_meta SET value = '3' WHERE key = 'schema_version';
         INSERT INTO studies VALUES (2, 'old', '{"a":1}', 'val_accuracy', 'max', 't0');
         INSERT INTO trials (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, schedule_json, attempt, owner)
@@ -237,11 +240,27 @@ describe('SqliteStorage', () => {
     });
   });
 
-  it('migrates a version 4 database to the fold tables, and reads one it may not migrate as it is, with no folds', async () => {
+  it('migrates a version 4 database to the class metrics, keeping its epochs', async () => {
     const path = join(tempDir(), 'v4.db');
+    const before = await SqliteStorage.open(path);
+    const study = await before.openStudy('s', { a: 1 }, 'val_accuracy', 'max', false);
+    const t = await before.createTrial(study.id, {});
+    await before.recordEpoch(t.id, 1, 1, { loss: 0.5, accuracy: 0.75, val_loss: 0.625, val_accuracy: 0.5 });
+    await before.close();
+    raw(path, (db) => db.exec(`${DROP_FOLDS} ${BEFORE_CLASS_METRICS} UPDATE tune_meta SET value = '4' WHERE key = 'schema_version'`));
+    const s = await SqliteStorage.open(path);
+    assert.deepEqual((await s.epochs(t.id))[0]!.metrics, { loss: 0.5, accuracy: 0.75, val_loss: 0.625, val_accuracy: 0.5 });
+    await s.recordEpoch(t.id, 1, 2, { loss: 0.5, accuracy: 0.75, val_loss: 0.625, val_accuracy: 0.5, val_auc: 0.875 });
+    assert.equal((await s.epochs(t.id))[1]!.metrics.val_auc, 0.875);
+    await s.close();
+    raw(path, (db) => assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION)));
+  });
+
+  it('migrates a version 5 database to the fold tables, and reads one it may not migrate as it is, with no folds', async () => {
+    const path = join(tempDir(), 'v5.db');
     await (await SqliteStorage.open(path)).close();
     raw(path, (db) => {
-      db.exec(`${DROP_FOLDS} UPDATE tune_meta SET value = '4' WHERE key = 'schema_version';
+      db.exec(`${DROP_FOLDS} UPDATE tune_meta SET value = '5' WHERE key = 'schema_version';
         INSERT INTO studies VALUES (2, 'old', '{"a":1}', 'val_accuracy', 'max', 't0');
         INSERT INTO trials (id, study_id, number, status, values_json, started_at) VALUES (7, 2, 1, 'complete', '{}', 't0');`);
       db.pragma('journal_mode = DELETE');

@@ -330,6 +330,25 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
       await assert.rejects(s.recordEpoch(t.id, 1, 1, metrics(0)), 'an epoch is recorded once');
     });
 
+    it('keeps the class metrics an epoch records, and records none where it has none', async () => {
+      const s = await fresh();
+      const study = await s.openStudy('s', SPACE, 'val_auc', 'max', false);
+      const t = await s.createTrial(study.id, {});
+      const binary = { ...metrics(0.5), val_auc: 0.8125, val_precision: 0.75, val_recall: 2 / 3, val_f1: 0.7058823529411765 };
+      const multi = { ...metrics(0.4), val_macro_f1: 0.3125, val_top_k_accuracy: 0.9 };
+      await s.recordEpoch(t.id, 1, 1, binary);
+      await s.recordEpoch(t.id, 1, 2, multi);
+      // A NaN class metric (an AUC of a one-class split) is recorded as none.
+      await s.recordEpoch(t.id, 1, 3, { ...metrics(0.3), val_auc: Number.NaN, val_recall: 0 });
+      const got = await s.epochs(t.id);
+      assert.deepEqual(got[0]!.metrics, binary);
+      assert.deepEqual(got[1]!.metrics, multi);
+      assert.deepEqual(got[2]!.metrics, { ...metrics(0.3), val_recall: 0 });
+      // An imported trial (tune storage copy) keeps them too.
+      const copy = await s.importTrial(study.id, { ...imported(9), epochs: got });
+      assert.deepEqual(await s.epochs(copy.id), got);
+    });
+
     it('round-trips weights exactly, shapes and float32 values, and replaces them on save', async () => {
       const s = await fresh();
       const t = await s.createTrial((await s.openStudy('s', SPACE, 'val_accuracy', 'max', false)).id, {});

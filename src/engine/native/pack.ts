@@ -5,7 +5,9 @@ import { weightShapes, type ConcreteLayer, type ConcreteModel } from '../model-s
 import { earlyStopper, startingWeights, type ExecutionResult, type ExecutionSettings } from '../execution.js';
 import type { NativeKernels } from './addon.js';
 import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
-import { f32, NativeTail, sitsOut, type Kind, type Param, type TailMember } from './tail.js';
+import { f32, NativeTail, sitsOut, type Kind, type MemberLogits, type Param, type TailMember } from './tail.js';
+import { metricValue } from '../../domain/metrics.js';
+import { validationMetrics } from '../../metrics/class-metrics.js';
 import { columnGroups, trainRowLists, validRowLists } from './member-rows.js';
 import { checkRows, trainedRows, validatedRows } from '../rows.js';
 import { Direction } from '../../domain/direction.js';
@@ -88,6 +90,33 @@ class Member implements TailMember {
     this.start = init.slice(1);
     this.stop = settings.earlyStopping ? earlyStopper(settings.earlyStopping) : undefined;
   }
+
+  /** The labels of the validation rows it is judged on, in their order. */
+  validLabels(all: Int32Array): Int32Array {
+    const own = this.settings.validRows;
+    if (!own) return all;
+    this.ownLabels ??= Int32Array.from(own, (r) => all[r]!);
+    return this.ownLabels;
+  }
+
+  private ownLabels: Int32Array | undefined;
+}
+
+/** The units of a model's output layer. */
+function outputUnits(model: ConcreteModel): number {
+  const out = model.layers.filter((l) => l.kind === 'dense').at(-1);
+  return out?.kind === 'dense' ? out.units : 1;
+}
+
+/** Room for the validation logits of every member that records class metrics, side by side. */
+function logitsLayout(pack: Member[], validRows: number): MemberLogits {
+  let size = 0;
+  const at = Int32Array.from(pack, (m) => {
+    if (!m.settings.classMetrics?.names.length) return -1;
+    size += validatedRows(m.settings, validRows) * outputUnits(m.model);
+    return size - validatedRows(m.settings, validRows) * outputUnits(m.model);
+  });
+  return { out: new Float32Array(size), at };
 }
 
 /** One model to train in a pack; onDone hears its result as soon as it leaves the pack (finished or failed). */
@@ -134,6 +163,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
     data.train.blocks,
   );
   const validRows = validRowLists(pack.map((m) => m.settings));
+  const logits = logitsLayout(pack, data.valid.rows);
   const tail = new NativeTail(
     kernels,
     pack,
@@ -214,23 +244,29 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         z1,
       );
     }
-    tail.evaluate(z1, width, data.valid.rows, data.validLabels, validRows);
+    tail.evaluate(z1, width, data.valid.rows, data.validLabels, validRows, logits);
     const ending = new Set<Member>();
     for (const [k, m] of pack.entries()) {
       if (m.done) continue;
       const rows = trainedRows(m.settings, data.train.rows);
+      const judged = validatedRows(m.settings, data.valid.rows);
+      const units = outputUnits(m.model);
+      const at = logits.at[k]!;
       const metrics: EpochMetrics = {
         loss: m.lossSum / rows,
         accuracy: m.correct / rows,
         val_loss: tail.loss(k),
-        val_accuracy: tail.correct(k) / validatedRows(m.settings, data.valid.rows),
+        val_accuracy: tail.correct(k) / judged,
+        ...(at >= 0
+          ? validationMetrics(logits.out.subarray(at, at + judged * units), judged, units, m.validLabels(data.validLabels), m.settings.classMetrics)
+          : {}),
       };
       if (!Number.isFinite(metrics.loss)) {
         leave(m, new Error(`loss became ${metrics.loss} at epoch ${epoch}`));
         continue;
       }
       m.onEpoch(epoch, metrics);
-      const value = metrics[m.settings.objective];
+      const value = metricValue(metrics, m.settings.objective);
       if (m.best === undefined || Direction.better(m.settings.direction, value, m.best.best)) {
         const weights = memberWeights(m, w1, dim, width);
         m.best = { best: value, bestEpoch: epoch, weights, ...(m.settings.checkpoint ? { checkpoint: memberCheckpoint(m, weights, s1, s2, dim, width) } : {}) };

@@ -2,7 +2,7 @@ import type { TrialRecord } from '../../domain/trial.js';
 import type { TrialImport } from '../storage.js';
 import { encodeWeights } from '../weights-codec.js';
 import type { Queries } from './database.js';
-import { IMPORTED_COLUMNS, importedRow } from '../sql-rows.js';
+import { EPOCH_METRIC_COLUMNS, IMPORTED_COLUMNS, epochParams, importedRow } from '../sql-rows.js';
 import { toTrial, type TrialRow } from '../sql-rows.js';
 import { TRIAL_COLUMNS } from './rows.js';
 
@@ -30,9 +30,10 @@ export async function importTrialRows(q: Queries, studyId: number, item: TrialIm
   const id = row!.id;
   for (let start = 0; start < item.epochs.length; start += EPOCH_BATCH) {
     const batch = item.epochs.slice(start, start + EPOCH_BATCH);
-    const params = batch.flatMap((e) => [id, e.execution, e.epoch, e.metrics.loss, e.metrics.accuracy, e.metrics.val_loss, e.metrics.val_accuracy]);
-    const tuples = batch.map((_, i) => `(${Array.from({ length: 7 }, (_, k) => `$${i * 7 + k + 1}`).join(', ')})`);
-    await q.run(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES ${tuples.join(', ')}`, params);
+    const rows = batch.map((e) => [id, e.execution, e.epoch, ...epochParams(e.metrics)]);
+    const width = rows[0]!.length;
+    const tuples = rows.map((_, i) => `(${Array.from({ length: width }, (_, k) => `$${i * width + k + 1}`).join(', ')})`);
+    await q.run(`INSERT INTO epochs (trial_id, execution, epoch, ${EPOCH_METRIC_COLUMNS}) VALUES ${tuples.join(', ')}`, rows.flat());
   }
   for (const a of item.attempts) {
     await q.run(`INSERT INTO attempts (trial_id, attempt, outcome, started_at, ended_at, owner, error) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [

@@ -30,6 +30,8 @@ import {
   type StudyDataRow,
   type StudyRow,
   type TrialRow,
+  EPOCH_METRIC_COLUMNS,
+  epochParams,
 } from '../sql-rows.js';
 import { STUDY_COLUMNS, TRIAL_COLUMNS } from './rows.js';
 import { endAttempts, insertTrial, interrupt, lockStudy, lockTrial, restart, trialById } from './steps.js';
@@ -282,15 +284,11 @@ export class PostgresStorage implements Storage {
   }
 
   async recordEpoch(trialId: number, execution: number, epoch: number, metrics: EpochMetrics): Promise<void> {
-    await this.q.run(`INSERT INTO epochs (trial_id, execution, epoch, loss, accuracy, val_loss, val_accuracy) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-      trialId,
-      execution,
-      epoch,
-      metrics.loss,
-      metrics.accuracy,
-      metrics.val_loss,
-      metrics.val_accuracy,
-    ]);
+    const params = [trialId, execution, epoch, ...epochParams(metrics)];
+    await this.q.run(
+      `INSERT INTO epochs (trial_id, execution, epoch, ${EPOCH_METRIC_COLUMNS}) VALUES (${params.map((_, i) => `$${i + 1}`).join(', ')})`,
+      params,
+    );
   }
 
   async epochs(trialId: number): Promise<{ execution: number; epoch: number; metrics: EpochMetrics }[]> {

@@ -6,6 +6,7 @@
  */
 
 import { sqlList, TRIAL_STATUSES } from '../../domain/trial.js';
+import { CLASS_METRICS } from '../../domain/metrics.js';
 
 // Version 1's statuses, as it was released; later ones change the CHECK in a migration of their own.
 const STATUSES = `'running', 'complete', 'failed', 'interrupted', 'invalid', 'stopped'`;
@@ -59,7 +60,11 @@ CREATE TABLE study_data (
 ALTER TABLE trials DROP CONSTRAINT trials_status_check;
 ALTER TABLE trials ADD CONSTRAINT trials_status_check CHECK (status IN (${sqlList(TRIAL_STATUSES)}));
 `,
-  // 3: cross-validation's folds (each fold's rows as little-endian int32 bytes) and fold scores.
+  // 3: the class metrics (AUC, precision, recall, F1, macro-F1, top-k accuracy), NULL where an epoch has none.
+  `
+ALTER TABLE epochs ${CLASS_METRICS.map((m) => `ADD COLUMN ${m} double precision`).join(', ')};
+`,
+  // 4: cross-validation's folds (each fold's rows as little-endian int32 bytes) and fold scores.
   `
 CREATE TABLE study_folds (
   study_id integer NOT NULL REFERENCES studies (id) ON DELETE CASCADE, fold integer NOT NULL,
