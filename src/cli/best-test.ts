@@ -19,7 +19,9 @@ import { evaluate, splitTensors } from '../engine/train.js';
 import type { ExportMetadata } from '../export/export-metadata.js';
 import { InputError } from '../errors.js';
 import { confusionMatrix, meanProbabilities, scoreProbabilities, type Probabilities } from '../metrics/classes.js';
-import type { StudySpec } from '../space/study-spec.js';
+import { DEFAULT_TOP_K, type StudySpec } from '../space/study-spec.js';
+import { BINARY_METRICS, MULTICLASS_METRICS } from '../domain/metrics.js';
+import { classMetrics } from '../metrics/class-metrics.js';
 import type { Storage } from '../storage/storage.js';
 import { dataPaths } from '../study/load-data.js';
 import { checkRecorded, recordedPaths } from '../study/study-data.js';
@@ -125,6 +127,7 @@ export function testTrial(c: TestContext, { trial, weights }: { trial: TrialReco
   tf.dispose([split.x, split.y]);
   mlp.dispose();
   const probabilities = classProbabilities(model, weights, c.test.data, c.test.rows);
+  const metrics = testMetrics(probabilities, c.test.labels, c.spec.compile.topK);
   const correct = Math.round(scores.val_accuracy * c.test.rows);
   const confusion = { labels: c.classNames, matrix: confusionMatrix(probabilities, c.test.labels) };
   return {
@@ -137,10 +140,25 @@ export function testTrial(c: TestContext, { trial, weights }: { trial: TrialReco
       values: trial.values,
       score: trial.score,
       bestEpoch: trial.bestEpoch,
-      test: { loss: scores.val_loss, accuracy: scores.val_accuracy, correct, rows: c.test.rows, confusion },
+      test: { loss: scores.val_loss, accuracy: scores.val_accuracy, correct, rows: c.test.rows, ...metrics, confusion },
     },
-    text: `Test loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${correct} of ${c.test.rows})`,
+    text:
+      `Test loss: ${scores.val_loss.toFixed(4)}  test accuracy: ${scores.val_accuracy.toFixed(4)} (${correct} of ${c.test.rows})` +
+      Object.entries(metrics)
+        .map(([name, value]) => `  ${name.replaceAll('_', ' ')}: ${value.toFixed(4)}`)
+        .join(''),
   };
+}
+
+/**
+ * The class metrics of a model's kind on the test split, whatever the study recorded: AUC,
+ * precision, recall and F1 of class 1 for two classes, macro-F1 and top-k accuracy for more,
+ * by the same code as the epochs' val_ ones, named without the prefix.
+ */
+function testMetrics(p: Probabilities, labels: Int32Array, topK: number | undefined): Record<string, number> {
+  const names = p.classes === 2 ? BINARY_METRICS : MULTICLASS_METRICS;
+  const k = Math.max(1, Math.min(topK ?? DEFAULT_TOP_K, p.classes - 1));
+  return Object.fromEntries(Object.entries(classMetrics(p, labels, { names, topK: k })).map(([name, value]) => [name.replace(/^val_/, ''), value]));
 }
 
 /** The members' mean probabilities on the test split, scored as one model. */

@@ -1,3 +1,4 @@
+import { CLASS_METRICS } from '../domain/metrics.js';
 import type { Command } from 'commander';
 import type { StudyRecord } from '../domain/study.js';
 import type { TrialRecord } from '../domain/trial.js';
@@ -103,9 +104,12 @@ export function registerList(program: Command): void {
         if (trial.error) process.stdout.write(`error: ${trial.error}\n`);
         if (folds) process.stdout.write(`${foldLines(folds).join('\n')}\n`);
         const foldHead = folds ? `${'fold'.padStart(4)}  ` : '';
+        // The class metrics any epoch of the trial records get a column each.
+        const extra = CLASS_METRICS.filter((n) => epochs.some((e) => e.metrics[n] !== undefined));
+        const column = (name: string, value: string) => value.padStart(name.length);
         process.stdout.write(
           `${'exec'.padStart(4)}  ${foldHead}${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ` +
-            `${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}\n`,
+            `${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}${extra.map((n) => `  ${n}`).join('')}\n`,
         );
         for (const e of epochs) {
           const m = e.metrics;
@@ -113,7 +117,8 @@ export function registerList(program: Command): void {
           process.stdout.write(
             `${String(e.execution).padStart(4)}  ${fold}${String(e.epoch).padStart(5)}  ` +
               `${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ` +
-              `${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}\n`,
+              `${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}` +
+              `${extra.map((n) => `  ${column(n, m[n] === undefined ? '-' : m[n].toFixed(4))}`).join('')}\n`,
           );
         }
         if (test !== undefined) process.stdout.write(`${test.text}\n`);
