@@ -127,7 +127,6 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
       ...(native ? { sparse: sparseSplits(train, valid, tuner.batchSize) } : {}),
       train: share(train),
       valid: share(valid),
-      ...(cv ? { folds: cv.hooks } : {}),
       model: spec.model,
       compile: spec.compile,
       ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}),
