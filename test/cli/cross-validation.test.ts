@@ -223,6 +223,12 @@ describe('cross_validation bad input: one line, exit 2', () => {
       cv: { folds: 3, shuffle: true },
       stderr: /^tune: .*space\.json: tuner\.cross_validation: unknown key "shuffle" \(allowed: folds, stratified\)\n$/,
     },
+    { name: 'a number for the section', cv: 5, stderr: /^tune: .*space\.json: tuner\.cross_validation: must be an object, got 5\n$/ },
+    {
+      name: 'a stratified that is not a boolean',
+      cv: { stratified: 'yes' },
+      stderr: /^tune: .*space\.json: tuner\.cross_validation\.stratified: must be true or false, got "yes"\n$/,
+    },
     {
       name: 'more stratified folds than a class has rows',
       cv: { folds: 1171, stratified: true },
