@@ -8,6 +8,7 @@ import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
 import { shownLocation } from '../storage/location.js';
 import { intFlag, studyFlag } from './parse.js';
 import { storageLocation, storageOptions } from './storage-flag.js';
+import { foldLines, placeEpochs, shownFolds } from './show-folds.js';
 
 interface ReadFlags {
   db?: string;
@@ -81,10 +82,18 @@ export function registerList(program: Command): void {
         const trial = await storage.trial(study.id, number);
         if (!trial)
           throw new InputError(where, `trial ${number}`, `does not exist in study "${study.name}" (it has ${(await storage.trials(study.id)).length} trials)`);
-        const epochs = await storage.epochs(trial.id);
+        const folds = await shownFolds(storage, study.id, trial);
+        const epochs = placeEpochs(await storage.epochs(trial.id), folds);
         const test = trial.status === 'complete' ? await testSplit(storage, study, trial, where) : undefined;
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ ...trial, epochs, ...(test !== undefined ? { test: test.json } : {}) })}\n`);
+          const crossValidation = folds && { k: folds.k, ...(folds.summary ?? {}) };
+          const shown = {
+            ...trial,
+            epochs,
+            ...(crossValidation ? { cross_validation: crossValidation } : {}),
+            ...(test !== undefined ? { test: test.json } : {}),
+          };
+          process.stdout.write(`${JSON.stringify(shown)}\n`);
           return;
         }
         process.stdout.write(
@@ -93,17 +102,21 @@ export function registerList(program: Command): void {
         process.stdout.write(`values: ${formatValues(trial.values)}\n`);
         if (trial.schedule) process.stdout.write(`hyperband: ${describeSchedule(trial.schedule)}\n`);
         if (trial.error) process.stdout.write(`error: ${trial.error}\n`);
+        if (folds) process.stdout.write(`${foldLines(folds).join('\n')}\n`);
+        const foldHead = folds ? `${'fold'.padStart(4)}  ` : '';
         // The class metrics any epoch of the trial records get a column each.
         const extra = CLASS_METRICS.filter((n) => epochs.some((e) => e.metrics[n] !== undefined));
         const column = (name: string, value: string) => value.padStart(name.length);
         process.stdout.write(
-          `${'exec'.padStart(4)}  ${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ` +
+          `${'exec'.padStart(4)}  ${foldHead}${'epoch'.padStart(5)}  ${'loss'.padStart(7)}  ${'accuracy'.padStart(8)}  ` +
             `${'val_loss'.padStart(8)}  ${'val_accuracy'.padStart(12)}${extra.map((n) => `  ${n}`).join('')}\n`,
         );
         for (const e of epochs) {
           const m = e.metrics;
+          const fold = e.fold !== undefined ? `${String(e.fold).padStart(4)}  ` : '';
           process.stdout.write(
-            `${String(e.execution).padStart(4)}  ${String(e.epoch).padStart(5)}  ${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ` +
+            `${String(e.execution).padStart(4)}  ${fold}${String(e.epoch).padStart(5)}  ` +
+              `${m.loss.toFixed(4).padStart(7)}  ${m.accuracy.toFixed(4).padStart(8)}  ` +
               `${m.val_loss.toFixed(4).padStart(8)}  ${m.val_accuracy.toFixed(4).padStart(12)}` +
               `${extra.map((n) => `  ${column(n, m[n] === undefined ? '-' : m[n].toFixed(4))}`).join('')}\n`,
           );

@@ -13,6 +13,7 @@ import { checkLayerConditions } from './check-conditions.js';
 import { parseEnqueue, parseStopWhen, parseTimeout } from './parse-budget.js';
 import { ActivityContext } from './activity.js';
 import { parsePruner } from './parse-pruner.js';
+import { parseCrossValidation } from './parse-cross-validation.js';
 
 /**
  * Reads and validates a space file. Nothing in it is executed. Throws InputError naming the
@@ -228,6 +229,7 @@ class Parser extends JsonParser {
       'timeout',
       'stop_when',
       'pruner',
+      'cross_validation',
     ]);
     const d = TUNER_DEFAULTS;
     const objective = t['objective'] === undefined ? d.objective : this.metric(t['objective'], 'tuner.objective', recorded);
@@ -262,6 +264,7 @@ class Parser extends JsonParser {
       ...(t['timeout'] === undefined ? {} : { timeout: parseTimeout(this, t['timeout']) }),
       ...(t['stop_when'] === undefined ? {} : { stopWhen: parseStopWhen(this, t['stop_when']) }),
       pruner: parsePruner(this, t['pruner']),
+      ...(t['cross_validation'] === undefined ? {} : { crossValidation: parseCrossValidation(this, t['cross_validation']) }),
     };
   }
 

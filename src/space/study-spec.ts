@@ -101,6 +101,14 @@ export interface TunerSpec {
   stopWhen?: StopWhen;
   /** Stops poor trials early against the others (Optuna's pruners); kind 'none' by default. */
   pruner: PrunerSpec;
+  /** k-fold cross-validation over train and valid joined (src/folds/); absent: the plain split. */
+  crossValidation?: CrossValidation;
+}
+
+/** `cross_validation`: train+valid split into `folds` folds, each class's share kept in every fold when `stratified`. */
+export interface CrossValidation {
+  folds: number;
+  stratified: boolean;
 }
 
 /** `stop_when`: the study ends when the best score has not improved for `patienceTrials` scored trials. */

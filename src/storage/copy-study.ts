@@ -32,7 +32,7 @@ export interface CopyOptions {
 }
 
 /**
- * Copies `study` of `from`, with everything of it, into `to`, one transaction per trial. The
+ * Copies `study` of `from`, with everything of it (its folds and fold scores too), into `to`, one transaction per trial. The
  * study arrives whole or not at all: when any step fails (or `options.signal` fires), what was
  * written to `to` is deleted again and the error is thrown. Throws InputError, writing
  * nothing, when `to` has a study of that name. A trial running in `from` arrives interrupted,
@@ -44,10 +44,15 @@ export async function copyStudy(from: Storage, to: Storage, study: StudyRecord, 
   const made = await to.importStudy({ name, space, objective, direction, createdAt }, await from.studyData(study.id));
   const summary: CopySummary = { study: name, trials: 0, epochs: 0, weights: 0, checkpoints: 0, interrupted: [] };
   try {
+    const folds = await from.studyFolds(study.id);
+    if (folds !== undefined) await to.recordFolds(made.id, folds);
     for (const trial of await from.trials(study.id)) {
       options.signal?.throwIfAborted();
       const item = trial.status === 'running' ? await cutOff(from, trial, now()) : await whole(from, trial);
-      await to.importTrial(made.id, item);
+      const copied = await to.importTrial(made.id, item);
+      // A cut-off attempt's fold scores stay behind with its epochs.
+      const scores = trial.status === 'running' ? [] : await from.foldScores(trial.id);
+      if (scores.length > 0) await to.saveFoldScores(copied.id, scores);
       summary.trials++;
       summary.epochs += item.epochs.length;
       summary.weights += item.weights === undefined ? 0 : 1;

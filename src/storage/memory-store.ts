@@ -6,6 +6,7 @@
 import type { Values } from '../space/hyperparameter.js';
 import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord, TrialStatus } from '../domain/trial.js';
 import type { DataRecord, StudyRecord } from '../domain/study.js';
+import type { FoldScore, StudyFolds } from '../domain/folds.js';
 
 export interface StudyRow {
   id: number;
@@ -16,6 +17,7 @@ export interface StudyRow {
   direction: 'max' | 'min';
   createdAt: string;
   data?: DataRecord;
+  folds?: StudyFolds;
 }
 
 export interface TrialRow {
@@ -53,6 +55,8 @@ export class MemoryStore {
   /** By trial id, then execution. */
   readonly checkpoints = new Map<number, Map<number, CheckpointRow>>();
   readonly attempts = new Map<number, AttemptRecord[]>();
+  /** By trial id. */
+  readonly foldScores = new Map<number, FoldScore[]>();
   // Ids are never reused, as SQLite's AUTOINCREMENT never reuses them.
   private lastStudyId = 0;
   private lastTrialId = 0;
@@ -75,11 +79,12 @@ export class MemoryStore {
     return [...this.trials.values()].filter((t) => t.studyId === studyId).sort((a, b) => a.number - b.number);
   }
 
-  /** Drops a trial's epochs, weights and checkpoints (a restart trains it from scratch). */
+  /** Drops a trial's epochs, weights, checkpoints and fold scores (a restart trains it from scratch). */
   dropResults(trialId: number): void {
     this.epochs.delete(trialId);
     this.weights.delete(trialId);
     this.checkpoints.delete(trialId);
+    this.foldScores.delete(trialId);
   }
 
   /** Deletes a trial and everything of it. */

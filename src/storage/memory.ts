@@ -13,6 +13,7 @@ import {
   type TrialRecord,
 } from '../domain/trial.js';
 import type { DataRecord, StudyRecord } from '../domain/study.js';
+import type { FoldScore, StudyFolds } from '../domain/folds.js';
 import { MemoryStore, copyData, toStudy, toTrial, type TrialRow } from './memory-store.js';
 import { sameSpace, type Checkpoint, type Storage, type StoredWeights, type TrialAppend, type TrialImport } from './storage.js';
 import { decodeWeights, encodeWeights } from './weights-codec.js';
@@ -103,6 +104,30 @@ export class MemoryStorage implements Storage {
 
   async studyData(studyId: number): Promise<DataRecord | undefined> {
     return this.db.studies.get(studyId)?.data;
+  }
+
+  async recordFolds(studyId: number, folds: StudyFolds): Promise<StudyFolds> {
+    const study = this.db.studies.get(studyId);
+    if (study === undefined) throw new Error(`no study with id ${studyId}`);
+    // Copied, so that nothing the caller holds is the store's.
+    study.folds ??= Object.freeze({ ...folds, folds: Object.freeze(folds.folds.map((f) => Object.freeze({ ...f, rows: Int32Array.from(f.rows) }))) });
+    return study.folds;
+  }
+
+  async studyFolds(studyId: number): Promise<StudyFolds | undefined> {
+    return this.db.studies.get(studyId)?.folds;
+  }
+
+  async saveFoldScores(trialId: number, scores: readonly FoldScore[]): Promise<void> {
+    this.row(trialId);
+    this.db.foldScores.set(
+      trialId,
+      scores.map((s) => Object.freeze({ ...s })),
+    );
+  }
+
+  async foldScores(trialId: number): Promise<FoldScore[]> {
+    return [...(this.db.foldScores.get(trialId) ?? [])].sort((a, b) => a.fold - b.fold || a.execution - b.execution);
   }
 
   async listStudies(): Promise<StudyRecord[]> {

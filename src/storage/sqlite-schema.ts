@@ -1,6 +1,7 @@
 import { sqlList, TRIAL_STATUSES, type TrialStatus } from '../domain/trial.js';
 import { CLASS_METRICS } from '../domain/metrics.js';
 import type { TrialRow as SqlTrialRow } from './sql-rows.js';
+import { FOLD_TABLES } from './sqlite-folds.js';
 
 /*
  * SqliteStorage's tables and their migrations. Kept apart from sqlite.ts so that the queries
@@ -50,7 +51,7 @@ CREATE TABLE study_data (
   PRIMARY KEY (study_id, split)) WITHOUT ROWID;`;
 
 /**
- * The tables of the current schema (version 5), created in one transaction on a new file.
+ * The tables of the current schema (version 6), created in one transaction on a new file.
  * AUTOINCREMENT so that an overwritten study's ids are never reused: a `tune show` holding an
  * old id must find nothing rather than another study's trials.
  */
@@ -71,6 +72,7 @@ CREATE TABLE weights (
 ${CHECKPOINTS_TABLE}
 ${ATTEMPTS_TABLE}
 ${STUDY_DATA_TABLE}
+${FOLD_TABLES}
 `;
 
 /**
@@ -96,6 +98,8 @@ ${ATTEMPTS_TABLE}
   ),
   // 5: the class metrics (AUC, precision, recall, F1, macro-F1, top-k accuracy), NULL where an epoch has none.
   4: CLASS_METRICS.map((m) => `ALTER TABLE epochs ADD COLUMN ${m} REAL;`).join('\n'),
+  // 6: cross-validation's folds and fold scores.
+  5: FOLD_TABLES,
 };
 
 /** A trials row as SqliteStorage reads it: the SQL columns and who runs it (heartbeat in ms since the epoch). */

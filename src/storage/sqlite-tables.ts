@@ -44,7 +44,7 @@ import { decodeWeights, encodeWeights } from './weights-codec.js';
 /** Storage's methods as they return before the promise: what SqliteStorage wraps. */
 export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
-export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
+export class SqliteTables implements Omit<Synchronous<Storage>, 'close' | 'recordFolds' | 'studyFolds' | 'saveFoldScores' | 'foldScores'> {
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
@@ -219,6 +219,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
+      this.sql(`DELETE FROM fold_scores WHERE trial_id = ?`).run(trialId);
       this.sql(
         `UPDATE trials SET status = 'running', started_at = ?, finished_at = NULL, score = NULL, best_epoch = NULL,
          seconds = NULL, error = NULL, attempt = attempt + 1, owner = ?, heartbeat_at = ? WHERE id = ?`,
@@ -235,6 +236,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
       this.sql(`DELETE FROM epochs WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM weights WHERE trial_id = ?`).run(trialId);
       this.sql(`DELETE FROM checkpoints WHERE trial_id = ?`).run(trialId);
+      this.sql(`DELETE FROM fold_scores WHERE trial_id = ?`).run(trialId);
       this.sql(`UPDATE trials SET started_at = ?, attempt = attempt + 1, owner = ?, heartbeat_at = ? WHERE id = ?`).run(now(), this.owner, Date.now(), trialId);
       return this.trialById(trialId);
     });
@@ -288,6 +290,7 @@ export class SqliteTables implements Omit<Synchronous<Storage>, 'close'> {
     // Weights of a run cut short are not a result; restart trains the trial from scratch.
     this.sql(`DELETE FROM weights WHERE trial_id IN (${running})`).run(...params);
     this.sql(`DELETE FROM checkpoints WHERE trial_id IN (${running})`).run(...params);
+    this.sql(`DELETE FROM fold_scores WHERE trial_id IN (${running})`).run(...params);
     return this.sql(`UPDATE trials SET status = 'interrupted', finished_at = ? WHERE status = 'running' AND ${where}`).run(now(), ...params).changes;
   }
 

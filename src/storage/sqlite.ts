@@ -7,14 +7,18 @@ import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord } from '../doma
 import type { DataRecord, StudyRecord } from '../domain/study.js';
 import { MIGRATIONS, SCHEMA } from './sqlite-schema.js';
 import { SqliteTables } from './sqlite-tables.js';
+import { SqliteFolds } from './sqlite-folds.js';
+import type { FoldScore, StudyFolds } from '../domain/folds.js';
 import type { Checkpoint, Storage, StoredWeights, TrialAppend, TrialImport } from './storage.js';
 import { BUSY_TIMEOUT_MS, openReadOnly, openWritable, sqliteCode, type WritableOptions } from './sqlite-open.js';
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 /** The oldest schema that the read commands read as it is, where it cannot be migrated (a read-only mount). */
 const READ_AS_IS_VERSION = 2;
+/** The last schema without the fold tables, which the read commands also read as it is (no study of it is cross-validated). */
+const BEFORE_FOLDS_VERSION = 5;
 
 /** How long in all a busy database is tried again (with jittered, growing waits) beyond busy_timeout. */
 export const BUSY_PATIENCE_MS = 60_000;
@@ -31,6 +35,7 @@ export class SqliteStorage implements Storage {
   /** host:pid:tag of this handle; the tag tells apart two handles of one process. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   private readonly tables: SqliteTables;
+  private readonly folds: SqliteFolds;
   /** Calls not yet settled, which close() waits for (a retry must not meet a closed database). */
   private readonly underway = new Set<Promise<void>>();
   private closing = false;
@@ -41,9 +46,12 @@ export class SqliteStorage implements Storage {
     private readonly db: Database.Database,
     /** False for a version-2 file read as it is: it has no study_data table, so no study has a record. */
     dataRecorded = true,
+    /** False for a file older than the fold tables, read as it is. */
+    foldsRecorded = true,
   ) {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     this.tables = new SqliteTables(path, db, this.owner, dataRecorded);
+    this.folds = new SqliteFolds(db, foldsRecorded);
   }
 
   /**
@@ -84,8 +92,9 @@ export class SqliteStorage implements Storage {
   /**
    * Opens a database this process may not write (a read-only file, folder or mount), for the
    * read commands; `note` is told when it reads a copy that a writer could outdate. Migrating
-   * needs write access, so its schema must be current, or version 2, which differs only by
-   * the data records it lacks (its studies then read as having none). Rejects with InputError
+   * needs write access, so its schema must be current, version 5, which lacks only the fold
+   * tables (nothing in it is cross-validated), or version 2, which also lacks the data records
+   * (its studies then read as having none). Rejects with InputError
    * as `open` does.
    */
   static async openReadOnly(path: string, note?: (line: string) => void): Promise<SqliteStorage> {
@@ -94,9 +103,10 @@ export class SqliteStorage implements Storage {
       db = openReadOnly(path, note);
       const version = SqliteStorage.storedVersion(path, db);
       if (version === SCHEMA_VERSION) return new SqliteStorage(path, db);
+      if (version === BEFORE_FOLDS_VERSION) return new SqliteStorage(path, db, true, false);
       if (version !== READ_AS_IS_VERSION)
         throw new InputError(path, 'schema', `is older than this tune's (version ${SCHEMA_VERSION}) and read-only, so it cannot be migrated`);
-      return new SqliteStorage(path, db, false);
+      return new SqliteStorage(path, db, false, false);
     } catch (err) {
       db?.close();
       if (err instanceof InputError) throw err;
@@ -183,6 +193,22 @@ export class SqliteStorage implements Storage {
 
   studyData(studyId: number): Promise<DataRecord | undefined> {
     return this.call(() => this.tables.studyData(studyId));
+  }
+
+  recordFolds(studyId: number, folds: StudyFolds): Promise<StudyFolds> {
+    return this.call(() => this.folds.recordFolds(studyId, folds));
+  }
+
+  studyFolds(studyId: number): Promise<StudyFolds | undefined> {
+    return this.call(() => this.folds.studyFolds(studyId));
+  }
+
+  saveFoldScores(trialId: number, scores: readonly FoldScore[]): Promise<void> {
+    return this.call(() => this.folds.saveFoldScores(trialId, scores));
+  }
+
+  foldScores(trialId: number): Promise<FoldScore[]> {
+    return this.call(() => this.folds.foldScores(trialId));
   }
 
   listStudies(): Promise<StudyRecord[]> {

@@ -1,6 +1,7 @@
 import type { DataRecord, StudyRecord } from '../domain/study.js';
 import type { AttemptRecord, EpochMetrics, Schedule, TrialRecord } from '../domain/trial.js';
 import type { Checkpoint, StoredWeights } from '../domain/weights.js';
+import type { FoldScore, StudyFolds } from '../domain/folds.js';
 import type { Values } from '../space/hyperparameter.js';
 
 // The records a Storage keeps and returns live in src/domain/; these two are re-exported for
@@ -74,6 +75,24 @@ export interface Storage {
    * schema version 3). Called by `tune run` on resume and by `tune best`.
    */
   studyData(studyId: number): Promise<DataRecord | undefined>;
+  /**
+   * Records the folds of a study's cross-validation (src/folds/). A record the study already
+   * has is kept (an earlier run, or another process, drew them first); returns the record in
+   * effect, which the run then trains on. Called by `tune run`. Throws Error for a study that
+   * does not exist.
+   */
+  recordFolds(studyId: number, folds: StudyFolds): Promise<StudyFolds>;
+  /** The study's folds, or undefined when it has none (not cross-validated). Called by `tune run` and the tests that check them. */
+  studyFolds(studyId: number): Promise<StudyFolds | undefined>;
+  /**
+   * Stores the best objective value of each execution x fold of a cross-validated trial,
+   * replacing earlier ones; called by the study just before it completes or prunes the trial.
+   * They go with its epochs when it restarts, is retried or interrupted. Throws Error for a
+   * trial that does not exist.
+   */
+  saveFoldScores(trialId: number, scores: readonly FoldScore[]): Promise<void>;
+  /** A trial's fold scores by fold, then execution; empty when it has none. Called by `tune show`. */
+  foldScores(trialId: number): Promise<FoldScore[]>;
   /** All studies, oldest first. */
   listStudies(): Promise<StudyRecord[]>;
   /** Every trial of a study, by number. */

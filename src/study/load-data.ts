@@ -3,6 +3,7 @@ import { checkSplitsAgree, type FeatureSet } from '../data/feature-set.js';
 import { readFeatures } from '../data/read-features.js';
 import { InputError } from '../errors.js';
 import type { StudySpec } from '../space/study-spec.js';
+import { checkFolds } from '../folds/check-folds.js';
 import { classWeightOfValue, unknownClass, type ClassWeight } from '../space/class-weight.js';
 import { discreteValues } from '../space/hyperparameter.js';
 
@@ -23,7 +24,8 @@ export function dataPaths(spec: StudySpec, dataDir?: string): StudyData['paths']
 /**
  * Loads and checks the study's splits from `paths` (see dataPaths): same width and classes
  * everywhere, labels inside the classes, and a model whose output fits them. Throws
- * InputError naming the file at fault.
+ * InputError naming the file at fault, or the space file where its cross-validation's folds
+ * cannot be filled from train+valid.
  */
 export async function loadStudyData(spec: StudySpec, specPath: string, paths: StudyData['paths']): Promise<StudyData> {
   const train = await readFeatures(paths.train);
@@ -68,6 +70,8 @@ export async function loadStudyData(spec: StudySpec, specPath: string, paths: St
   }
   checkClassWeight(spec, specPath, classes);
   const classNames = recorded ?? Array.from({ length: classes }, (_, i) => String(i));
+  const cv = spec.tuner.crossValidation;
+  if (cv !== undefined) checkFolds(specPath, cv, Int32Array.from([...train.labels, ...valid.labels]), classNames);
   return { paths, train, valid, test, classNames };
 }
 

@@ -18,6 +18,7 @@ import type { StudyData } from './load-data.js';
 import { packSize } from './pack-size.js';
 import { Scheduler, type SchedulerResult } from './scheduler.js';
 import { enqueueTrials } from './warm-start.js';
+import { crossValidationRun } from './cross-validation.js';
 
 export interface RunOverrides {
   workers?: number;
@@ -89,11 +90,19 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   }
   const before = await storage.trials(study.id);
   const oracle = makeOracle(tuner, spec.space, tuner.seed + before.length);
-  const share = (set: StudyData['train']): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
+  const share = (set: SharedSplit): SharedSplit => ({ data: set.data, labels: set.labels, rows: set.rows, dim: set.dim });
+  // Cross-validation trains every execution once per fold, all in the trial's pack, on
+  // train+valid: a fold's members leave its rows out of training and validate on them alone.
+  const cv = tuner.crossValidation ? await crossValidationRun(storage, study.id, tuner.crossValidation, ctx.data, tuner.seed) : undefined;
+  const train = cv?.joined ?? ctx.data.train;
+  const valid = cv?.joined ?? ctx.data.valid;
+  // Everything that counts a trial's executions (the pack, the pruner's board, checkpoints,
+  // the leaderboard) counts its members: executions x folds.
+  const members = tuner.executionsPerTrial * (cv?.hooks.k ?? 1);
   // Packs of several trials pay where one pass serves many models: the native kernels, and a
   // GPU, where a pack turns many small kernel launches into few large ones.
   const packsPay = native || backend === 'node-gpu';
-  const size = overrides.pack ?? (packsPay ? packSize(spec, tuner.executionsPerTrial, ctx.data.train.dim, workers, totalmem()) : 1);
+  const size = overrides.pack ?? (packsPay ? packSize(spec, members, ctx.data.train.dim, workers, totalmem()) : 1);
   listener({
     type: 'study-started',
     study: study.name,
@@ -105,19 +114,19 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     objective: tuner.objective,
     direction: tuner.direction,
     ...(oracle.plan?.({ maxTrials: tuner.maxTrials, epochs: tuner.epochs }) ?? { maxTrials: tuner.maxTrials, epochs: tuner.epochs }),
-    executionsPerTrial: tuner.executionsPerTrial,
+    executionsPerTrial: members,
     completedBefore: before.filter((t) => t.status === 'complete').length,
     hyperparameters: [...new Set(spec.space.hyperparameters.map((h) => h.name))],
   });
   const executor = ctx.executor(
     {
-      dataKey: `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}`,
+      dataKey: `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}${cv ? '|folds' : ''}`,
       backend,
       engine,
       // One sparse copy of the features for every worker's native engine, made here once.
-      ...(native ? { sparse: sparseSplits(ctx.data.train, ctx.data.valid, tuner.batchSize) } : {}),
-      train: share(ctx.data.train),
-      valid: share(ctx.data.valid),
+      ...(native ? { sparse: sparseSplits(train, valid, tuner.batchSize) } : {}),
+      train: share(train),
+      valid: share(valid),
       model: spec.model,
       compile: spec.compile,
       ...(tuner.earlyStopping ? { earlyStopping: tuner.earlyStopping } : {}),
@@ -130,7 +139,20 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
   let result: SchedulerResult;
   try {
     const deadline = tuner.timeout !== undefined ? started + tuner.timeout * 1000 : undefined;
-    const options = { spec, tuner, study, storage, oracle, executor, packSize: size, inputDim: ctx.data.train.dim, signal, listener, deadline };
+    const options = {
+      spec,
+      tuner: { ...tuner, executionsPerTrial: members },
+      study,
+      storage,
+      oracle,
+      executor,
+      packSize: size,
+      inputDim: ctx.data.train.dim,
+      signal,
+      listener,
+      deadline,
+      ...(cv ? { folds: cv.hooks } : {}),
+    };
     const scheduler = new Scheduler(options);
     result = await Heartbeat.during(storage, study.id, () => scheduler.run());
   } finally {

@@ -10,6 +10,7 @@ import type { Storage } from '../storage/storage.js';
 import { makePruner } from '../pruners/make-pruner.js';
 import type { EpochMetrics } from '../domain/trial.js';
 import { PruningBoard } from './pruning-board.js';
+import type { FoldHooks } from '../folds/fold-data.js';
 import { trialJob, whyInvalid } from './trial-job.js';
 import { plateaued } from './plateau.js';
 import { pastTrial, TrialRun, type TrialAttempt, type TrialRunHost, type TrialVerdict } from './trial-run.js';
@@ -36,6 +37,8 @@ export interface SchedulerOptions {
   listener: StudyListener;
   /** performance.now() past which no trial starts (the tuner's timeout); undefined: none. */
   deadline?: number;
+  /** The folds' rows of a cross-validated study; `tuner.executionsPerTrial` then counts executions x folds. */
+  folds?: FoldHooks;
 }
 
 export interface SchedulerResult {
@@ -67,6 +70,7 @@ export class Scheduler implements TrialRunHost {
   readonly maxRetries: number;
   readonly keepWeights: number;
   readonly board: PruningBoard | undefined;
+  readonly folds: number | undefined;
   /** Trials under way in this process, by id: the oracle sees their values as pending. */
   private readonly running = new Map<number, TrialRecord>();
   /** Packs under way: each holds a slot until its last trial's end is recorded. */
@@ -91,6 +95,7 @@ export class Scheduler implements TrialRunHost {
     this.listener = o.listener;
     this.maxRetries = o.tuner.maxRetriesPerTrial;
     this.keepWeights = o.tuner.keepWeights;
+    this.folds = o.folds?.k;
     this.trialSignal = AbortSignal.any([o.signal, this.stop.signal]);
     const { pruner, direction, objective, executionsPerTrial } = o.tuner;
     this.board = pruner.kind === 'none' ? undefined : new PruningBoard(makePruner(pruner), direction, objective as keyof EpochMetrics, executionsPerTrial);
@@ -261,7 +266,7 @@ export class Scheduler implements TrialRunHost {
     for (const attempt of attempts) {
       const run = new TrialRun(this, attempt, t0);
       try {
-        const job = await trialJob(storage, studyId, attempt.trial, this.o.tuner, oracle);
+        const job = await trialJob(storage, studyId, attempt.trial, this.o.tuner, oracle, this.o.folds);
         // A Hyperband trial is already cut short by its own schedule, and its epochs start past 1.
         ready.push({ run, job: { ...job, ...(this.board && !attempt.trial.schedule ? { judged: true } : {}) } });
       } catch (err) {

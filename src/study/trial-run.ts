@@ -6,6 +6,7 @@ import type { EpochMessage, TrialEnd } from '../pool/messages.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { Storage } from '../storage/storage.js';
 import type { PruningBoard } from './pruning-board.js';
+import { memberPlace } from '../folds/fold-data.js';
 
 /** A trial and which of its attempts in this run it is (1 for the first, each retry adds one). */
 export interface TrialAttempt {
@@ -40,6 +41,8 @@ export interface TrialRunHost {
   faulted(): boolean;
   /** The study's pruner and its curves; undefined when nothing is pruned. */
   board: PruningBoard | undefined;
+  /** Folds of a cross-validated study (its trials' outcomes list executions x folds); undefined otherwise. */
+  folds: number | undefined;
 }
 
 /**
@@ -93,6 +96,12 @@ export class TrialRun {
     if ('outcome' in end) {
       const { outcome, pruned } = end;
       await storage.saveWeights(trial.id, outcome.weights);
+      const k = this.host.folds;
+      if (k !== undefined)
+        await storage.saveFoldScores(
+          trial.id,
+          outcome.executions.map((e, m) => ({ ...memberPlace(m, k), score: e.best, bestEpoch: e.bestEpoch })),
+        );
       for (const [i, checkpoint] of (outcome.checkpoints ?? []).entries()) await storage.saveCheckpoint(trial.id, i + 1, checkpoint);
       if (pruned !== undefined) await storage.pruneTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);
       else await storage.completeTrial(trial.id, outcome.score, outcome.bestEpoch, seconds);

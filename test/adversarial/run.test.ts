@@ -437,7 +437,7 @@ c.execute('COMMIT')`,
     setup: (dir) => {
       finishedStudy(dir);
       const db = new Database(join(dir, 'trials.db'));
-      db.exec(`DROP TABLE study_data; UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
+      db.exec(`DROP TABLE study_data; DROP TABLE study_folds; DROP TABLE fold_scores; UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
       db.close();
     },
     args: ['best', '--json'],

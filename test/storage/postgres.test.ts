@@ -61,7 +61,7 @@ describe('PostgresStorage: migrations', () => {
     await open(url);
     assert.equal(await version(url), String(SCHEMA_VERSION));
     const tables = (await onServer<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`, [], url)).map((r) => r.t);
-    assert.deepEqual(tables, ['attempts', 'checkpoints', 'epochs', 'studies', 'study_data', 'trials', 'tune_meta', 'weights']);
+    assert.deepEqual(tables, ['attempts', 'checkpoints', 'epochs', 'fold_scores', 'studies', 'study_data', 'study_folds', 'trials', 'tune_meta', 'weights']);
   });
 
   it('opens a current database again as it is, keeping its studies and trials', async () => {
@@ -97,6 +97,8 @@ describe('PostgresStorage: migrations', () => {
     );
     const t = await s.createTrial(study.id, { x: 2 });
     assert.equal((await s.pruneTrial(t.id, 0.5, 1, 1)).status, 'pruned');
+    await s.saveFoldScores(t.id, [{ execution: 1, fold: 2, score: 0.5, bestEpoch: 1 }]);
+    assert.deepEqual(await s.foldScores(t.id), [{ execution: 1, fold: 2, score: 0.5, bestEpoch: 1 }], 'the fold tables came with the migration');
   });
 
   it('lets 3 handles open one empty database at once: one schema, and one study when they open it at once too', async () => {

@@ -49,6 +49,8 @@ CREATE TABLE epochs (
 CREATE TABLE weights (trial_id INTEGER PRIMARY KEY REFERENCES trials(id) ON DELETE CASCADE, data BLOB NOT NULL);
 `;
 
+/** What turns the current schema into version 5's: no fold tables. */
+const DROP_FOLDS = 'DROP TABLE study_folds; DROP TABLE fold_scores;';
 /** Turns the current epochs table into that of versions 1 to 4, which recorded no class metric. */
 const BEFORE_CLASS_METRICS = CLASS_METRICS.map((m) => `ALTER TABLE epochs DROP COLUMN ${m};`).join(' ');
 
@@ -56,7 +58,7 @@ const BEFORE_CLASS_METRICS = CLASS_METRICS.map((m) => `ALTER TABLE epochs DROP C
 async function version2(path: string): Promise<void> {
   await (await SqliteStorage.open(path)).close();
   raw(path, (db) => {
-    db.exec(`DROP TABLE study_data; ${BEFORE_CLASS_METRICS} UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
+    db.exec(`DROP TABLE study_data; ${DROP_FOLDS} ${BEFORE_CLASS_METRICS} UPDATE tune_meta SET value = '2' WHERE key = 'schema_version'`);
     db.pragma('journal_mode = DELETE');
   });
 }
@@ -76,7 +78,19 @@ describe('SqliteStorage', () => {
       assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION));
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
       const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-      assert.deepEqual(tables, ['attempts', 'checkpoints', 'epochs', 'sqlite_sequence', 'studies', 'study_data', 'trials', 'tune_meta', 'weights']);
+      assert.deepEqual(tables, [
+        'attempts',
+        'checkpoints',
+        'epochs',
+        'fold_scores',
+        'sqlite_sequence',
+        'studies',
+        'study_data',
+        'study_folds',
+        'trials',
+        'tune_meta',
+        'weights',
+      ]);
       const trialFks = db.prepare(`SELECT "table", on_delete FROM pragma_foreign_key_list('trials')`).all();
       assert.deepEqual(trialFks, [{ table: 'studies', on_delete: 'CASCADE' }]);
     });
@@ -203,7 +217,7 @@ describe('SqliteStorage', () => {
       db.pragma('foreign_keys = OFF');
       db.exec(`
         ${table.replace('CREATE TABLE trials', 'CREATE TABLE t3').replace(", 'pruned', 'waiting'", '')};
-        DROP TABLE trials; ALTER TABLE t3 RENAME TO trials; ${BEFORE_CLASS_METRICS}
+        ${DROP_FOLDS} DROP TABLE trials; ALTER TABLE t3 RENAME TO trials; ${BEFORE_CLASS_METRICS}
         UPDATE tune_meta SET value = '3' WHERE key = 'schema_version';
         INSERT INTO studies VALUES (2, 'old', '{"a":1}', 'val_accuracy', 'max', 't0');
         INSERT INTO trials (id, study_id, number, status, values_json, score, best_epoch, started_at, finished_at, seconds, schedule_json, attempt, owner)
@@ -233,11 +247,33 @@ describe('SqliteStorage', () => {
     const t = await before.createTrial(study.id, {});
     await before.recordEpoch(t.id, 1, 1, { loss: 0.5, accuracy: 0.75, val_loss: 0.625, val_accuracy: 0.5 });
     await before.close();
-    raw(path, (db) => db.exec(`${BEFORE_CLASS_METRICS} UPDATE tune_meta SET value = '4' WHERE key = 'schema_version'`));
+    raw(path, (db) => db.exec(`${DROP_FOLDS} ${BEFORE_CLASS_METRICS} UPDATE tune_meta SET value = '4' WHERE key = 'schema_version'`));
     const s = await SqliteStorage.open(path);
     assert.deepEqual((await s.epochs(t.id))[0]!.metrics, { loss: 0.5, accuracy: 0.75, val_loss: 0.625, val_accuracy: 0.5 });
     await s.recordEpoch(t.id, 1, 2, { loss: 0.5, accuracy: 0.75, val_loss: 0.625, val_accuracy: 0.5, val_auc: 0.875 });
     assert.equal((await s.epochs(t.id))[1]!.metrics.val_auc, 0.875);
+    await s.close();
+    raw(path, (db) => assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION)));
+  });
+
+  it('migrates a version 5 database to the fold tables, and reads one it may not migrate as it is, with no folds', async () => {
+    const path = join(tempDir(), 'v5.db');
+    await (await SqliteStorage.open(path)).close();
+    raw(path, (db) => {
+      db.exec(`${DROP_FOLDS} UPDATE tune_meta SET value = '5' WHERE key = 'schema_version';
+        INSERT INTO studies VALUES (2, 'old', '{"a":1}', 'val_accuracy', 'max', 't0');
+        INSERT INTO trials (id, study_id, number, status, values_json, started_at) VALUES (7, 2, 1, 'complete', '{}', 't0');`);
+      db.pragma('journal_mode = DELETE');
+    });
+    const bytes = readFileSync(path);
+    const reader = await SqliteStorage.openReadOnly(path);
+    assert.equal(await reader.studyFolds(2), undefined);
+    assert.deepEqual(await reader.foldScores(7), []);
+    await reader.close();
+    assert.deepEqual(readFileSync(path), bytes, 'read as it is, not migrated');
+    const s = await SqliteStorage.open(path);
+    await s.saveFoldScores(7, [{ execution: 1, fold: 1, score: 0.5, bestEpoch: 1 }]);
+    assert.equal((await s.foldScores(7)).length, 1);
     await s.close();
     raw(path, (db) => assert.equal(db.prepare(`SELECT value FROM tune_meta WHERE key = 'schema_version'`).pluck().get(), String(SCHEMA_VERSION)));
   });

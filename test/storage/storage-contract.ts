@@ -7,6 +7,7 @@ import type { Checkpoint, StoredWeights } from '../../src/domain/weights.js';
 import type { DataRecord } from '../../src/domain/study.js';
 import type { EpochMetrics, TrialRecord } from '../../src/domain/trial.js';
 import { queueContract } from './storage-contract-queue.js';
+import { foldsContract } from './storage-contract-folds.js';
 
 const SPACE = { hyperparameters: [{ name: 'lr', type: 'float', min: 1e-4, max: 0.1, sampling: 'log' }], seed: 1 };
 /** A data record whose digests are `tag` repeated: records with different tags hold different bytes. */
@@ -65,6 +66,7 @@ export function storageContract(name: string, make: () => Storage | Promise<Stor
       for (const s of opened.splice(0)) await s.close();
     });
     queueContract(fresh, async (s) => open(await reopen(s)));
+    foldsContract(fresh, async (s) => open(await reopen(s)));
 
     /** A study in a fresh store with `scores.length` trials completed with those scores. */
     async function scored(direction: 'max' | 'min', scores: number[]) {

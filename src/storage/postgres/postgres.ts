@@ -35,6 +35,8 @@ import {
 } from '../sql-rows.js';
 import { STUDY_COLUMNS, TRIAL_COLUMNS } from './rows.js';
 import { endAttempts, insertTrial, interrupt, lockStudy, lockTrial, restart, trialById } from './steps.js';
+import type { FoldScore, StudyFolds } from '../../domain/folds.js';
+import { foldScoresOf, foldsOf, insertFolds, replaceFoldScores } from './folds.js';
 
 /** How often openStudy looks again for a study that another process created while it looked. */
 const OPEN_STUDY_TRIES = 5;
@@ -168,6 +170,28 @@ export class PostgresStorage implements Storage {
     return this.dataOf(this.q, studyId);
   }
 
+  recordFolds(studyId: number, folds: StudyFolds): Promise<StudyFolds> {
+    return this.write(async (q) => {
+      await lockStudy(q, studyId);
+      const kept = await foldsOf(q, studyId);
+      if (kept !== undefined) return kept;
+      await insertFolds(q, studyId, folds);
+      return (await foldsOf(q, studyId))!;
+    });
+  }
+
+  studyFolds(studyId: number): Promise<StudyFolds | undefined> {
+    return foldsOf(this.q, studyId);
+  }
+
+  saveFoldScores(trialId: number, scores: readonly FoldScore[]): Promise<void> {
+    return this.write((q) => replaceFoldScores(q, trialId, scores));
+  }
+
+  foldScores(trialId: number): Promise<FoldScore[]> {
+    return foldScoresOf(this.q, trialId);
+  }
+
   async listStudies(): Promise<StudyRecord[]> {
     return (await this.q.rows<StudyRow>(`SELECT ${STUDY_COLUMNS} FROM studies ORDER BY id`)).map(toStudy);
   }
@@ -235,7 +259,7 @@ export class PostgresStorage implements Storage {
       const status = await lockTrial(q, trialId);
       if (status !== 'running') throw new Error(`trial ${trialId} is ${status}; only a running trial is retried`);
       await endAttempts(q, [trialId], 'retried', error ?? null);
-      for (const table of ['epochs', 'weights', 'checkpoints']) await q.run(`DELETE FROM ${table} WHERE trial_id = $1`, [trialId]);
+      for (const table of ['epochs', 'weights', 'checkpoints', 'fold_scores']) await q.run(`DELETE FROM ${table} WHERE trial_id = $1`, [trialId]);
       await q.run(`UPDATE trials SET started_at = now(), attempt = attempt + 1, owner = $2, heartbeat_at = now() WHERE id = $1`, [trialId, this.owner]);
       return trialById(q, trialId);
     });

@@ -64,6 +64,17 @@ ALTER TABLE trials ADD CONSTRAINT trials_status_check CHECK (status IN (${sqlLis
   `
 ALTER TABLE epochs ${CLASS_METRICS.map((m) => `ADD COLUMN ${m} double precision`).join(', ')};
 `,
+  // 4: cross-validation's folds (each fold's rows as little-endian int32 bytes) and fold scores.
+  `
+CREATE TABLE study_folds (
+  study_id integer NOT NULL REFERENCES studies (id) ON DELETE CASCADE, fold integer NOT NULL,
+  seed bigint NOT NULL, stratified boolean NOT NULL, row_count integer NOT NULL, sha256 text NOT NULL, rows bytea NOT NULL,
+  PRIMARY KEY (study_id, fold));
+CREATE TABLE fold_scores (
+  trial_id integer NOT NULL REFERENCES trials (id) ON DELETE CASCADE, execution integer NOT NULL, fold integer NOT NULL,
+  score double precision NOT NULL, best_epoch integer NOT NULL,
+  PRIMARY KEY (trial_id, execution, fold));
+`,
 ];
 
 /** The schema this tune writes; a database with a higher version came from a newer tune. */

@@ -60,7 +60,7 @@ export async function endAttempts(q: Queries, ids: readonly number[], outcome: A
 
 /** Drops what the trials among `ids` produced so far: epochs, weights, checkpoints. */
 export async function dropResults(q: Queries, ids: readonly number[]): Promise<void> {
-  for (const table of ['epochs', 'weights', 'checkpoints']) await q.run(`DELETE FROM ${table} WHERE trial_id = ANY($1::integer[])`, [ids]);
+  for (const table of ['epochs', 'weights', 'checkpoints', 'fold_scores']) await q.run(`DELETE FROM ${table} WHERE trial_id = ANY($1::integer[])`, [ids]);
 }
 
 /**
