@@ -91,7 +91,7 @@ describe('objective val_auc on the demo features', () => {
     const rows = predicted.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { image: string; probability: number });
+      .map((l) => JSON.parse(l) as { image: string; probabilities: number[] });
     // The label is the image's folder, as tune extract labels it (shirt 0, t-shirt 1).
     const y = rows.map((r) => (r.image.includes(`${join('test', 't-shirt')}/`) ? 1 : 0));
     const sk = spawnSync(
@@ -105,7 +105,7 @@ pred = [1 if p >= 0.5 else 0 for p in d['p']]
 y = d['y']
 print(json.dumps({'auc': roc_auc_score(y, d['p']), 'precision': precision_score(y, pred), 'recall': recall_score(y, pred), 'f1': f1_score(y, pred)}))`,
       ],
-      { input: JSON.stringify({ y, p: rows.map((r) => r.probability) }), encoding: 'utf8' },
+      { input: JSON.stringify({ y, p: rows.map((r) => r.probabilities[1]) }), encoding: 'utf8' },
     );
     assert.equal(sk.status, 0, sk.stderr);
     const expected = JSON.parse(sk.stdout) as Record<string, number>;
