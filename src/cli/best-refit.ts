@@ -51,7 +51,7 @@ export async function bestRefit(
     throw new InputError(where, `trial ${best.number}`, 'has no best epoch to scale (a result added with tune add); pass --refit --epochs N');
   const data = await refitData(storage, study, spec, where, flags.data);
   const rows = joinRows(data.train, data.valid);
-  const epochs = flags.epochs ?? scaledEpochs(best.bestEpoch!, data.train.rows, data.valid.rows);
+  const epochs = flags.epochs ?? scaledEpochs(best.bestEpoch!, data.train.rows, data.valid.rows, spec.tuner.crossValidation?.folds);
   const seed = trialSeed(spec.tuner.seed, best.number);
   let refitted;
   try {

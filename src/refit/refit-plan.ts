@@ -17,10 +17,12 @@ export interface Rows {
  * The epochs of a refit: the best epoch scaled by the data it now trains on, since the same
  * number of epochs over more rows takes more optimizer steps and a model that stopped improving
  * at epoch E of T rows took E * T rows of steps, which E * (T + V) / T epochs of T + V rows
- * match. At least 1.
+ * match. At least 1. `folds`: the study was cross-validated, so its best epoch trained on k-1
+ * of k folds of train+valid, and the refit's rows are k / (k - 1) times those.
  */
-export function scaledEpochs(bestEpoch: number, trainRows: number, validRows: number): number {
-  return Math.max(1, Math.round((bestEpoch * (trainRows + validRows)) / trainRows));
+export function scaledEpochs(bestEpoch: number, trainRows: number, validRows: number, folds?: number): number {
+  const trained = folds === undefined ? trainRows : ((trainRows + validRows) * (folds - 1)) / folds;
+  return Math.max(1, Math.round((bestEpoch * (trainRows + validRows)) / trained));
 }
 
 /** Train's rows then valid's, in file order: the batches a refit cuts, as `tune run` cuts train's. */

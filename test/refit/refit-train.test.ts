@@ -114,6 +114,9 @@ describe('refit plan', () => {
     assert.equal(scaledEpochs(1, 2000, 340), 1);
     assert.equal(scaledEpochs(2, 100, 25), 3);
     assert.equal(scaledEpochs(1, 1000, 1), 1);
+    // Cross-validated: the best epoch trained on 4 of 5 folds of train+valid, so x 5/4.
+    assert.equal(scaledEpochs(12, 2000, 340, 5), 15);
+    assert.equal(scaledEpochs(4, 2000, 340, 2), 8);
   });
 
   it('joins train’s rows then valid’s', () => {
