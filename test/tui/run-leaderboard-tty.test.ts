@@ -22,10 +22,17 @@ async function waitFor(session: string, match: (text: string) => boolean, tries 
   return text;
 }
 
-/** The live board on `text`: from its header down, before the results summary; the lines ended trials left above it excluded. */
+/**
+ * The live board on `text`: from its last drawn header down; the lines ended trials left above
+ * it excluded. After a shrink the terminal rewraps the wider frame before the board redraws, so
+ * the top of that old frame can stay above the new board, as scrollback does.
+ */
 function liveArea(text: string): string[] {
   const lines = text.split('\n');
-  const start = lines.findIndex((line) => line.startsWith('study tiny '));
+  let start = -1;
+  lines.forEach((line, i) => {
+    if (line.startsWith('study tiny ')) start = i;
+  });
   return start < 0 ? [] : lines.slice(start).filter((line) => line.trim() !== '');
 }
 
