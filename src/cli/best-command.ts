@@ -29,6 +29,15 @@ interface BestFlags {
 
 /** An export path that names a file of Keras' HDF5 format rather than a model.json. */
 const KERAS_FILE = /\.(h5|hdf5)$/i;
+/** Whether `path` is a folder; a path that cannot be looked at is left to the export's own checks, which name why. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Other model formats' names, which tune does not write: a tfjs model.json under such a name would mislead. */
 const OTHER_FORMAT = /\.(keras|onnx|pt|pth|pb|tflite|safetensors|bin)$/i;
 
@@ -69,7 +78,7 @@ export function registerBest(program: Command): void {
       if (top === undefined && flags.export !== undefined) {
         if (OTHER_FORMAT.test(flags.export))
           throw new InputError('command line', '--export', `writes FILE.json (a tfjs Layers model) or FILE.h5 (Keras HDF5), got ${flags.export}`);
-        if (/\/$/.test(flags.export) || statSync(flags.export, { throwIfNoEntry: false })?.isDirectory())
+        if (/\/$/.test(flags.export) || isFolder(flags.export))
           throw new InputError('command line', '--export', `names a folder; give FILE.json or FILE.h5, or a folder with --top K, got ${flags.export}`);
       }
       const keras = top === undefined && flags.export !== undefined && KERAS_FILE.test(flags.export) ? await import('../export/keras-h5.js') : undefined;
