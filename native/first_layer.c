@@ -32,7 +32,7 @@ static int fits(const int32_t *off, size_t n, size_t rowLength, size_t valueLeng
   return n == 0 || ((size_t)off[n - 1] <= rowLength && (size_t)off[n - 1] <= valueLength);
 }
 /* ---- Register-blocked kernels -------------------------------------------------------------
- * A chunk of a weight row (up to 64 columns) lives in vector registers while every non-zero of
+ * A chunk of a weight row (up to four of the widest vectors) lives in vector registers while every non-zero of
  * its input column is applied: the backward product accumulates the gradient chunk in registers,
  * the optimizer updates the weights there, and the next block's forward product reads them from
  * there. Each weight row and its optimizer slots thus go through memory once per step (the
@@ -41,10 +41,25 @@ static int fits(const int32_t *off, size_t n, size_t rowLength, size_t valueLeng
  * vector sqrt and division round as the scalar ones, so results do not depend on the chunking:
  * a member's columns compute the same numbers wherever they sit in the pack.
  */
-typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
+/*
+ * vwide: the widest vector the target holds in one register. A vector wider than the registers
+ * is not split into registers by the compiler: with 64-byte vectors and no AVX-512, every
+ * operation went through the stack (rep movs per non-zero), and a step ran 6 times slower.
+ */
+#if defined(__AVX512F__)
+typedef float vwide __attribute__((vector_size(64), aligned(4)));
+#define SQRT_WIDE(t) ((vwide)_mm512_sqrt_ps((__m512)(t)))
+#elif defined(__AVX__)
+typedef float vwide __attribute__((vector_size(32), aligned(4)));
+#define SQRT_WIDE(t) ((vwide)_mm256_sqrt_ps((__m256)(t)))
+#else
+#define WIDE_IS_V4
+typedef v4 vwide;
+#endif
+enum { WIDE = sizeof(vwide) / sizeof(float) };
 /* The optimizer kind of columns that take no step this batch (they still compute the next block's forward). */
 enum { KIND_FROZEN = 4 };
-typedef float v4 __attribute__((vector_size(16), aligned(4)));
 
 typedef struct {
   /* The block whose gradient comes back (CSC of one input column d): rows, values, count. */
@@ -117,22 +132,6 @@ typedef struct {
 #define NEXT(i) o[i] += a * x##i;
 
 /* Vector square roots (IEEE-exact, as sqrtf): the compiler does not vectorize sqrtf lane by lane. */
-static inline __attribute__((always_inline)) v16 sqrt16(v16 t) {
-#if defined(__AVX512F__)
-  return (v16)_mm512_sqrt_ps((__m512)t);
-#elif defined(__AVX__)
-  const __m256 *h = (const __m256 *)&t;
-  v16 r;
-  __m256 *o = (__m256 *)&r;
-  o[0] = _mm256_sqrt_ps(h[0]);
-  o[1] = _mm256_sqrt_ps(h[1]);
-  return r;
-#else
-  v16 r;
-  for (int j = 0; j < 16; j++) r[j] = sqrtf(t[j]);
-  return r;
-#endif
-}
 static inline __attribute__((always_inline)) v4 sqrt4(v4 t) {
 #if defined(__SSE__)
   return (v4)_mm_sqrt_ps((__m128)t);
@@ -142,8 +141,13 @@ static inline __attribute__((always_inline)) v4 sqrt4(v4 t) {
   return r;
 #endif
 }
-#define VSQRT(x) _Generic((x), v16: sqrt16, v4: sqrt4, float: sqrtf)(x)
-CHUNK(chunk16, v16)
+#ifdef WIDE_IS_V4
+#define VSQRT(x) _Generic((x), v4: sqrt4, float: sqrtf)(x)
+#else
+static inline __attribute__((always_inline)) vwide sqrtw(vwide t) { return SQRT_WIDE(t); }
+#define VSQRT(x) _Generic((x), vwide: sqrtw, v4: sqrt4, float: sqrtf)(x)
+#endif
+CHUNK(chunkw, vwide)
 CHUNK(chunk4, v4)
 CHUNK(chunk1, float)
 
@@ -160,7 +164,7 @@ static void frozen_forward(const column *col, const float *w, int32_t begin, int
   }
 }
 
-/* Every column group of row d, chunk by chunk: 64 columns, then 16, 4 and 1 at a time. */
+/* Every column group of row d, chunk by chunk: four of the widest vectors, then one, then 4 columns and 1 at a time. */
 static void update_row(const column *col, size_t d, const int32_t *G, size_t count, const double *h, float *W, float *S1, float *S2,
                        const float *rate, const float *k1, const float *k2) {
   const size_t at = d * (size_t)col->width;
@@ -173,8 +177,8 @@ static void update_row(const column *col, size_t d, const int32_t *G, size_t cou
       frozen_forward(col, w, c, end);
       continue;
     }
-    for (; c + 64 <= end; c += 64) chunk16(4, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
-    for (; c + 16 <= end; c += 16) chunk16(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    for (; c + 4 * WIDE <= end; c += 4 * WIDE) chunkw(4, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    for (; c + WIDE <= end; c += WIDE) chunkw(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c + 4 <= end; c += 4) chunk4(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c < end; c++) chunk1(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
   }
@@ -193,7 +197,7 @@ static void update_row(const column *col, size_t d, const int32_t *G, size_t cou
       EACH(NV, NEXT)                                                                                            \
     }                                                                                                           \
   }
-FORWARD_CHUNK(forward16, v16)
+FORWARD_CHUNK(forwardw, vwide)
 FORWARD_CHUNK(forward4, v4)
 FORWARD_CHUNK(forward1, float)
 
@@ -208,8 +212,8 @@ static void forward_block(const int32_t *off, const int32_t *row, const float *v
     const int32_t n = off[d + 1] - off[d];
     if (n == 0) continue;
     int32_t c = 0;
-    for (; c + 64 <= width; c += 64) forward16(4, w, ri, vi, n, o, rows, width, c);
-    for (; c + 16 <= width; c += 16) forward16(1, w, ri, vi, n, o, rows, width, c);
+    for (; c + 4 * WIDE <= width; c += 4 * WIDE) forwardw(4, w, ri, vi, n, o, rows, width, c);
+    for (; c + WIDE <= width; c += WIDE) forwardw(1, w, ri, vi, n, o, rows, width, c);
     for (; c + 4 <= width; c += 4) forward4(1, w, ri, vi, n, o, rows, width, c);
     for (; c < width; c++) forward1(1, w, ri, vi, n, o, rows, width, c);
   }

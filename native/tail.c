@@ -93,8 +93,19 @@ LEAF void dropout(uint32_t *state, double rate, const float *restrict x, float *
   *state = base + (uint32_t)n * 0x6d2b79f5u;
 }
 
-/* A dense layer's forward product works on this many outputs and rows at a time, in registers. */
-enum { LANES = 8, ROWS_AT_ONCE = 4 };
+/*
+ * A dense layer's forward product works on LANES outputs (one register of doubles) and
+ * ROWS_AT_ONCE rows at a time, in registers. A vector wider than the target's registers goes
+ * through the stack instead (rep movs per term), so LANES follows the target.
+ */
+#if defined(__AVX512F__)
+enum { LANES = 8 };
+#elif defined(__AVX__)
+enum { LANES = 4 };
+#else
+enum { LANES = 2 };
+#endif
+enum { ROWS_AT_ONCE = 4 };
 #define PADDED(units) (((units) + LANES - 1) / LANES * LANES)
 
 /*
@@ -163,10 +174,10 @@ static int member_shape(const tail_args *a, const int32_t *h, int training, memb
   return 1;
 }
 
-typedef double v8d __attribute__((vector_size(8 * LANES), aligned(8)));
+typedef double vd __attribute__((vector_size(8 * LANES), aligned(8)));
 
 /* The lanes of a row's outputs c.. (up to LANES, fewer at the end) stored as float32. */
-static inline void store_lanes(float *restrict y, int32_t c, int32_t out, v8d a) {
+static inline void store_lanes(float *restrict y, int32_t c, int32_t out, vd a) {
   for (int32_t o = c; o < out && o < c + LANES; o++) y[o] = (float)a[o - c];
 }
 
@@ -184,13 +195,13 @@ static void dense_forward(const float *restrict h, int32_t rows, int32_t in, con
     for (int32_t o = 0; o < pad; o++) wd[(size_t)k * pad + o] = o < out ? (double)w[(size_t)k * out + o] : 0.0;
   for (int32_t o = 0; o < pad; o++) bd[o] = o < out ? (double)b[o] : 0.0;
   for (int32_t c = 0; c < pad; c += LANES) {
-    const v8d bias = *(const v8d *)(bd + c);
+    const vd bias = *(const vd *)(bd + c);
     int32_t r = 0;
     for (; r + ROWS_AT_ONCE <= rows; r += ROWS_AT_ONCE) {
       const float *x0 = h + (size_t)r * in, *x1 = x0 + in, *x2 = x1 + in, *x3 = x2 + in;
-      v8d a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+      vd a0 = bias, a1 = bias, a2 = bias, a3 = bias;
       for (int32_t k = 0; k < in; k++) {
-        const v8d wk = *(const v8d *)(wd + (size_t)k * pad + c);
+        const vd wk = *(const vd *)(wd + (size_t)k * pad + c);
         a0 += (double)x0[k] * wk;
         a1 += (double)x1[k] * wk;
         a2 += (double)x2[k] * wk;
@@ -204,8 +215,8 @@ static void dense_forward(const float *restrict h, int32_t rows, int32_t in, con
     }
     for (; r < rows; r++) {
       const float *x = h + (size_t)r * in;
-      v8d a = bias;
-      for (int32_t k = 0; k < in; k++) a += (double)x[k] * *(const v8d *)(wd + (size_t)k * pad + c);
+      vd a = bias;
+      for (int32_t k = 0; k < in; k++) a += (double)x[k] * *(const vd *)(wd + (size_t)k * pad + c);
       store_lanes(next + (size_t)r * out, c, out, a);
     }
   }
