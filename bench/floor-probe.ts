@@ -11,7 +11,23 @@ import { UPDATE_KINDS, type FloorRates, type UpdateKind } from './floor-model.js
 import type { BatchColumns } from './study-shape.js';
 
 /** native/floor.c's kernel numbers. */
-const KERNEL = { forward: 0, gradient: 1, sgd: 2, rmsprop: 3, adam: 4, momentum: 5, stepRmsprop: 6, copy: 7, triad: 8 } as const;
+const KERNEL = {
+  forward: 0,
+  gradient: 1,
+  sgd: 2,
+  rmsprop: 3,
+  adam: 4,
+  momentum: 5,
+  stepRmsprop: 6,
+  copy: 7,
+  triad: 8,
+  forwardTiled: 9,
+  gradientTiled: 10,
+  sgdFlat: 11,
+  rmspropFlat: 12,
+  adamFlat: 13,
+  momentumFlat: 14,
+} as const;
 type KernelName = keyof typeof KERNEL;
 
 interface Probe {
@@ -56,7 +72,11 @@ export interface MeasuredRates {
   runs: Record<string, number[]>;
 }
 
-type Kernel = (kernel: KernelName, workPerPass: number) => { wall: number; cpu: number };
+type Rate = { wall: number; cpu: number };
+type Kernel = (kernel: KernelName, workPerPass: number) => Rate;
+
+/** The faster of two shapes of the same work, clock by clock: the floor is the best the machine does. */
+const faster = (a: Rate, b: Rate): Rate => ({ wall: Math.max(a.wall, b.wall), cpu: Math.max(a.cpu, b.cpu) });
 
 /** A kernel's rates: work units per second summed over the threads, best of the repeats. */
 function timer(probe: Probe, batches: BatchColumns, s: ProbeSettings, runs: Record<string, number[]>): Kernel {
@@ -83,9 +103,12 @@ export function measureRates(probe: Probe, batches: BatchColumns, s: ProbeSettin
   const runs: Record<string, number[]> = {};
   const take = timer(probe, batches, s, runs);
   const macs = batches.values.length * s.width;
-  const forward = take('forward', macs);
-  const gradient = take('gradient', macs);
-  const updates = UPDATE_KINDS.map((k) => [k, take(k, batches.blocks * batches.dim * s.width)] as const);
+  // Each product in two shapes: naive (one axpy per non-zero) and tiled (a row's tile in registers).
+  const forward = faster(take('forward', macs), take('forwardTiled', macs));
+  const gradient = faster(take('gradient', macs), take('gradientTiled', macs));
+  // Each update row by row (as a pack's rows are laid out) and flat (no row tails).
+  const perPass = batches.blocks * batches.dim * s.width;
+  const updates = UPDATE_KINDS.map((k) => [k, faster(take(k, perPass), take(`${k}Flat`, perPass))] as const);
   const step = take('stepRmsprop', 1);
   // STREAM's convention: a copy moves its bytes twice (read, write), a triad three times.
   const copy = take('copy', 2 * s.streamBytes);

@@ -52,7 +52,10 @@ function timed(base: NativeKernels, spent: { firstLayer: number; nativeTail: num
   const wrapper: Record<string, unknown> = {};
   for (const name of Object.getOwnPropertyNames(base)) {
     const f = (base as unknown as Record<string, unknown>)[name];
-    if (typeof f !== 'function') continue;
+    if (typeof f !== 'function') {
+      wrapper[name] = f;
+      continue;
+    }
     const bucket = FIRST_LAYER.has(name) ? 'firstLayer' : 'nativeTail';
     wrapper[name] = (...args: unknown[]): unknown => {
       const t = performance.now();

@@ -25,6 +25,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"sparseCount", NULL, tune_sparse_count, NULL, NULL, NULL, napi_default, NULL},
       {"sparseFill", NULL, tune_sparse_fill, NULL, NULL, NULL, napi_default, NULL},
       {"copyFinite", NULL, tune_copy_finite, NULL, NULL, NULL, napi_default, NULL},
+      {"lanes", NULL, NULL, NULL, NULL, tune_lanes(env), napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

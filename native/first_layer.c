@@ -164,7 +164,8 @@ static void frozen_forward(const column *col, const float *w, int32_t begin, int
   }
 }
 
-/* Every column group of row d, chunk by chunk: four of the widest vectors, then one, then 4 columns and 1 at a time. */
+/* Every column group of row d, chunk by chunk: four of the widest vectors at a time, the rest of the
+ * whole vectors together, then 4 columns and 1 at a time (pack.ts pads groups to whole vectors). */
 static void update_row(const column *col, size_t d, const int32_t *G, size_t count, const double *h, float *W, float *S1, float *S2,
                        const float *rate, const float *k1, const float *k2) {
   const size_t at = d * (size_t)col->width;
@@ -178,7 +179,12 @@ static void update_row(const column *col, size_t d, const int32_t *G, size_t cou
       continue;
     }
     for (; c + 4 * WIDE <= end; c += 4 * WIDE) chunkw(4, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
-    for (; c + WIDE <= end; c += WIDE) chunkw(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    // The rest of the whole vectors in one pass over the column's non-zeros, not one pass each.
+    const int32_t rest = (end - c) / WIDE;
+    if (rest == 3) chunkw(3, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    if (rest == 2) chunkw(2, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    if (rest == 1) chunkw(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
+    c += rest * WIDE;
     for (; c + 4 <= end; c += 4) chunk4(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
     for (; c < end; c++) chunk1(1, col, c, w, s1, s2, rate, k1, k2, kind, h0, h1, eps);
   }
@@ -213,7 +219,11 @@ static void forward_block(const int32_t *off, const int32_t *row, const float *v
     if (n == 0) continue;
     int32_t c = 0;
     for (; c + 4 * WIDE <= width; c += 4 * WIDE) forwardw(4, w, ri, vi, n, o, rows, width, c);
-    for (; c + WIDE <= width; c += WIDE) forwardw(1, w, ri, vi, n, o, rows, width, c);
+    const int32_t rest = (width - c) / WIDE;
+    if (rest == 3) forwardw(3, w, ri, vi, n, o, rows, width, c);
+    if (rest == 2) forwardw(2, w, ri, vi, n, o, rows, width, c);
+    if (rest == 1) forwardw(1, w, ri, vi, n, o, rows, width, c);
+    c += rest * WIDE;
     for (; c + 4 <= width; c += 4) forward4(1, w, ri, vi, n, o, rows, width, c);
     for (; c < width; c++) forward1(1, w, ri, vi, n, o, rows, width, c);
   }
@@ -224,6 +234,12 @@ static void forward_block(const int32_t *off, const int32_t *row, const float *v
  * out[r][:] = bias + sum over the non-zeros (r, x) of column d of x * w[d][:]. Walking the
  * weights row by row streams them once per block, while the block's outputs stay in cache.
  */
+/* The floats of the widest vector: a column group that spans whole vectors has no scalar tail. */
+napi_value tune_lanes(napi_env env) {
+  napi_value out;
+  return napi_create_int32(env, WIDE, &out) == napi_ok ? out : NULL;
+}
+
 napi_value tune_forward(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value argv[8];

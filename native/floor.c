@@ -20,7 +20,13 @@
 #include <time.h>
 #include <node_api.h>
 
-enum { FORWARD, GRADIENT, SGD, RMSPROP, ADAM, MOMENTUM, STEP_RMSPROP, COPY, TRIAD, KERNELS };
+/*
+ * The *_TILED kernels hold a tile of the weight (forward) or gradient (backward) row in vector
+ * registers across every non-zero of the input column; the *_FLAT updates run over the whole
+ * dim x width state as one stretch, so that no row's tail is left to scalar code. Each quantity's
+ * floor is the faster of its shapes: a naive loop can be slower than the engine's own code.
+ */
+enum { FORWARD, GRADIENT, SGD, RMSPROP, ADAM, MOMENTUM, STEP_RMSPROP, COPY, TRIAD, FORWARD_TILED, GRADIENT_TILED, SGD_FLAT, RMSPROP_FLAT, ADAM_FLAT, MOMENTUM_FLAT, KERNELS };
 
 /* The optimizers' constants: Keras' defaults, as the study uses them. */
 #define RHO 0.9f
@@ -82,6 +88,65 @@ __attribute__((noinline)) static void triad(size_t n, float *restrict a, const f
   for (size_t i = 0; i < n; i++) a[i] = b[i] + 0.5f * c[i];
 }
 
+/* The widest vector the target keeps in one register (a wider one is spilled to the stack). */
+#if defined(__AVX512F__)
+typedef float vec __attribute__((vector_size(64), aligned(4)));
+#elif defined(__AVX__)
+typedef float vec __attribute__((vector_size(32), aligned(4)));
+#else
+typedef float vec __attribute__((vector_size(16), aligned(4)));
+#endif
+enum { LANES = sizeof(vec) / sizeof(float), TILE = 4 * LANES };
+/* A flat update's stretch: its gradient and rates stay in L1 while the state streams. */
+enum { FLAT = 4096 };
+
+/* out[row][c..c+TILE) += val * w[c..c+TILE) for every non-zero, the weights held in registers. */
+__attribute__((noinline)) static void forward_tiled(int32_t W, const float *restrict w, int32_t n, const int32_t *restrict row,
+                                                    const float *restrict val, float *restrict out) {
+  int32_t c = 0;
+  for (; c + TILE <= W; c += TILE) {
+    const vec *x = (const vec *)(w + c);
+    const vec x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+    for (int32_t k = 0; k < n; k++) {
+      vec *o = (vec *)(out + (size_t)row[k] * W + c);
+      const float a = val[k];
+      o[0] += a * x0, o[1] += a * x1, o[2] += a * x2, o[3] += a * x3;
+    }
+  }
+  for (; c + LANES <= W; c += LANES) {
+    const vec x0 = *(const vec *)(w + c);
+    for (int32_t k = 0; k < n; k++) *(vec *)(out + (size_t)row[k] * W + c) += val[k] * x0;
+  }
+  for (; c < W; c++)
+    for (int32_t k = 0; k < n; k++) out[(size_t)row[k] * W + c] += val[k] * w[c];
+}
+
+/* g[c..c+TILE) = sum over the non-zeros of val * dOut[row][c..c+TILE), summed in registers. */
+__attribute__((noinline)) static void gradient_tiled(int32_t W, const float *restrict dout, int32_t n, const int32_t *restrict row,
+                                                     const float *restrict val, float *restrict g) {
+  int32_t c = 0;
+  for (; c + TILE <= W; c += TILE) {
+    vec g0 = {0}, g1 = g0, g2 = g0, g3 = g0;
+    for (int32_t k = 0; k < n; k++) {
+      const vec *x = (const vec *)(dout + (size_t)row[k] * W + c);
+      const float a = val[k];
+      g0 += a * x[0], g1 += a * x[1], g2 += a * x[2], g3 += a * x[3];
+    }
+    vec *o = (vec *)(g + c);
+    o[0] = g0, o[1] = g1, o[2] = g2, o[3] = g3;
+  }
+  for (; c + LANES <= W; c += LANES) {
+    vec g0 = {0};
+    for (int32_t k = 0; k < n; k++) g0 += val[k] * *(const vec *)(dout + (size_t)row[k] * W + c);
+    *(vec *)(g + c) = g0;
+  }
+  for (; c < W; c++) {
+    float sum = 0;
+    for (int32_t k = 0; k < n; k++) sum += val[k] * dout[(size_t)row[k] * W + c];
+    g[c] = sum;
+  }
+}
+
 /* Small pseudo-random values, so that nothing overflows or turns denormal over many passes. */
 static void fill(float *x, size_t n, uint32_t seed) {
   for (size_t i = 0; i < n; i++) {
@@ -101,9 +166,28 @@ static void pass(job *j, float *w, float *s1, float *s2, float *out, float *g, c
     triad(j->bytes / sizeof(float), out, w, s1);
     return;
   }
+  const size_t all = (size_t)D * W;
   for (int32_t b = 0; b < j->blocks; b++) {
     const int32_t *off = j->off + (size_t)b * (D + 1);
     const int32_t rows = j->blockRows[b];
+    /* The flat updates take FLAT weights at a time, each stretch with the same gradient and rates. */
+    for (size_t at = 0; j->kernel >= SGD_FLAT && at < all; at += FLAT) {
+      const int32_t n = (int32_t)(all - at < FLAT ? all - at : FLAT);
+      if (j->kernel == SGD_FLAT) sgd(n, w + at, g, lr);
+      if (j->kernel == RMSPROP_FLAT) rmsprop(n, w + at, s1 + at, g, lr);
+      if (j->kernel == ADAM_FLAT) adam(n, w + at, s1 + at, s2 + at, g, lr, lr, lr);
+      if (j->kernel == MOMENTUM_FLAT) momentum(n, w + at, s1 + at, g, lr);
+    }
+    if (j->kernel >= SGD_FLAT) continue;
+    if (j->kernel == FORWARD_TILED) {
+      memset(out, 0, sizeof(float) * (size_t)rows * W);
+      for (int32_t d = 0; d < D; d++) forward_tiled(W, w + (size_t)d * W, off[d + 1] - off[d], j->row + off[d], j->val + off[d], out);
+      continue;
+    }
+    if (j->kernel == GRADIENT_TILED) {
+      for (int32_t d = 0; d < D; d++) gradient_tiled(W, out, off[d + 1] - off[d], j->row + off[d], j->val + off[d], g);
+      continue;
+    }
     if (j->kernel == FORWARD || j->kernel == STEP_RMSPROP) {
       memset(out, 0, sizeof(float) * (size_t)rows * W);
       for (int32_t d = 0; d < D; d++)
@@ -133,14 +217,15 @@ static void *run(void *arg) {
   int32_t rowsMax = 1;
   for (int32_t b = 0; !streams && b < j->blocks; b++) rowsMax = j->blockRows[b] > rowsMax ? j->blockRows[b] : rowsMax;
   const size_t outLength = streams ? weights : (size_t)rowsMax * j->width;
+  const size_t perWeight = j->kernel >= SGD_FLAT ? FLAT : (size_t)j->width;
   float *w = malloc(sizeof(float) * weights), *s1 = calloc(weights, sizeof(float)), *s2 = calloc(weights, sizeof(float));
-  float *out = malloc(sizeof(float) * outLength), *g = malloc(sizeof(float) * j->width), *lr = malloc(sizeof(float) * j->width);
+  float *out = malloc(sizeof(float) * outLength), *g = malloc(sizeof(float) * perWeight), *lr = malloc(sizeof(float) * perWeight);
   j->failed = !w || !s1 || !s2 || !out || !g || !lr;
   if (!j->failed) {
     fill(w, weights, 1u);
     fill(out, outLength, 2u);
-    fill(g, j->width, 3u);
-    for (int32_t c = 0; c < j->width; c++) lr[c] = RATE;
+    fill(g, perWeight, 3u);
+    for (size_t c = 0; c < perWeight; c++) lr[c] = RATE;
     if (j->kernel == TRIAD) fill(s1, weights, 4u);
   }
   /* Every thread waits here, allocated or not, so that the timed loops overlap. */

@@ -18,6 +18,7 @@ int tune_integer(napi_env env, napi_value value, int32_t *out);
 /* first_layer.c */
 napi_value tune_forward(napi_env env, napi_callback_info info);
 napi_value tune_step(napi_env env, napi_callback_info info);
+napi_value tune_lanes(napi_env env);
 /* tail.c */
 napi_value tune_tail(napi_env env, napi_callback_info info);
 /* sparse.c */

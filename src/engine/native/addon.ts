@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The compiled kernels of native/ (see first_layer.c and sparse.c for the exact formulas). */
 export interface NativeKernels {
+  /** The floats of the kernels' widest vector: a column group spanning whole vectors runs without scalar tails. */
+  readonly lanes: number;
   /**
    * Copies float32 values into `out` at `at` and checks them in the same pass; returns the
    * index (in `values`) of the first NaN or infinity, or -1. Stops copying at that value's span.

@@ -57,9 +57,11 @@ export interface GroupMember {
 /**
  * The first layer's column groups ([begin, end, kind] each) and their constants, members in
  * column order: neighbours with one optimizer make one long group; members in `frozen` (they
- * sit this batch out) make groups that take no step.
+ * sit this batch out) make groups that take no step. Each group also takes the padding columns
+ * after it, up to the next group or `width` (see packColumns): they have a zero rate and a
+ * zero gradient, so no step moves them.
  */
-export function columnGroups(order: readonly GroupMember[], frozen?: ReadonlySet<GroupMember>): { groups: Int32Array; hyper: Float64Array } {
+export function columnGroups(order: readonly GroupMember[], width: number, frozen?: ReadonlySet<GroupMember>): { groups: Int32Array; hyper: Float64Array } {
   const key = (m: GroupMember): string => (frozen?.has(m) ? 'frozen' : `${m.kind}|${m.hyper.join()}`);
   const groups: number[] = [];
   const hypers: number[] = [];
@@ -72,5 +74,23 @@ export function columnGroups(order: readonly GroupMember[], frozen?: ReadonlySet
       hypers.push(...(still ? [0, 0, 0] : m.hyper));
     }
   }
+  for (let g = 0; g < groups.length; g += 3) groups[g + 1] = g + 3 < groups.length ? groups[g + 3]! : width;
   return { groups: Int32Array.from(groups), hyper: Float64Array.from(hypers) };
+}
+
+/**
+ * Places the members (in column order) side by side in the packed first layer and returns its
+ * width. A run of members with one optimizer starts on a whole vector of `lanes` floats, and the
+ * width is a whole number of vectors, so that the kernels' row loops run without scalar tails
+ * (a member's numbers do not depend on where its columns sit).
+ */
+export function packColumns(order: readonly { col: number; readonly width: number }[], key: (i: number) => string, lanes: number): number {
+  const whole = (n: number): number => Math.ceil(n / lanes) * lanes;
+  let width = 0;
+  for (const [i, m] of order.entries()) {
+    if (i > 0 && key(i - 1) !== key(i)) width = whole(width);
+    m.col = width;
+    width += m.width;
+  }
+  return whole(width);
 }

@@ -8,7 +8,7 @@ import { blockColumns, sparseBlocks, type SparseBlocks } from './sparse.js';
 import { f32, NativeTail, sitsOut, type Kind, type MemberLogits, type Param, type TailMember } from './tail.js';
 import { metricValue } from '../../domain/metrics.js';
 import { validationMetrics } from '../../metrics/class-metrics.js';
-import { columnGroups, trainRowLists, validRowLists } from './member-rows.js';
+import { columnGroups, packColumns, trainRowLists, validRowLists } from './member-rows.js';
 import { checkRows, trainedRows, validatedRows } from '../rows.js';
 import { Direction } from '../../domain/direction.js';
 
@@ -144,11 +144,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   // Columns grouped by optimizer, so that each kernel row loop runs over a long stretch.
   const key = (m: Member): string => `${m.kind}|${m.hyper.join()}`;
   const order = [...pack].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
-  let width = 0;
-  for (const m of order) {
-    m.col = width;
-    width += m.width;
-  }
+  const width = packColumns(order, (i) => key(order[i]!), kernels.lanes);
   for (const m of pack) checkRows(m.settings, data.train.rows, data.valid.rows);
   // The packed first layer: kernel D x width (row-major), bias, optimizer slots, per-column rates.
   const w1 = new Float32Array(dim * width);
@@ -157,7 +153,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   const lr = new Float32Array(width);
   const c1 = new Float32Array(width);
   const c2 = new Float32Array(width);
-  const everyColumn = columnGroups(order);
+  const everyColumn = columnGroups(order, width);
   const trainRows = trainRowLists(
     pack.map((m) => m.settings),
     data.train.blocks,
@@ -221,7 +217,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
         m.correct += tail.correct(k);
         m.steps++;
       }
-      const { groups, hyper } = idle.size > 0 ? columnGroups(order, idle) : everyColumn;
+      const { groups, hyper } = idle.size > 0 ? columnGroups(order, width, idle) : everyColumn;
       const next = i + 1 < blocks.length ? { split: data.train, block: i + 1 } : { split: data.valid, block: 0 };
       const nextRows = next.split.blocks[next.block]!.end - next.split.blocks[next.block]!.begin;
       kernels.step(
