@@ -1,6 +1,6 @@
 /**
  * `npm run bench:extract`: images/s of `tune extract --base vgg19` at 150x150 (the seed's
- * setting) on each runtime (ONNX Runtime, the default, and tfjs with 1 and 2 workers), against
+ * setting) on each runtime (ONNX Runtime, the default, and tfjs, each with 1 and 2 workers), against
  * the PyTorch peer (shared/peer/torch_vgg19_extract.py: VGG19 no top, the same preprocessing,
  * `--threads 2`, its fastest here) on the same images and the same weights, in the same run.
  * Prints one JSON object with each side's configuration, the load average before and after,
@@ -47,6 +47,8 @@ const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: Math.round
 const results = [];
 const configurations: { runtime: 'onnx' | 'tfjs'; workers: number }[] = [
   { runtime: 'onnx', workers: 1 },
+  // Two sessions of one intra-op thread each: one decodes and resizes while the other convolves.
+  { runtime: 'onnx', workers: 2 },
   { runtime: 'tfjs', workers: 1 },
   { runtime: 'tfjs', workers: 2 },
 ];

@@ -8,6 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { floorModel, fusedStepMs, packWidth, scaledRates, type FloorShape } from './floor-model.js';
 import { loadProbe, measureRates, type RateSet } from './floor-probe.js';
 import { spaceWidths, studyData } from './study-shape.js';
+import type { Values } from '../src/space/hyperparameter.js';
 
 /** Linux's description of the last-level cache (index3 is L3 on x86). */
 const LLC_SIZE = '/sys/devices/system/cpu/cpu0/cache/index3/size';
@@ -27,6 +28,8 @@ export interface FloorOptions {
   repeats: number;
   /** Also time one core alone, for the scaling and the per-step figures. */
   singleCore: boolean;
+  /** The value sets the timed study ran; without them, the space's (see spaceWidths). */
+  trials?: readonly Values[];
 }
 
 function lastLevelCacheBytes(): number {
@@ -41,7 +44,7 @@ const round = (x: number, digits = 3): number => Number(x.toPrecision(digits + 1
 export async function machineFloor(o: FloorOptions) {
   const probe = loadProbe();
   const { shape: data, nonZerosPerRow, batches } = await studyData(o.dataDir, o.batch);
-  const widths = spaceWidths(o.spacePath, data.dim);
+  const widths = spaceWidths(o.spacePath, data.dim, o.trials);
   const cores = cpus().length;
   const llc = lastLevelCacheBytes();
   const streamBytes = llc ? STREAM_TIMES_CACHE * llc : STREAM_BYTES_UNKNOWN_CACHE;
@@ -114,7 +117,12 @@ export async function machineFloor(o: FloorOptions) {
       space: o.spacePath,
       ...data,
       nonZerosPerRow,
-      firstWidths: { valueSets: widths.valueSets, wholeSpace: widths.wholeSpace, mean: round(best.model.meanFirstWidth) },
+      firstWidths: {
+        valueSets: widths.valueSets,
+        wholeSpace: widths.wholeSpace,
+        fromTrials: widths.fromTrials ?? false,
+        mean: round(best.model.meanFirstWidth),
+      },
       executions: o.executions,
       cores,
       lastLevelCacheBytes: llc,

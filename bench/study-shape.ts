@@ -33,6 +33,8 @@ export interface SpaceWidths {
   /** How many value sets the widths come from, and whether that is all of the space's. */
   valueSets: number;
   wholeSpace: boolean;
+  /** True when they are the value sets of a study's trials. */
+  fromTrials?: boolean;
   /** The first dense layer's width and the update kind of each value set. */
   members: { width: number; kind: UpdateKind }[];
 }
@@ -90,12 +92,16 @@ function updateKind(optimizer: { name: string; momentum: number }): UpdateKind {
   return optimizer.name as UpdateKind;
 }
 
-/** The first-layer width and update kind of every value set of the space (or of a sample). */
-export function spaceWidths(spacePath: string, dim: number): SpaceWidths {
+/**
+ * The first-layer width and update kind of every value set of the space (or of a sample), or,
+ * given `trials`, of the value sets a study ran (random search's trials, for one, are narrower
+ * on average than the space's value sets, and a floor at the space's widths would flatter it).
+ */
+export function spaceWidths(spacePath: string, dim: number, trials?: readonly Values[]): SpaceWidths {
   const spec = readSpaceFile(spacePath);
-  const listed = spec.space.enumerate(ENUMERATE_LIMIT);
+  const listed = trials ? undefined : spec.space.enumerate(ENUMERATE_LIMIT);
   const rng = new Rng(0);
-  const sets: Values[] = listed ?? Array.from({ length: SAMPLED_SETS }, () => spec.space.sample(rng));
+  const sets: readonly Values[] = trials ?? listed ?? Array.from({ length: SAMPLED_SETS }, () => spec.space.sample(rng));
   const members = sets.flatMap((values) => {
     try {
       const model = concreteModel(spec.model, spec.compile, values, dim);
@@ -107,7 +113,7 @@ export function spaceWidths(spacePath: string, dim: number): SpaceWidths {
     }
   });
   if (members.length === 0) throw new Error(`${spacePath}: no value set builds a model with a dense first layer`);
-  return { valueSets: members.length, wholeSpace: listed !== undefined, members };
+  return { valueSets: members.length, wholeSpace: listed !== undefined, ...(trials ? { fromTrials: true } : {}), members };
 }
 
 /** Everything the floor needs from DIR/train.hdf5 and DIR/valid.hdf5 at this batch size. */

@@ -72,6 +72,7 @@ const floor = await machineFloor({
   minSeconds: FLOOR_MIN_SECONDS,
   repeats: FLOOR_REPEATS,
   singleCore: false,
+  trials: tune.valueSets,
 });
 
 const fastest = peer?.configurations.find((c) => c.configuration === peer.fastest);
@@ -104,7 +105,7 @@ console.log(
       bench: `study ${variant}`,
       study: { space, ...plan, tuneOracle: tune.oracle, peerSampler: plan.sampler, data: data.dir, ...(data.made ? { dataMadeBy: data.made } : {}) },
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryMiB: Math.round(totalmem() / 2 ** 20), node: process.version },
-      tune,
+      tune: { ...tune, valueSets: undefined },
       peer: peer ?? 'not run: --no-peer',
       ratio,
       overFloor,

@@ -3,6 +3,7 @@
  * workers and pack unless the bench is told otherwise), measured like the peer.
  */
 import { join } from 'node:path';
+import type { Values } from '../src/space/hyperparameter.js';
 import { TUNE } from '../test/helpers/tune.js';
 import { measuredRun, sideFigures } from './measured-run.js';
 
@@ -21,6 +22,7 @@ export interface TuneStudy {
 
 interface Event {
   type: string;
+  values?: Values;
   score?: number;
   seconds?: number;
   reason?: string;
@@ -74,6 +76,8 @@ export async function runTune(study: TuneStudy) {
     studySeconds: finished?.seconds,
     studyMsPerTrialExecutionEpoch: finished?.seconds === undefined ? undefined : Number(((1000 * finished.seconds) / trialExecutionEpochs).toFixed(2)),
     bestValAccuracy: Math.max(...complete.map((e) => e.score!)),
+    // Not printed: the floor takes its first-layer widths from them.
+    valueSets: complete.map((e) => e.values!),
     trialExecutionEpochs,
     ...sideFigures(run, trialExecutionEpochs),
   };

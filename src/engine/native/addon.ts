@@ -43,12 +43,13 @@ export interface NativeKernels {
     c1: Float32Array,
     c2: Float32Array,
     hyper: Float64Array,
-    nextColOffsets: Int32Array,
-    nextRowIndex: Int32Array,
-    nextValues: Float32Array,
-    nextRows: number,
-    nextBias: Float32Array,
-    nextOut: Float32Array,
+    // Without the next block's six arguments, it only updates.
+    nextColOffsets?: Int32Array,
+    nextRowIndex?: Int32Array,
+    nextValues?: Float32Array,
+    nextRows?: number,
+    nextBias?: Float32Array,
+    nextOut?: Float32Array,
   ): void;
   /**
    * Every pack member's step after the first layer's product (its later layers, dropout, loss,
