@@ -98,6 +98,7 @@ export function registerRun(program: Command): void {
           specPath: spacePath,
           ...(flags.data !== undefined ? { dataDir: flags.data } : {}),
           overwrite: flags.overwrite ?? false,
+          seed: flags.seed ?? spec.tuner.seed,
         };
         const run = await loadRunData(storage, options);
         storage ??= await open();

@@ -1,5 +1,9 @@
 import { InputError } from '../errors.js';
 import type { CrossValidation } from '../space/study-spec.js';
+import { assignFolds } from './assign-folds.js';
+
+/** Metrics that have no value on a held-out fold of one class (the ROC curve needs both). */
+const BOTH_CLASSES = new Set(['val_auc']);
 
 /**
  * Refuses folds that the data cannot fill: more folds than rows, or, stratified, more folds than
@@ -23,4 +27,35 @@ export function checkFolds(specPath: string, cv: CrossValidation, labels: Int32A
       `must be at most ${fewest}, the rows of class ${JSON.stringify(name)} in train and valid (stratified folds hold every class), got ${cv.folds}`,
     );
   }
+}
+
+/**
+ * Refuses plain (unstratified) folds, drawn from `seed` as the run will draw them, of which one
+ * holds a single class while the objective or the early-stopping monitor (`metrics`) is one
+ * that has no value there: the fold's score would be missing. Stratified folds hold every
+ * class (checkFolds). Throws InputError naming `tuner.cross_validation.stratified`.
+ */
+export function checkFoldClasses(
+  specPath: string,
+  cv: CrossValidation,
+  labels: Int32Array,
+  classNames: readonly string[],
+  seed: number,
+  metrics: readonly (string | undefined)[],
+): void {
+  const metric = metrics.find((m): m is string => m !== undefined && BOTH_CLASSES.has(m));
+  if (cv.stratified || metric === undefined) return;
+  const assigned = assignFolds(labels, cv.folds, false, seed);
+  const classes = Array.from({ length: cv.folds }, () => new Set<number>());
+  labels.forEach((label, row) => classes[assigned[row]!]!.add(label));
+  const lonely = classes.findIndex((c) => c.size < 2);
+  if (lonely < 0) return;
+  const only = [...classes[lonely]!][0]!;
+  const name = JSON.stringify(classNames[only] ?? String(only));
+  const fold = `fold ${lonely + 1} of ${cv.folds} (seed ${seed})`;
+  throw new InputError(
+    specPath,
+    'tuner.cross_validation.stratified',
+    `must be true for ${metric}: ${fold} holds only class ${name}, where ${metric} has no value; got false`,
+  );
 }

@@ -30,6 +30,8 @@ export interface RunDataOptions {
   /** --data DIR. */
   dataDir?: string;
   overwrite: boolean;
+  /** The run's seed (--seed, else the space's): cross-validation draws its folds from it. */
+  seed: number;
 }
 
 const OVER = 'pass --overwrite to start the study over on it';
@@ -66,7 +68,7 @@ export async function loadRunData(storage: Storage | undefined, o: RunDataOption
   // Hashed on another thread while the features are read; a read that fails is reported first.
   const digesting = digests === undefined ? digestSplits(paths) : undefined;
   digesting?.catch(() => {});
-  const data = await loadStudyData(o.spec, o.specPath, paths);
+  const data = await loadStudyData(o.spec, o.specPath, paths, o.seed);
   digests ??= await digesting!;
   if (prior !== undefined && o.dataDir !== undefined) {
     const split = differingSplit(prior.record, digests);

@@ -250,3 +250,39 @@ describe('cross_validation bad input: one line, exit 2', () => {
     });
   }
 });
+
+describe('cross_validation with an AUC objective: a plain fold of one class is refused before anything is written', () => {
+  /** The demo space with val_auc recorded and as its objective. */
+  const aucSpace = (dir: string, cv: unknown, tuner: Record<string, unknown> = {}): string => {
+    const path = demoSpace(dir, { objective: 'val_auc', ...tuner }, cv);
+    const space = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, unknown>>;
+    space['compile'] = { ...space['compile'], metrics: ['accuracy', 'auc'] };
+    writeFileSync(path, JSON.stringify(space));
+    return path;
+  };
+
+  it('1170 plain folds of 2 rows: one holds a single class, so val_auc would have no value there', () => {
+    const dir = tempDir();
+    const run = tune(['run', aucSpace(dir, { folds: 1170, stratified: false })], dir);
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        '^tune: .*space\\.json: tuner\\.cross_validation\\.stratified: must be true for val_auc: ' +
+          'fold \\d+ of 1170 \\(seed \\d+\\) holds only class "(shirt|t-shirt)", where val_auc has no value; got false\n$',
+      ),
+    );
+    assert.equal(existsSync(join(dir, 'trials.db')), false, 'nothing written');
+  });
+
+  it('5 plain folds each hold both classes: the study runs, and every fold has its AUC', () => {
+    const dir = tempDir();
+    const run = tune(['run', aucSpace(dir, { folds: FOLDS, stratified: false }, { max_trials: 1, epochs: 1, executions_per_trial: 1 })], dir);
+    assert.equal(run.code, 0, run.stderr);
+    const [trial] = trialsOf(dir);
+    assert.equal(trial?.status, 'complete');
+    const scores = foldScores(join(dir, 'trials.db'), trial!.number);
+    assert.equal(scores.length, FOLDS);
+    for (const s of scores) assert.ok(s.score > 0 && s.score <= 1, `fold ${s.fold}: AUC ${s.score}`);
+  });
+});
