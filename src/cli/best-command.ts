@@ -8,6 +8,7 @@ import { resultsSummary } from '../tui/summary.js';
 import { shownLocation } from '../storage/location.js';
 import { choiceFlag, intFlag, studyFlag } from './parse.js';
 import { storageLocation, storageOptions } from './storage-flag.js';
+import { foldJson, foldLines, shownFolds } from './show-folds.js';
 import type { TestedTrial } from './best-test.js';
 import type { ConcreteModel } from '../engine/model-spec.js';
 import type { StoredWeights } from '../domain/weights.js';
@@ -128,13 +129,24 @@ export function registerBest(program: Command): void {
         if (top === undefined) {
           const best = tested[0]!;
           if (flags.export !== undefined) await writeModel(best.model, best.weights, context.metadata(best.trial));
+          // A cross-validated study's best trial: its fold scores, their mean and spread, as tune show gives them.
+          const folds = await shownFolds(storage, study.id, best.trial);
           if (flags.json) {
-            const result = { study: study.name, ...best.json, objective: study.objective, direction: study.direction, backend };
+            const result = {
+              study: study.name,
+              ...best.json,
+              objective: study.objective,
+              direction: study.direction,
+              backend,
+              ...(folds ? { cross_validation: foldJson(folds) } : {}),
+            };
             process.stdout.write(`${JSON.stringify({ ...result, ...(flags.export !== undefined ? { exported: flags.export } : {}) })}\n`);
             return;
           }
           process.stdout.write(`${summary(tested)}\n`);
-          process.stdout.write(`Best epoch: ${best.trial.bestEpoch}\n${best.text}\n${context.confusionText(best.probabilities)}\n`);
+          process.stdout.write(`Best epoch: ${best.trial.bestEpoch}\n`);
+          if (folds) process.stdout.write(`${foldLines(folds).join('\n')}\n`);
+          process.stdout.write(`${best.text}\n${context.confusionText(best.probabilities)}\n`);
           if (flags.export !== undefined) process.stdout.write(`Exported trial ${best.trial.number} to ${flags.export}\n`);
           return;
         }

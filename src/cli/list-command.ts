@@ -8,7 +8,7 @@ import { describeSchedule, formatScore, formatValues } from '../tui/format.js';
 import { shownLocation } from '../storage/location.js';
 import { intFlag, studyFlag } from './parse.js';
 import { storageLocation, storageOptions } from './storage-flag.js';
-import { foldLines, placeEpochs, shownFolds } from './show-folds.js';
+import { foldJson, foldLines, placeEpochs, shownFolds } from './show-folds.js';
 
 interface ReadFlags {
   db?: string;
@@ -86,7 +86,7 @@ export function registerList(program: Command): void {
         const epochs = placeEpochs(await storage.epochs(trial.id), folds);
         const test = trial.status === 'complete' ? await testSplit(storage, study, trial, where) : undefined;
         if (flags.json) {
-          const crossValidation = folds && { k: folds.k, ...(folds.summary ?? {}) };
+          const crossValidation = folds && foldJson(folds);
           const shown = {
             ...trial,
             epochs,

@@ -22,6 +22,11 @@ export async function shownFolds(storage: Storage, studyId: number, trial: Trial
   return { k: folds.folds.length, summary: summarizeFolds(await storage.foldScores(trial.id)) };
 }
 
+/** The trial's cross-validation in JSON, as `tune show --json` and `tune best --json` give it. */
+export function foldJson(folds: ShownFolds): { k: number } & Partial<FoldSummary> {
+  return { k: folds.k, ...(folds.summary ?? {}) };
+}
+
 /** Stored epochs with their member (execution x fold) named; unchanged without folds. */
 export function placeEpochs(epochs: readonly EpochRecord[], folds: ShownFolds | undefined): ShownEpoch[] {
   if (folds === undefined) return [...epochs];

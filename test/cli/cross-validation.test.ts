@@ -159,8 +159,14 @@ describe('tune run with cross_validation (5 folds on the demo features)', () => 
     const best = tune(['best', '--json', '--db', db, '--export', join(dir, 'model.json')], dir);
     assert.equal(best.code, 0, best.stderr);
     assert.ok(existsSync(join(dir, 'model.json')));
-    const shown = JSON.parse(best.stdout) as { test: { accuracy: number } };
+    const shown = JSON.parse(best.stdout) as { trial: number; test: { accuracy: number }; cross_validation: Shown['cross_validation'] };
     assert.ok(shown.test.accuracy > 0.6, JSON.stringify(shown.test));
+    // The best trial's folds, their mean and spread, as tune show gives them.
+    const same = JSON.parse(tune(['show', String(shown.trial), '--json', '--db', db], dir).stdout) as Shown;
+    assert.deepEqual(shown.cross_validation, same.cross_validation);
+    assert.equal(shown.cross_validation.folds.length, FOLDS);
+    const text = tune(['best', '--db', db], dir).stdout;
+    assert.match(text, /^cross-validation: 5 folds, mean 0\.\d{4}, std 0\.\d{4}$/m);
   });
 });
 
