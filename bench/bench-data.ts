@@ -5,14 +5,24 @@
  * that the issue's figures used, so that a rerun reads the same numbers.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../test/helpers/tune.js';
+import { ROOT, tempDir } from '../test/helpers/tune.js';
 
 export const PYTHON = '/usr/bin/python3';
 /** make_features.py's seed in the issue's measurements (issue 10, environment.md). */
 export const DATA_SEED = 11;
 export const DATA_DIM = 8192;
+
+/**
+ * A temporary folder for a bench's files (features, databases, images), removed when the
+ * process exits, whether the bench ends or throws: each holds tens of MiB.
+ */
+export function benchFolder(prefix: string): string {
+  const dir = tempDir(prefix);
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 /** The value after `name` on the command line, or undefined. */
 export function flag(name: string): string | undefined {

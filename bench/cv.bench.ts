@@ -12,8 +12,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TUNE, tempDir } from '../test/helpers/tune.js';
-import { numberFlag } from './bench-data.js';
+import { ROOT, TUNE } from '../test/helpers/tune.js';
+import { benchFolder, numberFlag } from './bench-data.js';
 
 const plan = {
   epochs: numberFlag('--epochs', 20),
@@ -22,7 +22,7 @@ const plan = {
   repeats: numberFlag('--repeats', 3),
   width: numberFlag('--width', 64),
 };
-const work = tempDir('tune-bench-cv-');
+const work = benchFolder('tune-bench-cv-');
 const seed = JSON.parse(readFileSync(join(ROOT, 'search-spaces', 'gender.json'), 'utf8')) as Record<string, unknown>;
 
 type Way = 'plain' | 'cv' | 'members';

@@ -19,7 +19,8 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { writeImageTree } from '../test/helpers/images.js';
-import { ROOT, TUNE, tempDir } from '../test/helpers/tune.js';
+import { ROOT, TUNE } from '../test/helpers/tune.js';
+import { benchFolder } from './bench-data.js';
 import { writeVgg19ShapedWeights } from './keras-weights-file.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -38,7 +39,7 @@ const median = (values: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const dir = tempDir('tune-bench-');
+const dir = benchFolder('tune-bench-');
 const weights = join(dir, 'vgg19.h5');
 await writeVgg19ShapedWeights(weights);
 await writeImageTree(join(dir, 'images'), { man: IMAGES / 2, woman: IMAGES / 2 }, { size: PHOTO_SIZE, formats: ['jpg'] });

@@ -12,8 +12,8 @@
 import { join } from 'node:path';
 import { readSpaceFile } from '../src/space/parse-space.js';
 import { MAX_PACK } from '../src/study/pack-size.js';
-import { ROOT, tempDir } from '../test/helpers/tune.js';
-import { benchData, flag, numberFlag } from './bench-data.js';
+import { ROOT } from '../test/helpers/tune.js';
+import { benchData, benchFolder, flag, numberFlag } from './bench-data.js';
 import { machineFloor } from './machine-floor.js';
 
 /** Long enough that a timer's resolution and one page fault do not count; short enough for CI. */
@@ -26,7 +26,7 @@ const spacePath = flag('--space') ?? join(ROOT, 'search-spaces', 'gender.json');
 const spec = readSpaceFile(spacePath);
 const packs = flag('--packs')?.split(',').map(Number) ?? PACKS;
 if (packs.some((p) => !Number.isInteger(p) || p < 1)) throw new Error(`--packs needs whole numbers >= 1 separated by commas, got ${flag('--packs')}`);
-const data = benchData(tempDir('tune-bench-floor-'));
+const data = benchData(benchFolder('tune-bench-floor-'));
 const floor = await machineFloor({
   dataDir: data.dir,
   spacePath,

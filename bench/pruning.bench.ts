@@ -12,8 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, TUNE, tempDir } from '../test/helpers/tune.js';
-import { flag, numberFlag } from './bench-data.js';
+import { ROOT, TUNE } from '../test/helpers/tune.js';
+import { benchFolder, flag, numberFlag } from './bench-data.js';
 
 const TARGETS = { ashaShare: 0.5, accuracyGap: 0.01 };
 const quick = process.argv.includes('--quick');
@@ -25,7 +25,7 @@ const plan = {
 };
 const workers = flag('--workers');
 const space = join(ROOT, 'search-spaces', 'gender.json');
-const work = tempDir('tune-bench-pruning-');
+const work = benchFolder('tune-bench-pruning-');
 
 interface Event {
   type: string;

@@ -19,8 +19,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { readSpaceFile } from '../src/space/parse-space.js';
 import { MAX_PACK } from '../src/study/pack-size.js';
-import { ROOT, tempDir } from '../test/helpers/tune.js';
-import { benchData, flag, numberFlag, peerDir } from './bench-data.js';
+import { ROOT } from '../test/helpers/tune.js';
+import { benchData, benchFolder, flag, numberFlag, peerDir } from './bench-data.js';
 import { loadProbe } from './floor-probe.js';
 import { machineFloor } from './machine-floor.js';
 import { peerEnvironment, runPeer } from './peer-side.js';
@@ -55,7 +55,7 @@ loadProbe(); // fail before the long runs, not after, when the floor probe was n
 const noPeer = process.argv.includes('--no-peer');
 const script = noPeer ? undefined : join(peerDir(), 'optuna_torch.py');
 if (!noPeer) peerEnvironment(); // the BLAS check, before the long runs
-const work = tempDir('tune-bench-study-');
+const work = benchFolder('tune-bench-study-');
 const data = benchData(work);
 const extra = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
 
