@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { CrossValidation } from '../space/study-spec.js';
+import type { StudyFolds } from '../domain/folds.js';
 import { assignFolds } from './assign-folds.js';
 
 /** Metrics that have no value on a held-out fold of one class (the ROC curve needs both). */
@@ -29,33 +30,44 @@ export function checkFolds(specPath: string, cv: CrossValidation, labels: Int32A
   }
 }
 
+/** Where a run's folds come from: the study's record (a resume), or a draw from the run's seed. */
+export type FoldSource = { recorded: StudyFolds } | { seed: number };
+
 /**
- * Refuses plain (unstratified) folds, drawn from `seed` as the run will draw them, of which one
- * holds a single class while the objective or the early-stopping monitor (`metrics`) is one
- * that has no value there: the fold's score would be missing. Stratified folds hold every
- * class (checkFolds). Throws InputError naming `tuner.cross_validation.stratified`.
+ * Refuses plain (unstratified) folds, those the run will train on, of which one holds a single
+ * class while the objective or the early-stopping monitor (`metrics`) is one that has no value
+ * there: the fold's score would be missing. Stratified folds hold every class (checkFolds).
+ * Throws InputError naming `tuner.cross_validation.stratified`.
  */
 export function checkFoldClasses(
   specPath: string,
   cv: CrossValidation,
   labels: Int32Array,
   classNames: readonly string[],
-  seed: number,
+  source: FoldSource,
   metrics: readonly (string | undefined)[],
 ): void {
   const metric = metrics.find((m): m is string => m !== undefined && BOTH_CLASSES.has(m));
   if (cv.stratified || metric === undefined) return;
-  const assigned = assignFolds(labels, cv.folds, false, seed);
-  const classes = Array.from({ length: cv.folds }, () => new Set<number>());
-  labels.forEach((label, row) => classes[assigned[row]!]!.add(label));
+  const assigned = 'seed' in source ? assignFolds(labels, cv.folds, false, source.seed) : recordedAssignment(source.recorded, labels.length);
+  const k = 'seed' in source ? cv.folds : source.recorded.folds.length;
+  const classes = Array.from({ length: k }, () => new Set<number>());
+  labels.forEach((label, row) => classes[assigned[row]!]?.add(label));
   const lonely = classes.findIndex((c) => c.size < 2);
   if (lonely < 0) return;
   const only = [...classes[lonely]!][0]!;
   const name = JSON.stringify(classNames[only] ?? String(only));
-  const fold = `fold ${lonely + 1} of ${cv.folds} (seed ${seed})`;
+  const fold = `fold ${lonely + 1} of ${k} (${'seed' in source ? `seed ${source.seed}` : 'as the study recorded them'})`;
   throw new InputError(
     specPath,
     'tuner.cross_validation.stratified',
     `must be true for ${metric}: ${fold} holds only class ${name}, where ${metric} has no value; got false`,
   );
+}
+
+/** The fold (0-based) of every row, from recorded folds; rows they leave out (never, unless edited) get -1. */
+function recordedAssignment(recorded: StudyFolds, rows: number): Int32Array {
+  const fold = new Int32Array(rows).fill(-1);
+  recorded.folds.forEach((f, i) => f.rows.forEach((row) => row < rows && (fold[row] = i)));
+  return fold;
 }

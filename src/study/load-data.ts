@@ -3,7 +3,7 @@ import { checkSplitsAgree, type FeatureSet } from '../data/feature-set.js';
 import { readFeatures } from '../data/read-features.js';
 import { InputError } from '../errors.js';
 import type { StudySpec } from '../space/study-spec.js';
-import { checkFoldClasses, checkFolds } from '../folds/check-folds.js';
+import { checkFoldClasses, checkFolds, type FoldSource } from '../folds/check-folds.js';
 import { classWeightOfValue, unknownClass, type ClassWeight } from '../space/class-weight.js';
 import { discreteValues } from '../space/hyperparameter.js';
 
@@ -27,7 +27,7 @@ export function dataPaths(spec: StudySpec, dataDir?: string): StudyData['paths']
  * InputError naming the file at fault, or the space file where its cross-validation's folds
  * cannot be filled from train+valid.
  */
-export async function loadStudyData(spec: StudySpec, specPath: string, paths: StudyData['paths'], seed?: number): Promise<StudyData> {
+export async function loadStudyData(spec: StudySpec, specPath: string, paths: StudyData['paths'], folds?: FoldSource): Promise<StudyData> {
   const train = await readFeatures(paths.train);
   const valid = await readFeatures(paths.valid);
   const test = await readFeatures(paths.test);
@@ -74,8 +74,8 @@ export async function loadStudyData(spec: StudySpec, specPath: string, paths: St
   if (cv !== undefined) {
     const labels = Int32Array.from([...train.labels, ...valid.labels]);
     checkFolds(specPath, cv, labels, classNames);
-    // A run draws its folds from its seed; a refit (no seed) trains on all the rows.
-    if (seed !== undefined) checkFoldClasses(specPath, cv, labels, classNames, seed, [spec.tuner.objective, spec.tuner.earlyStopping?.monitor]);
+    // A run trains on the folds given (a refit, none: it trains on all the rows).
+    if (folds !== undefined) checkFoldClasses(specPath, cv, labels, classNames, folds, [spec.tuner.objective, spec.tuner.earlyStopping?.monitor]);
   }
   return { paths, train, valid, test, classNames };
 }

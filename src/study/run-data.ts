@@ -68,7 +68,9 @@ export async function loadRunData(storage: Storage | undefined, o: RunDataOption
   // Hashed on another thread while the features are read; a read that fails is reported first.
   const digesting = digests === undefined ? digestSplits(paths) : undefined;
   digesting?.catch(() => {});
-  const data = await loadStudyData(o.spec, o.specPath, paths, o.seed);
+  // A resume trains on the folds its study recorded; a new study (or one started over) draws them from the seed.
+  const recorded = prior !== undefined && !o.overwrite ? await storage!.studyFolds(prior.study.id) : undefined;
+  const data = await loadStudyData(o.spec, o.specPath, paths, recorded ? { recorded } : { seed: o.seed });
   digests ??= await digesting!;
   if (prior !== undefined && o.dataDir !== undefined) {
     const split = differingSplit(prior.record, digests);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { assignFolds, studyFolds } from '../../src/folds/assign-folds.js';
-import { checkFolds } from '../../src/folds/check-folds.js';
+import { checkFoldClasses, checkFolds } from '../../src/folds/check-folds.js';
 import { foldHooks, joinSplits, memberPlace } from '../../src/folds/fold-data.js';
 import { summarizeFolds } from '../../src/folds/fold-summary.js';
 import { InputError } from '../../src/errors.js';
@@ -126,5 +126,55 @@ describe('fold data', () => {
     assert.ok(Math.abs(s.mean - 0.6) < 1e-12);
     assert.ok(Math.abs(s.std - 0.1) < 1e-12);
     assert.equal(summarizeFolds([]), undefined);
+  });
+});
+
+describe('checkFoldClasses: plain folds that an AUC objective cannot score', () => {
+  const labels = Int32Array.from([0, 0, 1, 1]);
+  const recorded = (...folds: number[][]) => ({
+    recorded: {
+      seed: 1,
+      stratified: false,
+      folds: folds.map((rows, i) => ({ fold: i + 1, count: rows.length, sha256: '', rows: Int32Array.from(rows) })),
+    },
+  });
+  const cv = { folds: 2, stratified: false };
+
+  it('refuses recorded folds of which one holds a single class, naming it and the record', () => {
+    assert.throws(
+      () => checkFoldClasses('space.json', cv, labels, ['cat', 'dog'], recorded([0, 1], [2, 3]), ['val_auc']),
+      (err: unknown) =>
+        err instanceof InputError &&
+        err.where === 'tuner.cross_validation.stratified' &&
+        /fold 1 of 2 \(as the study recorded them\) holds only class "cat", where val_auc has no value; got false/.test(err.what),
+    );
+  });
+
+  it('passes folds that each hold both classes, any fold when the metric needs one class only, and stratified folds', () => {
+    checkFoldClasses('space.json', cv, labels, ['cat', 'dog'], recorded([0, 2], [1, 3]), ['val_auc']);
+    checkFoldClasses('space.json', cv, labels, ['cat', 'dog'], recorded([0, 1], [2, 3]), ['val_accuracy', undefined]);
+    checkFoldClasses('space.json', { folds: 2, stratified: true }, labels, ['cat', 'dog'], recorded([0, 1], [2, 3]), ['val_auc']);
+  });
+
+  it('draws from the seed when nothing is recorded, as the run will', () => {
+    const many = Int32Array.from({ length: 40 }, (_, i) => i % 2);
+    // 20 folds of 2 rows: some seed's draw puts two rows of one class together.
+    const seeds = Array.from({ length: 20 }, (_, s) => s);
+    const refused = seeds.filter((seed) => {
+      try {
+        checkFoldClasses('space.json', { folds: 20, stratified: false }, many, ['a', 'b'], { seed }, ['val_auc']);
+        return false;
+      } catch (err) {
+        assert.ok(err instanceof InputError && /\(seed \d+\)/.test(err.what), String(err));
+        return true;
+      }
+    });
+    assert.ok(refused.length > 0, 'no seed drew a fold of one class');
+    // The refusal follows the draw: a fold of one class in assignFolds' own output.
+    for (const seed of refused) {
+      const fold = assignFolds(many, 20, false, seed);
+      const lonely = Array.from({ length: 20 }, (_, f) => new Set([...many].filter((_, r) => fold[r] === f)).size < 2);
+      assert.ok(lonely.includes(true), `seed ${seed}`);
+    }
   });
 });

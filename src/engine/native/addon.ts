@@ -86,9 +86,13 @@ let loaded: { kernels?: NativeKernels; why?: string } | undefined;
 export function nativeKernels(): { kernels?: NativeKernels; why?: string } {
   if (!loaded) {
     try {
-      loaded = existsSync(ADDON)
-        ? { kernels: createRequire(import.meta.url)(ADDON) as NativeKernels }
-        : { why: `${ADDON} was not built (npm install builds it with node-gyp)` };
+      const kernels = existsSync(ADDON) ? (createRequire(import.meta.url)(ADDON) as NativeKernels) : undefined;
+      // An addon built by an older tune lacks what this one calls: trained with, it would fail midway.
+      loaded = !kernels
+        ? { why: `${ADDON} was not built (npm install builds it with node-gyp)` }
+        : typeof kernels.lanes !== 'number'
+          ? { why: `${ADDON} was built by an older tune: rebuild it with \`node scripts/build-native.mjs\`` }
+          : { kernels };
     } catch (err) {
       loaded = { why: err instanceof Error ? err.message : String(err) };
     }

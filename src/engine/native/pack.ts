@@ -189,7 +189,7 @@ export async function trainPack(kernels: NativeKernels, data: PackData, members:
   for (let epoch = 1; epoch <= maxEpochs && pack.some((m) => !m.done); epoch++) {
     for (const m of pack) [m.lossSum, m.correct] = [0, 0];
     // Each step's kernel call also computes the next block's first layer (the next batch, after
-    // the last one the valid split), with the weights it has just updated: one pass over them.
+    // the last one the valid split), with the weights it has just updated.
     kernels.forward(
       blockColumns(data.train, 0),
       data.train.rowIndex,
