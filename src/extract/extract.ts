@@ -118,6 +118,15 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
     maxThreads: workers,
     concurrentTasksPerWorker: TASKS_PER_WORKER,
   });
+  // Once a batch has failed (or a signal came), the batches still in flight are dropped, and one
+  // that finishes after pool.destroy() comes back as an 'error' event ("Unexpected message from
+  // Worker"), which without a listener ends the process as an internal error. Before that, such
+  // an event is a real fault, and the extraction ends with it.
+  let stopping = false;
+  let fault: unknown;
+  pool.on('error', (err: unknown) => {
+    if (!stopping) fault ??= err;
+  });
   try {
     const batches: string[][] = [];
     for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize).map((image) => image.path));
@@ -135,6 +144,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
         pending.push(run);
       }
       const result = await pending.shift()!;
+      if (fault !== undefined) throw fault;
       if ('error' in result) throw InputError.from(result.error);
       loopStart = Math.min(loopStart, result.baseReadyAt);
       // Announced once the base has proved it loads, so that bad input stays a single line.
@@ -163,9 +173,11 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
       loopImagesPerSecond: order.length / loopSeconds,
     };
   } catch (err) {
+    stopping = true;
     writer.abort();
     throw err;
   } finally {
+    stopping = true;
     await pool.destroy();
   }
 }
