@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { CrossValidation } from '../space/study-spec.js';
 import type { StudyFolds } from '../domain/folds.js';
-import { assignFolds } from './assign-folds.js';
+import { studyFolds } from './assign-folds.js';
 
 /** Metrics that have no value on a held-out fold of one class (the ROC curve needs both). */
 const BOTH_CLASSES = new Set(['val_auc']);
@@ -49,10 +49,18 @@ export function checkFoldClasses(
 ): void {
   const metric = metrics.find((m): m is string => m !== undefined && BOTH_CLASSES.has(m));
   if (cv.stratified || metric === undefined) return;
-  const assigned = 'seed' in source ? assignFolds(labels, cv.folds, false, source.seed) : recordedAssignment(source.recorded, labels.length);
-  const k = 'seed' in source ? cv.folds : source.recorded.folds.length;
-  const classes = Array.from({ length: k }, () => new Set<number>());
-  labels.forEach((label, row) => classes[assigned[row]!]?.add(label));
+  const folds = 'seed' in source ? studyFolds(labels, cv.folds, false, source.seed) : source.recorded;
+  const k = folds.folds.length;
+  // Rows past the labels come only from a record edited by hand; crossValidationRun refuses those folds.
+  const classes = folds.folds.map(
+    (f) =>
+      new Set(
+        Array.from(
+          f.rows.filter((row) => row < labels.length),
+          (row) => labels[row]!,
+        ),
+      ),
+  );
   const lonely = classes.findIndex((c) => c.size < 2);
   if (lonely < 0) return;
   const only = [...classes[lonely]!][0]!;
@@ -63,11 +71,4 @@ export function checkFoldClasses(
     'tuner.cross_validation.stratified',
     `must be true for ${metric}: ${fold} holds only class ${name}, where ${metric} has no value; got false`,
   );
-}
-
-/** The fold (0-based) of every row, from recorded folds; rows they leave out (never, unless edited) get -1. */
-function recordedAssignment(recorded: StudyFolds, rows: number): Int32Array {
-  const fold = new Int32Array(rows).fill(-1);
-  recorded.folds.forEach((f, i) => f.rows.forEach((row) => row < rows && (fold[row] = i)));
-  return fold;
 }
