@@ -5,9 +5,10 @@ export type PackSetup = Omit<PackTask, 'trials'>;
 
 /**
  * Makes the executor of a run, once the study has chosen its backend, engine and workers
- * (`slots`). `tune run` passes the piscina pool's; the study never picks one itself.
+ * (`slots`). `tune run` passes the piscina pool's; the study never picks one itself. `setup`
+ * is called once, when the first pack starts: the pool's threads boot while it runs.
  */
-export type ExecutorFactory = (setup: PackSetup, slots: number) => Executor;
+export type ExecutorFactory = (setup: () => PackSetup, slots: number) => Executor;
 
 /**
  * One trial as an executor trains it: its task without the port and the verdict cells, which

@@ -9,9 +9,11 @@ const DRAIN_MS = 1000;
 /** The piscina pool of trial workers (trial-worker.ts) as the study's executor. */
 export class PiscinaExecutor implements Executor {
   private readonly pool: Piscina<PackTask, void>;
+  private setup: PackSetup | undefined;
 
+  /** Starts the pool's threads at once; `setup` (the shared data, the model) is made when the first pack starts. */
   constructor(
-    private readonly setup: PackSetup,
+    private readonly makeSetup: () => PackSetup,
     readonly slots: number,
   ) {
     this.pool = new Piscina<PackTask, void>({ filename: new URL('./trial-worker.js', import.meta.url).href, minThreads: slots, maxThreads: slots });
@@ -22,6 +24,7 @@ export class PiscinaExecutor implements Executor {
     const verdicts = jobs.map(({ judged }) => (judged ? new Int32Array(new SharedArrayBuffer(VERDICT.CELLS * Int32Array.BYTES_PER_ELEMENT)) : undefined));
     const channels = jobs.map((_, i) => channel((m) => tell(verdicts[i], m.epoch, onEpoch(i, m))));
     const trials = jobs.map(({ judged: _, ...job }, i): TrialTask => ({ ...job, port: channels[i]!.port2, ...(verdicts[i] ? { verdict: verdicts[i] } : {}) }));
+    this.setup ??= this.makeSetup();
     const task: PackTask = { ...this.setup, trials };
     const run = this.pool.run(task, { transferList: channels.map((ch) => ch.port2), signal });
     return channels.map(async (ch) => {
