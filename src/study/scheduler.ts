@@ -13,6 +13,7 @@ import { PruningBoard } from './pruning-board.js';
 import type { FoldHooks } from '../folds/fold-data.js';
 import { trialJob, whyInvalid } from './trial-job.js';
 import { plateaued } from './plateau.js';
+import { holdsItsShare, PackLoad, trialCost } from './tail-balance.js';
 import { pastTrial, TrialRun, type TrialAttempt, type TrialRunHost, type TrialVerdict } from './trial-run.js';
 
 /** How often an idle run looks at the study while other processes run its last trials. */
@@ -52,8 +53,9 @@ export interface SchedulerResult {
  * What the study does next: a trial to run (an interrupted or stopped one again first, else the
  * oracle's proposal); 'wait' when the oracle needs a running trial to end first; 'full' when
  * max_trials are complete or under way in all processes; undefined when the oracle is done.
+ * `left`: for a new trial, how many more max_trials allows.
  */
-type NextTrial = { record: TrialRecord; resumed: boolean } | 'wait' | 'full' | undefined;
+type NextTrial = { record: TrialRecord; resumed: boolean; left?: number } | 'wait' | 'full' | undefined;
 
 /**
  * The ask -> run -> tell loop of one `tune run` (KerasTuner's oracle loop, Optuna's
@@ -82,6 +84,10 @@ export class Scheduler implements TrialRunHost {
   /** Aborts the running trials when the study stops on its own rule; the user's signal aborts them too. */
   private readonly stop = new AbortController();
   private readonly trialSignal: AbortSignal;
+  /** What each pack under way has left to train. */
+  private readonly loads = new Set<PackLoad>();
+  /** The trials drawn by this run and their summed cost: a trial not drawn yet is expected to cost the mean. */
+  private drawn = { count: 0, cost: 0 };
   private consecutiveFailures = 0;
   private consecutiveInvalid = 0;
   private lastInvalid: { values: Values; error: string } | undefined;
@@ -196,6 +202,7 @@ export class Scheduler implements TrialRunHost {
     const { spec, tuner, signal, listener } = this.o;
     const pack: TrialRecord[] = [];
     let last: NextTrial = 'full';
+    let cost = 0;
     while (pack.length < this.o.packSize) {
       last = await this.nextTrial();
       if (typeof last === 'string' || last === undefined) break;
@@ -216,8 +223,24 @@ export class Scheduler implements TrialRunHost {
       this.consecutiveInvalid = 0;
       pack.push(record);
       this.running.set(record.id, record);
+      const own = this.costOf(record);
+      cost += own;
+      this.drawn = { count: this.drawn.count + 1, cost: this.drawn.cost + own };
+      if (last.left !== undefined && this.holdsItsShare(cost, last.left)) break;
     }
     return { pack, last };
+  }
+
+  /** Whether a pack of this cost is enough for one slot, with `left` trials still to start. */
+  private holdsItsShare(pack: number, left: number): boolean {
+    const busy = [...this.loads].reduce((sum, load) => sum + load.left, 0);
+    return holdsItsShare({ pack, left, mean: this.drawn.cost / this.drawn.count, busy, slots: this.o.executor.slots });
+  }
+
+  /** A trial's cost in weight-epochs (see trialCost). */
+  private costOf(trial: TrialRecord): number {
+    const epochs = trial.schedule ? trial.schedule.epochs - trial.schedule.initialEpoch : this.o.tuner.epochs;
+    return trialCost(this.o.spec, fillGrown(this.o.spec.space, trial.values as Values), this.o.inputDim, epochs);
   }
 
   /** The next trial to run: an interrupted or stopped one first, else a new one the oracle proposes. */
@@ -233,7 +256,8 @@ export class Scheduler implements TrialRunHost {
       await new Promise((resolve) => setImmediate(resolve));
       // Trials of a space that grew since read as KerasTuner reads them: new names at their defaults.
       const trials = (await this.storage.trials(this.studyId)).map((t) => ({ ...t, values: fillGrown(spec.space, t.values as Values) }));
-      if (trials.filter((t) => COUNTED_STATUSES.has(t.status)).length >= tuner.maxTrials) return 'full';
+      const counted = trials.filter((t) => COUNTED_STATUSES.has(t.status)).length;
+      if (counted >= tuner.maxTrials) return 'full';
       const completed = trials.filter((t) => SCORED_STATUSES.has(t.status)).map((t) => ({ values: t.values as Values, score: t.score! }));
       // Every host's running trials, as Optuna's samplers see them: a proposal away from what
       // another process trains now, not only from this one's trials.
@@ -243,7 +267,7 @@ export class Scheduler implements TrialRunHost {
       if (proposal === undefined || proposal === 'wait') return proposal;
       const record = await this.storage.createTrialWithin(this.studyId, proposal.values, tuner.maxTrials, proposal.schedule);
       if (record === 'limit') return 'full';
-      if (record !== 'taken') return { record, resumed: false };
+      if (record !== 'taken') return { record, resumed: false, left: tuner.maxTrials - counted - 1 };
     }
     return 'wait';
   }
@@ -274,12 +298,23 @@ export class Scheduler implements TrialRunHost {
       }
     }
     if (ready.length === 0) return;
-    const ends = this.o.executor.train(
-      ready.map((r) => r.job),
-      (i, message) => ready[i]!.run.epoch(message, ready[i]!.job.judged === true),
-      this.trialSignal,
-    );
-    await Promise.all(ends.map(async (end, i) => this.settle(ready[i]!.run, await end)));
+    const costs = ready.map((r) => this.costOf(r.run.trial));
+    const load = new PackLoad(costs.reduce((a, b) => a + b, 0));
+    this.loads.add(load);
+    try {
+      const ends = this.o.executor.train(
+        ready.map((r) => r.job),
+        (i, message) => {
+          const { job, run } = ready[i]!;
+          load.epochDone(costs[i]!, job.executions, job.epochs - job.initialEpoch);
+          return run.epoch(message, job.judged === true);
+        },
+        this.trialSignal,
+      );
+      await Promise.all(ends.map(async (end, i) => this.settle(ready[i]!.run, await end)));
+    } finally {
+      this.loads.delete(load);
+    }
   }
 
   /** Records a trial's end and what it means for the run: failures counted, a retry queued. */

@@ -95,6 +95,35 @@ describe('the scheduler, driven with a fake executor', () => {
     for (const t of await r.storage.trials(r.studyId)) assert.equal((await r.storage.epochs(t.id)).length, 3, `trial ${t.number} has its 3 epochs`);
   });
 
+  it("spreads a study's last trials over the slots instead of filling one pack and leaving a worker idle", async () => {
+    // One width: every trial costs the same, so 6 trials on 2 slots split 3 and 3.
+    const hyperparameters = [
+      { name: 'first_dense', type: 'choice', values: [4] },
+      { name: 'dropout_rate', type: 'float', min: 0.05, max: 0.5 },
+    ];
+    // Epochs slow enough that the first pack's progress does not shrink the second one's share while it fills.
+    const two = await run({ max_trials: 6 }, { slots: 2, pack: 4, hyperparameters, script: () => ({ epochMs: 30 }) });
+    assert.deepEqual(
+      two.executor.packs.map((p) => p.length),
+      [3, 3],
+    );
+    assert.equal(two.executor.maxUnderway, 2);
+    assert.deepEqual(await statuses(two), Array(6).fill('complete'));
+    // A worker alone has nobody to share with: its packs fill.
+    const one = await run({ max_trials: 6 }, { slots: 1, pack: 4, hyperparameters, script: () => ({ epochMs: 5 }) });
+    assert.deepEqual(
+      one.executor.packs.map((p) => p.length),
+      [4, 2],
+    );
+    // Far from the end, packs fill as before.
+    const long = await run({ max_trials: 24 }, { slots: 2, pack: 4, hyperparameters, script: () => ({ epochMs: 5 }) });
+    assert.deepEqual(
+      long.executor.packs.slice(0, 4).map((p) => p.length),
+      [4, 4, 4, 4],
+    );
+    assert.equal(long.executor.packs.flat().length, 24);
+  });
+
   it('counts max_trials across handles: trials another process made count, and it ends full', async () => {
     const storage = new MemoryStorage();
     const s = spec({});
