@@ -6,7 +6,8 @@ export type PackSetup = Omit<PackTask, 'trials'>;
 /**
  * Makes the executor of a run, once the study has chosen its backend, engine and workers
  * (`slots`). `tune run` passes the piscina pool's; the study never picks one itself. `setup`
- * is called once, when the first pack starts: the pool's threads boot while it runs.
+ * is called once, as the executor is made, after its threads have started: they boot while it
+ * runs. An error it throws comes out of the factory, before any trial exists.
  */
 export type ExecutorFactory = (setup: () => PackSetup, slots: number) => Executor;
 

@@ -9,14 +9,24 @@ const DRAIN_MS = 1000;
 /** The piscina pool of trial workers (trial-worker.ts) as the study's executor. */
 export class PiscinaExecutor implements Executor {
   private readonly pool: Piscina<PackTask, void>;
-  private setup: PackSetup | undefined;
+  private readonly setup: PackSetup;
 
-  /** Starts the pool's threads at once; `setup` (the shared data, the model) is made when the first pack starts. */
+  /**
+   * Starts the pool's threads (piscina starts minThreads in its constructor), then makes the
+   * setup (the shared data, the model) while they boot. A setup that fails stops the threads
+   * and throws, before any trial exists.
+   */
   constructor(
-    private readonly makeSetup: () => PackSetup,
+    makeSetup: () => PackSetup,
     readonly slots: number,
   ) {
     this.pool = new Piscina<PackTask, void>({ filename: new URL('./trial-worker.js', import.meta.url).href, minThreads: slots, maxThreads: slots });
+    try {
+      this.setup = makeSetup();
+    } catch (err) {
+      void this.pool.destroy();
+      throw err;
+    }
   }
 
   train(jobs: TrialJob[], onEpoch: (index: number, message: EpochMessage) => EpochVerdict, signal: AbortSignal): Promise<TrialEnd>[] {
@@ -24,7 +34,6 @@ export class PiscinaExecutor implements Executor {
     const verdicts = jobs.map(({ judged }) => (judged ? new Int32Array(new SharedArrayBuffer(VERDICT.CELLS * Int32Array.BYTES_PER_ELEMENT)) : undefined));
     const channels = jobs.map((_, i) => channel((m) => tell(verdicts[i], m.epoch, onEpoch(i, m))));
     const trials = jobs.map(({ judged: _, ...job }, i): TrialTask => ({ ...job, port: channels[i]!.port2, ...(verdicts[i] ? { verdict: verdicts[i] } : {}) }));
-    this.setup ??= this.makeSetup();
     const task: PackTask = { ...this.setup, trials };
     const run = this.pool.run(task, { transferList: channels.map((ch) => ch.port2), signal });
     return channels.map(async (ch) => {

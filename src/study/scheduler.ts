@@ -231,8 +231,12 @@ export class Scheduler implements TrialRunHost {
     return { pack, last };
   }
 
-  /** Whether a pack of this cost is enough for one slot, with `left` trials still to start. */
+  /**
+   * Whether a pack of this cost is enough for one slot, with `left` trials still to start.
+   * Never under a timeout: a trial held back for a slot that frees later may then not start.
+   */
   private holdsItsShare(pack: number, left: number): boolean {
+    if (this.o.deadline !== undefined) return false;
     const busy = [...this.loads].reduce((sum, load) => sum + load.left, 0);
     return holdsItsShare({ pack, left, mean: this.drawn.cost / this.drawn.count, busy, slots: this.o.executor.slots });
   }

@@ -49,6 +49,8 @@ async function run(
     edit?: (s: StudySpec) => void;
     /** Sees (and may wrap) the oracle the study asks. */
     oracle?: (oracle: Oracle) => Oracle;
+    /** The tuner's timeout, from now. */
+    deadlineMs?: number;
   } = {},
 ): Promise<Run> {
   const s = spec(tuner, o.hyperparameters);
@@ -68,6 +70,7 @@ async function run(
     inputDim: 16,
     signal: o.signal ?? new AbortController().signal,
     listener: (e) => events.push(e),
+    ...(o.deadlineMs !== undefined ? { deadline: performance.now() + o.deadlineMs } : {}),
   });
   const result = await scheduler.run();
   return { result, storage, studyId: study.id, executor, events };
@@ -101,8 +104,9 @@ describe('the scheduler, driven with a fake executor', () => {
       { name: 'first_dense', type: 'choice', values: [4] },
       { name: 'dropout_rate', type: 'float', min: 0.05, max: 0.5 },
     ];
-    // Epochs slow enough that the first pack's progress does not shrink the second one's share while it fills.
-    const two = await run({ max_trials: 6 }, { slots: 2, pack: 4, hyperparameters, script: () => ({ epochMs: 30 }) });
+    // Epochs slow enough that the first pack's progress does not shrink the second one's share
+    // while it fills (a few event-loop turns): 2 of its 3 epochs in would make that one stop at 2.
+    const two = await run({ max_trials: 6 }, { slots: 2, pack: 4, hyperparameters, script: () => ({ epochMs: 200 }) });
     assert.deepEqual(
       two.executor.packs.map((p) => p.length),
       [3, 3],
@@ -113,6 +117,12 @@ describe('the scheduler, driven with a fake executor', () => {
     const one = await run({ max_trials: 6 }, { slots: 1, pack: 4, hyperparameters, script: () => ({ epochMs: 5 }) });
     assert.deepEqual(
       one.executor.packs.map((p) => p.length),
+      [4, 2],
+    );
+    // Under a timeout a trial held back might never start: packs fill.
+    const timed = await run({ max_trials: 6 }, { slots: 2, pack: 4, hyperparameters, deadlineMs: 60_000, script: () => ({ epochMs: 5 }) });
+    assert.deepEqual(
+      timed.executor.packs.map((p) => p.length),
       [4, 2],
     );
     // Far from the end, packs fill as before.
