@@ -1,8 +1,8 @@
 /**
  * `npm run bench:study [-- --quick | --slice] [--data DIR] [--peer-dir DIR] [--workers N] [--pack N] [--no-peer]
  * [--trials N --executions N --epochs N] [--peer-blas DIR] [--allow-reference-blas]`:
- * `tune run` against the peer (optuna_torch.py) at its fastest, on the same HDF5 files in the
- * same run, then the machine's floor (bench/machine-floor.ts) at the study's shapes. Prints one
+ * `tune run`, then the machine's floor (bench/machine-floor.ts) at the study's shapes, then
+ * the peer (optuna_torch.py) at its fastest, on the same HDF5 files in the same run. Prints one
  * JSON object: for each side its configuration, seconds, ms per trial-execution-epoch, best
  * val_accuracy, peak memory, CPU use and the load average before and after.
  *
@@ -60,9 +60,10 @@ const data = benchData(work);
 const extra = ['--workers', '--pack'].flatMap((name) => (flag(name) === undefined ? [] : [name, flag(name)!]));
 
 const tune = await runTune({ space, data: data.dir, db: join(work, 'trials.db'), ...plan, extra });
-const peer = script
-  ? await runPeer(script, { data: data.dir, trials: tune.trials, executions: plan.executions, epochs: plan.epochs, sampler: plan.sampler }, work)
-  : undefined;
+// The floor right after tune, before the peer's long runs: this machine's speed drifts by a
+// third within minutes (taken after the peer's 17 minutes, the floor read 13.6 ms in one run
+// and 9.1 in another on the same kernels), and tune's multiple of it should compare the two
+// on the same machine.
 const floor = await machineFloor({
   dataDir: data.dir,
   spacePath: space,
@@ -74,6 +75,9 @@ const floor = await machineFloor({
   singleCore: false,
   trials: tune.valueSets,
 });
+const peer = script
+  ? await runPeer(script, { data: data.dir, trials: tune.trials, executions: plan.executions, epochs: plan.epochs, sampler: plan.sampler }, work)
+  : undefined;
 
 const fastest = peer?.configurations.find((c) => c.configuration === peer.fastest);
 const r = (x: number): number => Number(x.toFixed(2));
