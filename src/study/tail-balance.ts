@@ -1,4 +1,4 @@
-import { concreteModel, weightShapes } from '../engine/model-spec.js';
+import { concreteModel, InvalidValues, weightShapes } from '../engine/model-spec.js';
 import type { Values } from '../space/hyperparameter.js';
 import type { StudySpec } from '../space/study-spec.js';
 
@@ -12,8 +12,9 @@ export function trialCost(spec: StudySpec, values: Values, inputDim: number, epo
   try {
     const weights = weightShapes(concreteModel(spec.model, spec.compile, values, inputDim)).reduce((sum, shape) => sum + shape.reduce((a, b) => a * b, 1), 0);
     return weights * epochs;
-  } catch {
-    return 0;
+  } catch (err) {
+    if (err instanceof InvalidValues) return 0;
+    throw err;
   }
 }
 
