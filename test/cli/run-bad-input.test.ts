@@ -246,32 +246,29 @@ describe('tune run, best, show and predict on bad input', () => {
 });
 
 describe('a read-only database', () => {
-  /** Runs tune as a user who may read but not write `path` (as root, that takes another user). */
+  /**
+   * Runs tune as a user who may read but not write a file of mode 444. Root may write any file,
+   * so as root tune runs without the capabilities that let it ignore file modes: still root,
+   * it reads every folder it could before, wherever the repository is cloned (a user such as
+   * nobody could not read a clone under mktemp -d's folders, mode 700).
+   */
   function asReader(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
+    const dropped = '-dac_override,-dac_read_search';
     const command =
       process.getuid?.() === 0
-        ? (['runuser', ['-u', 'nobody', '--', process.execPath, TUNE, ...args]] as const)
+        ? (['setpriv', [`--bounding-set=${dropped}`, `--inh-caps=${dropped}`, '--', process.execPath, TUNE, ...args]] as const)
         : ([process.execPath, [TUNE, ...args]] as const);
     const run = spawnSync(command[0], [...command[1]], { cwd, encoding: 'utf8' });
+    assert.equal(run.error, undefined, `${command[0]} could not be started (util-linux has setpriv): ${run.error?.message}`);
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
   }
 
   it('is refused by tune run with one line and left as it was, and still read by list, show and best', () => {
-    if (process.getuid?.() === 0) {
-      const readable = spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', TUNE]);
-      assert.equal(
-        readable.status,
-        0,
-        `this test runs tune as the user nobody, who cannot read ${TUNE}: a folder above the repository is closed to other users ` +
-          '(mktemp -d makes its folders mode 700); clone the repository where other users may read it',
-      );
-    }
     const dir = tempDir();
     const file = writeSpace(dir, tinySpace(writeTinyData(dir), { max_trials: 1, epochs: 1 }));
     assert.equal(tune(['run', file], dir).code, 0);
     const db = join(dir, 'trials.db');
     // The folder stays writable (SQLite keeps its -shm file there); the database file does not.
-    chmodSync(dir, 0o777);
     chmodSync(db, 0o444);
     const before = createHash('sha256').update(readFileSync(db)).digest('hex');
     const run = asReader(['run', file, '--db', db, '--max-trials', '2'], dir);
