@@ -1,8 +1,11 @@
 /**
- * `npm run bench:kernels [-- --data DIR] [--widths 37,40,150,152,300,304] [--repeats N]`: the
+ * `npm run bench:kernels [-- --data DIR] [--widths 37,40,150,152,300,304] [--repeats N]
+ * [--optimizer rmsprop|sgd|momentum|adam]`: the
  * native engine's first-layer kernels alone, on one thread, at several pack widths, on the
  * benchmark's training batches: ms per step of the forward product, of the update (the
- * gradient rows fused with RMSprop), and of a whole step (update, then the next batch's
+ * gradient rows fused with the optimizer, RMSprop as in the seed study unless --optimizer
+ * names another: sgd's update has no slot and no division, so the difference shows what
+ * RMSprop's slot and its square root and division cost), and of a whole step (update, then the next batch's
  * forward, as the engine calls it). One optimizer group spans each width, so a width that is
  * not a whole number of the kernels' vectors runs the scalar tails that pack.ts pads away: 150
  * against 152 shows what the padding buys. Prints one JSON object; each figure is the best of
@@ -23,13 +26,21 @@ import { benchData, flag, numberFlag } from './bench-data.js';
 
 const WIDTHS = [37, 40, 150, 152, 300, 304];
 const REPEATS = 5;
-/** The first layer's optimizer kind for RMSprop (native/first_layer.c), the seed study's. */
-const RMSPROP = 1;
+/** The first layer's optimizer kinds (native/first_layer.c), with Keras' default hyperparameters. */
+const OPTIMIZERS = {
+  sgd: { kind: 0, hyper: [0, 0, 0] },
+  rmsprop: { kind: 1, hyper: [0.9, 0, 1e-7] },
+  adam: { kind: 2, hyper: [0.9, 0.999, 1e-7] },
+  momentum: { kind: 3, hyper: [0.9, 0, 0] },
+} as const;
 const BATCH = 32;
 
 const widths = flag('--widths')?.split(',').map(Number) ?? WIDTHS;
 if (widths.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--widths needs whole numbers >= 1 separated by commas, got ${flag('--widths')}`);
 const repeats = numberFlag('--repeats', REPEATS);
+const optimizerName = flag('--optimizer') ?? 'rmsprop';
+if (!Object.hasOwn(OPTIMIZERS, optimizerName)) throw new Error(`--optimizer is one of ${Object.keys(OPTIMIZERS).join(', ')}, got ${optimizerName}`);
+const optimizer = OPTIMIZERS[optimizerName as keyof typeof OPTIMIZERS];
 const { kernels, why } = nativeKernels();
 if (!kernels) throw new Error(`the native engine is not built: ${why}`);
 const work = tempDir('tune-bench-kernels-');
@@ -47,6 +58,7 @@ try {
         node: process.version,
         lanes: kernels.lanes,
         batch: BATCH,
+        optimizer: optimizerName,
         steps: split.blocks.length,
         nonZerosPerStep: Math.round(split.values.length / split.blocks.length),
         dim: split.dim,
@@ -66,11 +78,15 @@ function timeWidth(split: SparseBlocks, width: number) {
   const rng = new Rng(width);
   const small = (): number => (rng.next() - 0.5) * 0.02;
   const w = Float32Array.from({ length: split.dim * width }, small);
-  const s1 = new Float32Array(w.length);
   const none = new Float32Array(0);
+  const s1 = optimizer.kind === 0 ? none : new Float32Array(w.length);
+  const s2 = optimizer.kind === 2 ? new Float32Array(w.length) : none;
+  // Adam's bias corrections at its first step, 1 / (1 - beta^1), per column.
+  const c1 = optimizer.kind === 2 ? new Float32Array(width).fill(1 / (1 - 0.9)) : none;
+  const c2 = optimizer.kind === 2 ? new Float32Array(width).fill(1 / (1 - 0.999)) : none;
   const lr = new Float32Array(width).fill(1e-3);
-  const groups = Int32Array.from([0, width, RMSPROP]);
-  const hyper = Float64Array.from([0.9, 0, 1e-7]);
+  const groups = Int32Array.from([0, width, optimizer.kind]);
+  const hyper = Float64Array.from(optimizer.hyper);
   const dOut = Float32Array.from({ length: BATCH * width }, small);
   const out = new Float32Array(BATCH * width);
   const bias = new Float32Array(width);
@@ -78,7 +94,7 @@ function timeWidth(split: SparseBlocks, width: number) {
   const rowsOf = (i: number): number => blocks[i]!.end - blocks[i]!.begin;
   const forward = (i: number): void => k.forward(blockColumns(split, i), split.rowIndex, split.values, rowsOf(i), w, bias, out, width);
   const update = (i: number): void =>
-    k.step(blockColumns(split, i), split.rowIndex, split.values, dOut.subarray(0, rowsOf(i) * width), w, s1, none, width, groups, lr, none, none, hyper);
+    k.step(blockColumns(split, i), split.rowIndex, split.values, dOut.subarray(0, rowsOf(i) * width), w, s1, s2, width, groups, lr, c1, c2, hyper);
   const step = (i: number): void => {
     const n = (i + 1) % blocks.length;
     k.step(
@@ -88,12 +104,12 @@ function timeWidth(split: SparseBlocks, width: number) {
       dOut.subarray(0, rowsOf(i) * width),
       w,
       s1,
-      none,
+      s2,
       width,
       groups,
       lr,
-      none,
-      none,
+      c1,
+      c2,
       hyper,
       blockColumns(split, n),
       split.rowIndex,
